@@ -1,0 +1,38 @@
+# Every target builds the virtual environment it needs first.
+PYTHON3 ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+READY := $(VENV)/.ready
+
+.PHONY: run test unit e2e lint format clean
+
+$(READY): requirements.txt requirements-dev.txt
+	$(PYTHON3) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	touch $@
+
+## make run: the service on 127.0.0.1:$$PORT (8000) over moto on $$COGNITO_PORT (9229)
+run: $(READY)
+	$(PY) -m devstack
+
+## make test: lint, type checks, unit and end-to-end tests
+test: lint
+	$(PY) -m pytest
+
+unit: $(READY)
+	$(PY) -m pytest tests/unit
+
+e2e: $(READY)
+	$(PY) -m pytest tests/e2e
+
+lint: $(READY)
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+	$(PY) -m mypy
+
+format: $(READY)
+	$(PY) -m ruff format .
+	$(PY) -m ruff check --fix .
+
+clean:
+	rm -rf $(VENV) .local .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,173 @@
+"""The only code that talks to Cognito.
+
+It owns the boto3 client (created lazily, once per process, injectable), computes
+SECRET_HASH, and translates every Cognito failure into one of our errors.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import logging
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
+
+from chalicelib import errors
+from chalicelib.lazy import Lazy
+from chalicelib.settings import Settings, get_settings
+
+if TYPE_CHECKING:
+    from mypy_boto3_cognito_idp import CognitoIdentityProviderClient
+    from mypy_boto3_cognito_idp.type_defs import InitiateAuthResponseTypeDef
+
+logger = logging.getLogger(__name__)
+
+_THROTTLING = frozenset(
+    {"TooManyRequestsException", "ThrottlingException", "LimitExceededException"}
+)
+
+
+def secret_hash(username: str, client_id: str, client_secret: str) -> str:
+    """base64(HMAC-SHA256(key=client secret, message=username + client id))."""
+    digest = hmac.new(
+        client_secret.encode("utf-8"), (username + client_id).encode("utf-8"), hashlib.sha256
+    ).digest()
+    return base64.b64encode(digest).decode("ascii")
+
+
+ErrorMap = Mapping[str, Callable[[], errors.ApiError]]
+R = TypeVar("R")
+
+
+class CognitoGateway:
+    def __init__(
+        self, settings: Settings, client: CognitoIdentityProviderClient | None = None
+    ) -> None:
+        self._settings = settings
+        self._client: Lazy[CognitoIdentityProviderClient] = Lazy(self._create_client)
+        if client is not None:
+            self._client.override(client)
+
+    @property
+    def client(self) -> CognitoIdentityProviderClient:
+        return self._client.get()
+
+    def _create_client(self) -> CognitoIdentityProviderClient:
+        # Imported here: boto3 costs ~150 ms, paid on the first Cognito call, not at import.
+        import boto3
+        from botocore.config import Config
+
+        s = self._settings
+        config = Config(
+            connect_timeout=s.connect_timeout,
+            read_timeout=s.read_timeout,
+            retries={"mode": "standard", "total_max_attempts": s.max_attempts},
+        )
+        return boto3.session.Session().client(
+            "cognito-idp", region_name=s.region, endpoint_url=s.endpoint_url, config=config
+        )
+
+    def _hash(self, username: str) -> str:
+        return secret_hash(username, self._settings.client_id, self._settings.client_secret)
+
+    def password_auth(self, username: str, password: str) -> InitiateAuthResponseTypeDef:
+        """InitiateAuth USER_PASSWORD_AUTH: the raw Cognito answer (tokens or a challenge)."""
+        return self._call(
+            "InitiateAuth",
+            lambda: self.client.initiate_auth(
+                ClientId=self._settings.client_id,
+                AuthFlow="USER_PASSWORD_AUTH",
+                AuthParameters={
+                    "USERNAME": username,
+                    "PASSWORD": password,
+                    "SECRET_HASH": self._hash(username),
+                },
+            ),
+            {
+                "NotAuthorizedException": errors.InvalidCredentials,
+                "UserNotFoundException": errors.InvalidCredentials,
+                "UserNotConfirmedException": errors.UserNotConfirmed,
+                "PasswordResetRequiredException": errors.PasswordResetRequired,
+            },
+        )
+
+    def refresh_auth(self, username: str, refresh_token: str) -> InitiateAuthResponseTypeDef:
+        """InitiateAuth REFRESH_TOKEN_AUTH.
+
+        AWS checks SECRET_HASH against the user's internal name (the `sub` when
+        email is the username attribute), so in "internal" mode the name the
+        client typed is first resolved with AdminGetUser. moto checks it against
+        the name used at sign-in instead ("typed" mode); see the settings table.
+        """
+        refresh_errors: ErrorMap = {
+            "NotAuthorizedException": errors.InvalidRefreshToken,
+            "UserNotFoundException": errors.InvalidRefreshToken,
+            "UserNotConfirmedException": errors.UserNotConfirmed,
+        }
+        hash_name = username
+        if self._settings.refresh_hash_name == "internal":
+            user = self._call(
+                "AdminGetUser",
+                lambda: self.client.admin_get_user(
+                    UserPoolId=self._settings.user_pool_id, Username=username
+                ),
+                refresh_errors,
+            )
+            hash_name = user["Username"]
+        return self._call(
+            "InitiateAuth",
+            lambda: self.client.initiate_auth(
+                ClientId=self._settings.client_id,
+                AuthFlow="REFRESH_TOKEN_AUTH",
+                AuthParameters={
+                    "REFRESH_TOKEN": refresh_token,
+                    "SECRET_HASH": self._hash(hash_name),
+                },
+            ),
+            refresh_errors,
+        )
+
+    def user_attributes(self, username: str) -> list[dict[str, str]]:
+        """AdminGetUser: the user's attributes as Cognito lists them."""
+        user = self._call(
+            "AdminGetUser",
+            lambda: self.client.admin_get_user(
+                UserPoolId=self._settings.user_pool_id, Username=username
+            ),
+            {"UserNotFoundException": errors.NotFound},
+        )
+        return [{"Name": a["Name"], "Value": a.get("Value", "")} for a in user["UserAttributes"]]
+
+    def _call(self, operation: str, call: Callable[[], R], known: ErrorMap) -> R:
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        try:
+            return call()
+        except ClientError as exc:
+            _translate(operation, exc, known)
+        except BotoCoreError as exc:
+            # Timeouts, refused connections, DNS: after botocore's own retries.
+            raise errors.ServiceUnavailable() from _Detail(operation, exc)
+
+
+class _Detail(Exception):
+    """Carries what went wrong into the log only, never into a response."""
+
+    def __init__(self, operation: str, cause: Exception) -> None:
+        super().__init__(f"{operation}: {type(cause).__name__}: {cause}")
+
+
+def _translate(operation: str, exc: Any, known: ErrorMap) -> NoReturn:
+    code = exc.response.get("Error", {}).get("Code", "")
+    if code in known:
+        raise known[code]() from None
+    if code in _THROTTLING:
+        logger.warning("Cognito throttled %s (%s)", operation, code)
+        raise errors.TooManyRequests() from None
+    message = exc.response.get("Error", {}).get("Message", "")
+    raise errors.ServiceUnavailable() from _Detail(operation, Exception(f"{code}: {message}"))
+
+
+gateway: Lazy[CognitoGateway] = Lazy(lambda: CognitoGateway(get_settings()))
+"""The process-wide gateway; `gateway.override(...)` injects another."""

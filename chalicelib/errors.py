@@ -1,0 +1,86 @@
+"""The service's own errors. Each knows its HTTP status and public message.
+
+They derive from ChaliceUnhandledError because Chalice re-raises exactly that type
+out of the view, so the one error middleware (chalicelib.responses) can turn every
+one of them into a response.
+"""
+
+from __future__ import annotations
+
+from chalice.app import ChaliceUnhandledError
+
+
+class ApiError(ChaliceUnhandledError):
+    status_code = 500
+    default_message = "Internal server error"
+
+    def __init__(self, message: str | None = None, headers: dict[str, str] | None = None) -> None:
+        self.message = message or self.default_message
+        self.headers = headers or {}
+        super().__init__(self.message)
+
+
+class BadRequest(ApiError):
+    status_code = 400
+    default_message = "Bad request"
+
+
+class PayloadTooLarge(ApiError):
+    status_code = 413
+    default_message = "Request body is too large"
+
+
+class InvalidCredentials(ApiError):
+    status_code = 401
+    default_message = "The username or password is incorrect"
+
+
+class InvalidRefreshToken(ApiError):
+    status_code = 401
+    default_message = (
+        "Invalid refresh token or username is incorrect or Refresh Token has been revoked"
+    )
+
+
+class UserNotConfirmed(ApiError):
+    status_code = 403
+    default_message = "User is not confirmed"
+
+
+class PasswordResetRequired(ApiError):
+    status_code = 403
+    default_message = "Password reset required for this user"
+
+
+class Forbidden(ApiError):
+    status_code = 403
+    default_message = "You are not allowed to access this resource"
+
+
+class NotFound(ApiError):
+    status_code = 404
+    default_message = "Invalid username"
+
+
+class TooManyRequests(ApiError):
+    status_code = 429
+    default_message = "Too many requests, please retry later"
+
+    def __init__(self, message: str | None = None, retry_after: int = 1) -> None:
+        super().__init__(message, {"Retry-After": str(retry_after)})
+
+
+class ServiceUnavailable(ApiError):
+    status_code = 503
+    default_message = "The service is temporarily unavailable, please retry later"
+
+
+class GatewayUnauthorized(ApiError):
+    """What API Gateway's Cognito authorizer answers; its body is not our envelope."""
+
+    status_code = 401
+    default_message = "Unauthorized"
+
+
+class TokenExpired(GatewayUnauthorized):
+    default_message = "The incoming token has expired"

@@ -1,0 +1,60 @@
+"""The response envelope, and the one place that maps errors to HTTP responses."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from chalice.app import Request, Response
+
+from chalicelib.errors import ApiError, GatewayUnauthorized, ServiceUnavailable
+
+logger = logging.getLogger(__name__)
+
+JSON_HEADERS = {"Content-Type": "application/json"}
+
+
+def envelope(message: str | None, *, error: bool, data: Any = None) -> dict[str, Any]:
+    return {"message": message, "error": error, "success": not error, "data": data}
+
+
+def success(data: Any, message: str | None = "success", status_code: int = 200) -> Response:
+    return Response(
+        body=envelope(message, error=False, data=data),
+        status_code=status_code,
+        headers=dict(JSON_HEADERS),
+    )
+
+
+def error_response(err: ApiError) -> Response:
+    if isinstance(err, GatewayUnauthorized):
+        # Byte for byte what API Gateway's Cognito authorizer sends.
+        body: Any = json.dumps({"message": err.message}, separators=(",", ":"))
+    else:
+        body = envelope(err.message, error=True)
+    return Response(body=body, status_code=err.status_code, headers={**JSON_HEADERS, **err.headers})
+
+
+def handle_errors(event: Request, get_response: Callable[[Request], Response]) -> Response:
+    """HTTP middleware: every ApiError becomes its response, and Chalice's own error
+    bodies ({"Code", "Message"}: 405, 415, and the 500 for anything unexpected, which
+    Chalice has already logged with its traceback) become envelopes. A 500 says
+    nothing about its cause."""
+    try:
+        response = get_response(event)
+    except ServiceUnavailable as err:
+        logger.warning("answering 503: %s", err.__cause__ or err)
+        return error_response(ServiceUnavailable())
+    except ApiError as err:
+        return error_response(err)
+    body = response.body
+    if response.status_code >= 400 and isinstance(body, dict) and set(body) == {"Code", "Message"}:
+        message = "Internal server error" if response.status_code >= 500 else str(body["Message"])
+        return Response(
+            body=envelope(message, error=True),
+            status_code=response.status_code,
+            headers={**response.headers, **JSON_HEADERS},
+        )
+    return response

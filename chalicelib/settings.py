@@ -1,0 +1,118 @@
+"""The service's configuration: one typed object, read from the environment once."""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import cache
+from typing import Literal
+
+RefreshHashName = Literal["internal", "typed"]
+
+_POOL_ID = re.compile(r"^(?P<region>[a-z]{2}(?:-[a-z]+)+-\d)_[0-9A-Za-z]+$")
+
+REQUIRED = ("COGNITO_USER_POOL_ID", "COGNITO_CLIENT_ID", "COGNITO_CLIENT_SECRET")
+
+
+class ConfigurationError(RuntimeError):
+    """The environment does not describe a usable service."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    user_pool_id: str
+    client_id: str
+    client_secret: str
+    region: str
+    endpoint_url: str | None
+    jwks_url: str
+    admin_group: str
+    refresh_hash_name: RefreshHashName
+    connect_timeout: float
+    read_timeout: float
+    max_attempts: int
+    jwks_timeout: float
+    stage: str
+
+    @property
+    def issuer(self) -> str:
+        # Cognito (and moto, even in server mode) always sign with the public AWS issuer.
+        return f"https://cognito-idp.{self.region}.amazonaws.com/{self.user_pool_id}"
+
+    def __repr__(self) -> str:
+        return (
+            f"Settings(user_pool_id={self.user_pool_id!r}, client_id={self.client_id!r}, "
+            f"client_secret='***', region={self.region!r}, endpoint_url={self.endpoint_url!r}, "
+            f"stage={self.stage!r})"
+        )
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
+        env = os.environ if env is None else env
+        missing = [name for name in REQUIRED if not env.get(name, "").strip()]
+        if missing:
+            raise ConfigurationError(
+                "Missing required environment variable(s): "
+                + ", ".join(missing)
+                + ". See the settings table in README.md."
+            )
+        pool_id = env["COGNITO_USER_POOL_ID"].strip()
+        match = _POOL_ID.match(pool_id)
+        if match is None:
+            raise ConfigurationError(
+                f"COGNITO_USER_POOL_ID {pool_id!r} is not a user pool id "
+                "(expected <region>_<id>, e.g. eu-west-1_AbC123)."
+            )
+        region = env.get("COGNITO_REGION", "").strip() or match["region"]
+        endpoint_url = env.get("COGNITO_ENDPOINT_URL", "").strip().rstrip("/") or None
+        default_jwks = (
+            f"{endpoint_url}/{pool_id}/.well-known/jwks.json"
+            if endpoint_url
+            else f"https://cognito-idp.{region}.amazonaws.com/{pool_id}/.well-known/jwks.json"
+        )
+        refresh_hash_name = env.get("COGNITO_REFRESH_HASH_USERNAME", "internal").strip()
+        if refresh_hash_name not in ("internal", "typed"):
+            raise ConfigurationError(
+                "COGNITO_REFRESH_HASH_USERNAME must be 'internal' (AWS) or 'typed' (moto), "
+                f"not {refresh_hash_name!r}."
+            )
+        return cls(
+            user_pool_id=pool_id,
+            client_id=env["COGNITO_CLIENT_ID"].strip(),
+            client_secret=env["COGNITO_CLIENT_SECRET"].strip(),
+            region=region,
+            endpoint_url=endpoint_url,
+            jwks_url=env.get("COGNITO_JWKS_URL", "").strip() or default_jwks,
+            admin_group=env.get("ADMIN_GROUP", "").strip() or "admin",
+            refresh_hash_name=refresh_hash_name,  # type: ignore[arg-type]
+            connect_timeout=_positive_float(env, "COGNITO_CONNECT_TIMEOUT", 2.0),
+            read_timeout=_positive_float(env, "COGNITO_READ_TIMEOUT", 5.0),
+            max_attempts=int(_positive_float(env, "COGNITO_MAX_ATTEMPTS", 3)),
+            jwks_timeout=_positive_float(env, "JWKS_TIMEOUT", 3.0),
+            stage=env.get("STAGE", "").strip() or "dev",
+        )
+
+
+def _positive_float(env: Mapping[str, str], name: str, default: float) -> float:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ConfigurationError(f"{name} must be a number, not {raw!r}.") from None
+    if value <= 0:
+        raise ConfigurationError(f"{name} must be greater than zero, not {raw!r}.")
+    return value
+
+
+@cache
+def get_settings() -> Settings:
+    """The process-wide settings, read on first use.
+
+    Lazily, because chalice.test.Client applies a stage's environment only while a
+    request runs; a deployed Lambda calls this at import so that it fails at start.
+    """
+    return Settings.from_env()

@@ -1,0 +1,193 @@
+"""Verification of Cognito JWTs, as API Gateway's Cognito authorizer does it.
+
+Chalice's local gateway (`chalice local`, chalice.test.Client) admits any token, so
+the app verifies every token itself, in every stage. Failures raise
+GatewayUnauthorized / TokenExpired, whose bodies are the gateway's own.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+import time
+import urllib.request
+from collections.abc import Callable
+from typing import Any, Literal
+
+import jwt
+
+from chalicelib import errors
+from chalicelib.lazy import Lazy
+from chalicelib.settings import get_settings
+
+logger = logging.getLogger(__name__)
+
+TokenUse = Literal["id", "access"]
+Claims = dict[str, Any]
+
+ALGORITHM = "RS256"
+# Real Cognito tokens stay well under this; anything larger is refused before parsing.
+MAX_TOKEN_CHARS = 8000
+# Tolerated clock difference for iat/nbf; exp gets none, as at the gateway.
+CLOCK_SKEW_SECONDS = 60
+# After an unknown kid forced a JWKS refetch, further unknown kids wait this long.
+REFETCH_COOLDOWN_SECONDS = 10.0
+
+JwksFetcher = Callable[[], dict[str, Any]]
+
+
+def http_jwks_fetcher(url: str, timeout: float) -> JwksFetcher:
+    def fetch() -> dict[str, Any]:
+        with urllib.request.urlopen(url, timeout=timeout) as response:  # noqa: S310 (https or local stand-in)
+            document: dict[str, Any] = json.loads(response.read())
+            return document
+
+    return fetch
+
+
+class JwksCache:
+    """The pool's signing keys, fetched once and refetched only for an unknown kid."""
+
+    def __init__(
+        self,
+        fetch: JwksFetcher,
+        cooldown: float = REFETCH_COOLDOWN_SECONDS,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._fetch = fetch
+        self._cooldown = cooldown
+        self._clock = clock
+        self._keys: dict[str, jwt.PyJWK] | None = None
+        self._fetched_at = 0.0
+        self._lock = threading.Lock()
+
+    def key(self, kid: str) -> jwt.PyJWK | None:
+        keys = self._keys
+        if keys is None or (kid not in keys and self._may_refetch()):
+            keys = self._refresh()
+        return keys.get(kid)
+
+    def _may_refetch(self) -> bool:
+        return self._clock() - self._fetched_at >= self._cooldown
+
+    def _refresh(self) -> dict[str, jwt.PyJWK]:
+        with self._lock:
+            if self._keys is not None and not self._may_refetch():
+                return self._keys  # another thread just refreshed
+            try:
+                document = self._fetch()
+            except Exception as exc:  # any network or parse failure is the same outage
+                raise errors.ServiceUnavailable() from exc
+            self._keys = _signing_keys(document)
+            self._fetched_at = self._clock()
+            return self._keys
+
+
+def _signing_keys(document: Any) -> dict[str, jwt.PyJWK]:
+    keys: dict[str, jwt.PyJWK] = {}
+    for jwk in document.get("keys", []) if isinstance(document, dict) else []:
+        if not isinstance(jwk, dict) or not isinstance(jwk.get("kid"), str):
+            continue
+        if jwk.get("kty") != "RSA" or jwk.get("use", "sig") != "sig":
+            continue
+        if jwk.get("alg", ALGORITHM) != ALGORITHM:
+            continue
+        try:
+            keys[jwk["kid"]] = jwt.PyJWK(jwk, algorithm=ALGORITHM)
+        except (jwt.PyJWKError, jwt.InvalidKeyError, ValueError, TypeError, KeyError):
+            logger.warning("ignoring an unusable key in the JWKS (kid %s)", jwk["kid"])
+    return keys
+
+
+class TokenVerifier:
+    def __init__(
+        self,
+        issuer: str,
+        client_id: str,
+        jwks: JwksCache,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self._issuer = issuer
+        self._client_id = client_id
+        self._jwks = jwks
+        self._clock = clock
+
+    def verify(self, token: str, token_use: TokenUse, scope: str | None = None) -> Claims:
+        """The token's claims, or GatewayUnauthorized / TokenExpired."""
+        if len(token) > MAX_TOKEN_CHARS or token.count(".") != 2:
+            raise errors.GatewayUnauthorized()
+        try:
+            header = jwt.get_unverified_header(token)
+        except jwt.InvalidTokenError:
+            raise errors.GatewayUnauthorized() from None
+        kid = header.get("kid")
+        if header.get("alg") != ALGORITHM or not isinstance(kid, str):
+            raise errors.GatewayUnauthorized()
+        key = self._jwks.key(kid)
+        if key is None:
+            raise errors.GatewayUnauthorized()
+        try:
+            claims: Claims = jwt.decode(
+                token,
+                key.key,
+                algorithms=[ALGORITHM],
+                issuer=self._issuer,
+                leeway=0,
+                options={
+                    "require": ["exp", "iss", "sub", "token_use"],
+                    "verify_aud": False,
+                    "verify_iat": False,
+                    "verify_nbf": False,
+                },
+            )
+        except jwt.ExpiredSignatureError:
+            raise errors.TokenExpired() from None
+        except jwt.InvalidTokenError:
+            raise errors.GatewayUnauthorized() from None
+        self._check_claims(claims, token_use, scope)
+        return claims
+
+    def _check_claims(self, claims: Claims, token_use: TokenUse, scope: str | None) -> None:
+        latest = self._clock() + CLOCK_SKEW_SECONDS
+        for name in ("iat", "nbf"):
+            value = claims.get(name)
+            if value is not None and (not _is_int(value) or value > latest):
+                raise errors.GatewayUnauthorized()
+        if claims["token_use"] != token_use or not isinstance(claims["sub"], str):
+            raise errors.GatewayUnauthorized()
+        audience = claims.get("aud") if token_use == "id" else claims.get("client_id")
+        if audience != self._client_id:
+            raise errors.GatewayUnauthorized()
+        if token_use == "id" and not isinstance(claims.get("cognito:username"), str):
+            raise errors.GatewayUnauthorized()
+        groups = claims.get("cognito:groups", [])
+        if not isinstance(groups, list) or not all(isinstance(g, str) for g in groups):
+            raise errors.GatewayUnauthorized()
+        if scope is not None:
+            granted = claims.get("scope")
+            if not isinstance(granted, str) or scope not in granted.split():
+                raise errors.GatewayUnauthorized()
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _default_verifier() -> TokenVerifier:
+    s = get_settings()
+    return TokenVerifier(
+        s.issuer, s.client_id, JwksCache(http_jwks_fetcher(s.jwks_url, s.jwks_timeout))
+    )
+
+
+verifier: Lazy[TokenVerifier] = Lazy(_default_verifier)
+"""The process-wide verifier; `verifier.override(...)` injects another."""
+
+
+def authenticate(headers: Any, token_use: TokenUse = "id", scope: str | None = None) -> Claims:
+    """Verify the raw JWT in the Authorization header, as API Gateway does."""
+    token = headers.get("authorization")
+    if not token:
+        raise errors.GatewayUnauthorized()
+    return verifier.get().verify(token, token_use, scope)

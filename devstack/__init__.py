@@ -1,0 +1,2 @@
+"""Operator tooling for the local stack (never deployed): a moto Cognito stand-in,
+the pool it holds, and `chalice local` in front of it."""

@@ -1,0 +1,212 @@
+"""Shared fixtures: fake AWS credentials, an in-process moto pool, the app under
+chalice.test.Client, and tokens minted with moto's own signing key."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import os
+import time
+from collections.abc import Callable, Iterator
+from importlib import resources
+from typing import TYPE_CHECKING, Any
+
+import boto3
+import jwt
+import pytest
+from botocore.stub import Stubber
+from chalice.test import Client
+from moto import mock_aws
+
+from chalicelib import settings as settings_module
+from chalicelib.cognito_gateway import CognitoGateway, gateway, secret_hash
+from chalicelib.token_verification import JwksCache, TokenVerifier, verifier
+from devstack.pool import ADMIN_GROUP, Pool, create_confirmed_user, create_pool
+
+if TYPE_CHECKING:
+    from mypy_boto3_cognito_idp import CognitoIdentityProviderClient
+
+# No test may ever reach AWS: fake credentials, a fixed region, no profile files.
+os.environ.update(
+    {
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_SESSION_TOKEN": "testing",
+        "AWS_DEFAULT_REGION": "us-east-1",
+        "AWS_CONFIG_FILE": os.devnull,
+        "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
+    }
+)
+for _name in ("AWS_PROFILE", "AWS_ENDPOINT_URL", "COGNITO_ENDPOINT_URL"):
+    os.environ.pop(_name, None)
+
+PASSWORD = "Corr3ct-Horse!"
+ALICE = "alice@example.com"
+BOB = "bob@example.com"
+ADMIN = "admin@example.com"
+UNCONFIRMED = "carol@example.com"
+
+
+def _moto_jwks(name: str) -> dict[str, Any]:
+    resource = resources.files("moto.cognitoidp") / "resources" / f"{name}.json.gz"
+    document: dict[str, Any] = json.loads(gzip.decompress(resource.read_bytes()))
+    return document
+
+
+MOTO_PUBLIC_JWKS = _moto_jwks("jwks-public")
+MOTO_PRIVATE_JWK = _moto_jwks("jwks-private")
+
+
+class Http:
+    """chalice.test.Client with JSON in and out."""
+
+    def __init__(self, client: Client) -> None:
+        self._client = client
+
+    def raw_post(
+        self,
+        path: str,
+        body: Any = None,
+        headers: dict[str, str] | None = None,
+        raw: bytes | None = None,
+    ) -> Any:
+        payload = raw if raw is not None else (b"" if body is None else json.dumps(body).encode())
+        return self._client.http.post(
+            path, headers={"Content-Type": "application/json", **(headers or {})}, body=payload
+        )
+
+    def post(
+        self,
+        path: str,
+        body: Any = None,
+        headers: dict[str, str] | None = None,
+        raw: bytes | None = None,
+    ) -> tuple[int, Any]:
+        response = self.raw_post(path, body, headers, raw)
+        return response.status_code, json.loads(response.body)
+
+
+@pytest.fixture
+def cognito() -> Iterator[CognitoIdentityProviderClient]:
+    with mock_aws():
+        yield boto3.client("cognito-idp", region_name="us-east-1")
+
+
+@pytest.fixture
+def pool(cognito: CognitoIdentityProviderClient, monkeypatch: pytest.MonkeyPatch) -> Iterator[Pool]:
+    created = create_pool(cognito)
+    monkeypatch.setenv("COGNITO_USER_POOL_ID", created.user_pool_id)
+    monkeypatch.setenv("COGNITO_CLIENT_ID", created.client_id)
+    monkeypatch.setenv("COGNITO_CLIENT_SECRET", created.client_secret)
+    monkeypatch.setenv("COGNITO_REFRESH_HASH_USERNAME", "typed")
+    settings_module.get_settings.cache_clear()
+    gateway.override(None)
+    settings = settings_module.get_settings()
+    # In-process moto answers boto3, not urllib: hand the verifier moto's key set.
+    verifier.override(
+        TokenVerifier(settings.issuer, settings.client_id, JwksCache(lambda: MOTO_PUBLIC_JWKS))
+    )
+    yield created
+    settings_module.get_settings.cache_clear()
+    gateway.override(None)
+    verifier.override(None)
+
+
+@pytest.fixture
+def users(cognito: CognitoIdentityProviderClient, pool: Pool) -> dict[str, str]:
+    """Email -> internal username, for alice, bob, an admin and an unconfirmed user."""
+    names = {
+        ALICE: create_confirmed_user(cognito, pool.user_pool_id, ALICE, PASSWORD, "Alice"),
+        BOB: create_confirmed_user(cognito, pool.user_pool_id, BOB, PASSWORD, "Bob"),
+        ADMIN: create_confirmed_user(
+            cognito, pool.user_pool_id, ADMIN, PASSWORD, "Ada", groups=[ADMIN_GROUP]
+        ),
+    }
+    names[UNCONFIRMED] = cognito.sign_up(
+        ClientId=pool.client_id,
+        Username=UNCONFIRMED,
+        Password=PASSWORD,
+        SecretHash=secret_hash(UNCONFIRMED, pool.client_id, pool.client_secret),
+        UserAttributes=[{"Name": "email", "Value": UNCONFIRMED}],
+    )["UserSub"]
+    return names
+
+
+@pytest.fixture
+def api(pool: Pool) -> Iterator[Http]:
+    from app import app
+
+    with Client(app, stage_name="local") as client:
+        yield Http(client)
+
+
+@pytest.fixture
+def login(api: Http, users: dict[str, str]) -> Callable[[str], dict[str, Any]]:
+    def _login(username: str) -> dict[str, Any]:
+        status, body = api.post("/login", {"username": username, "password": PASSWORD})
+        assert status == 200, body
+        tokens: dict[str, Any] = body["data"]
+        return tokens
+
+    return _login
+
+
+@pytest.fixture
+def mint(pool: Pool) -> Callable[..., str]:
+    """Sign any claims with moto's key (or another), starting from a valid id token."""
+
+    def _mint(key: Any = None, headers: dict[str, Any] | None = None, **overrides: Any) -> str:
+        now = int(time.time())
+        claims: dict[str, Any] = {
+            "iss": f"https://cognito-idp.us-east-1.amazonaws.com/{pool.user_pool_id}",
+            "sub": "00000000-0000-0000-0000-000000000001",
+            "aud": pool.client_id,
+            "token_use": "id",
+            "cognito:username": "00000000-0000-0000-0000-000000000001",
+            "email": ALICE,
+            "iat": now,
+            "auth_time": now,
+            "exp": now + 3600,
+        }
+        claims.update(overrides)
+        claims = {name: value for name, value in claims.items() if value is not None}
+        signing_key = key if key is not None else jwt.PyJWK(MOTO_PRIVATE_JWK).key
+        return jwt.encode(
+            claims, signing_key, algorithm="RS256", headers={"kid": "dummy", **(headers or {})}
+        )
+
+    return _mint
+
+
+STUB_POOL = Pool(
+    "eu-west-1_AbCdEf123",
+    "4bd3oq2n7sq4ib1hpl6v9vmlfk",
+    "1mhhe2bkfph4t0vd3mq1c0n5v5r8bq3m2ue6ofc4a5m0hbe3tm2j",
+)
+# SECRET_HASH of STUB_POOL's client, computed apart from the code under test:
+#   printf '%s' "$USERNAME$CLIENT_ID" | openssl dgst -sha256 -hmac "$SECRET" -binary | base64
+STUB_SUB = "3f6c2a8e-1b7d-4c5e-9a0f-2d4b6e8a1c3f"
+STUB_HASH_OF_ALICE = "QiHJbyttIEuQSEJqdRb+WrL1KM8QpS1eqcQzxFrfLaE="
+STUB_HASH_OF_SUB = "4JqNtJAQtg9L7ucN7oo7OYpDzYIXtlbfN2s8/UCQmkA="
+
+
+@pytest.fixture
+def stubbed(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[Stubber, Http]]:
+    """The app on a Cognito client whose every answer a test scripts (no moto), with
+    settings as deployed to AWS ("internal" refresh hash name)."""
+    monkeypatch.setenv("COGNITO_USER_POOL_ID", STUB_POOL.user_pool_id)
+    monkeypatch.setenv("COGNITO_CLIENT_ID", STUB_POOL.client_id)
+    monkeypatch.setenv("COGNITO_CLIENT_SECRET", STUB_POOL.client_secret)
+    monkeypatch.delenv("COGNITO_REFRESH_HASH_USERNAME", raising=False)
+    settings_module.get_settings.cache_clear()
+    settings = settings_module.get_settings()
+    client = boto3.client("cognito-idp", region_name=settings.region)
+    stubber = Stubber(client)
+    gateway.override(CognitoGateway(settings, client))
+    from app import app
+
+    with stubber, Client(app, stage_name="local") as chalice_client:
+        yield stubber, Http(chalice_client)
+        stubber.assert_no_pending_responses()
+    settings_module.get_settings.cache_clear()
+    gateway.override(None)

@@ -1,0 +1,161 @@
+"""The Cognito gateway: exact requests (Stubber), failures mapped to honest statuses,
+and one boto3 client per process."""
+
+from __future__ import annotations
+
+import logging
+import socket
+from collections.abc import Callable
+from typing import Any
+
+import boto3
+import pytest
+from botocore.stub import Stubber
+
+from chalicelib.cognito_gateway import CognitoGateway, gateway
+from chalicelib.settings import Settings
+from tests.conftest import ALICE, PASSWORD, STUB_HASH_OF_ALICE, STUB_POOL, Http
+
+LOGIN = {"username": ALICE, "password": PASSWORD}
+UNAVAILABLE = {
+    "message": "The service is temporarily unavailable, please retry later",
+    "error": True,
+    "success": False,
+    "data": None,
+}
+
+
+def test_login_sends_cognito_user_password_auth_with_the_typed_name_hash(
+    stubbed: tuple[Stubber, Http],
+) -> None:
+    """AWS divergence: moto ignores SECRET_HASH on USER_PASSWORD_AUTH, so only this
+    pinned request proves what AWS receives."""
+    stubber, api = stubbed
+    stubber.add_response(
+        "initiate_auth",
+        {
+            "AuthenticationResult": {
+                "IdToken": "i.d.t",
+                "AccessToken": "a.c.t",
+                "RefreshToken": "r",
+                "ExpiresIn": 3600,
+                "TokenType": "Bearer",
+            }
+        },
+        {
+            "ClientId": STUB_POOL.client_id,
+            "AuthFlow": "USER_PASSWORD_AUTH",
+            "AuthParameters": {
+                "USERNAME": ALICE,
+                "PASSWORD": PASSWORD,
+                "SECRET_HASH": STUB_HASH_OF_ALICE,
+            },
+        },
+    )
+
+    status, body = api.post("/login", LOGIN)
+
+    assert status == 200
+    assert body["data"] == {
+        "id_token": "i.d.t",
+        "refresh_token": "r",
+        "access_token": "a.c.t",
+        "expires_in": 3600,
+        "token_type": "Bearer",
+    }
+
+
+@pytest.mark.parametrize(
+    "code", ["TooManyRequestsException", "ThrottlingException", "LimitExceededException"]
+)
+def test_cognito_throttling_answers_429_with_retry_after(
+    stubbed: tuple[Stubber, Http], code: str
+) -> None:
+    stubber, api = stubbed
+    stubber.add_client_error("initiate_auth", code, "Rate exceeded", http_status_code=400)
+
+    response = api.raw_post("/login", LOGIN)
+
+    assert response.status_code == 429
+    assert response.headers["Retry-After"] == "1"
+    assert response.json_body == {
+        "message": "Too many requests, please retry later",
+        "error": True,
+        "success": False,
+        "data": None,
+    }
+
+
+@pytest.mark.parametrize(
+    ("code", "message"),
+    [
+        (
+            "ResourceNotFoundException",
+            "User pool client 4bd3oq2n7sq4ib1hpl6v9vmlfk does not exist.",
+        ),
+        ("InvalidParameterException", "USER_PASSWORD_AUTH flow not enabled for this client"),
+        ("InternalErrorException", "Internal error at arn:aws:cognito-idp:secret-detail"),
+    ],
+)
+def test_unexpected_cognito_errors_answer_503_and_log_the_detail_only(
+    stubbed: tuple[Stubber, Http], caplog: pytest.LogCaptureFixture, code: str, message: str
+) -> None:
+    stubber, api = stubbed
+    stubber.add_client_error("initiate_auth", code, message, http_status_code=400)
+
+    with caplog.at_level(logging.WARNING):
+        status, body = api.post("/login", LOGIN)
+
+    assert (status, body) == (503, UNAVAILABLE)
+    assert code in caplog.text
+    assert message in caplog.text
+
+
+def _closed_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+    return port
+
+
+def test_unreachable_cognito_answers_503_and_the_service_keeps_serving(
+    stubbed: tuple[Stubber, Http], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _, api = stubbed
+    settings = Settings.from_env(
+        {
+            "COGNITO_USER_POOL_ID": STUB_POOL.user_pool_id,
+            "COGNITO_CLIENT_ID": STUB_POOL.client_id,
+            "COGNITO_CLIENT_SECRET": STUB_POOL.client_secret,
+            "COGNITO_ENDPOINT_URL": f"http://127.0.0.1:{_closed_port()}",
+            "COGNITO_CONNECT_TIMEOUT": "0.2",
+            "COGNITO_READ_TIMEOUT": "0.2",
+            "COGNITO_MAX_ATTEMPTS": "2",
+        }
+    )
+    gateway.override(CognitoGateway(settings))
+
+    assert api.post("/login", LOGIN) == (503, UNAVAILABLE)
+    assert api.post("/login", LOGIN) == (503, UNAVAILABLE)
+    assert api.post("/login", {"password": "x"})[0] == 400
+
+
+def test_one_boto3_client_serves_every_request(
+    api: Http, users: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    created: list[Any] = []
+    real_client: Callable[..., Any] = boto3.session.Session.client
+
+    def counting_client(self: Any, *args: Any, **kwargs: Any) -> Any:
+        client = real_client(self, *args, **kwargs)
+        created.append(client)
+        return client
+
+    monkeypatch.setattr(boto3.session.Session, "client", counting_client)
+
+    for _ in range(5):
+        assert api.post("/login", LOGIN)[0] == 200
+        assert api.post("/login", {"username": ALICE, "password": "Wrong-1"})[0] == 401
+
+    assert len(created) == 1
+    assert gateway.get().client is created[0]
