@@ -2,13 +2,39 @@
 
 from __future__ import annotations
 
+import contextlib
+import logging
+from collections.abc import Mapping
 from typing import Any
 
 from chalicelib import errors
 from chalicelib.cognito_gateway import gateway
-from chalicelib.models import LoginRequest, RenewRequest, TestUserRequest
+from chalicelib.models import (
+    CHALLENGE_FIELDS,
+    ChallengeRequest,
+    ChangePasswordRequest,
+    ConfirmForgotPasswordRequest,
+    ConfirmSignUpRequest,
+    LoginRequest,
+    RenewRequest,
+    SignUpRequest,
+    TestUserRequest,
+    UpdateAttributesRequest,
+    UsernameRequest,
+)
 from chalicelib.settings import get_settings
 from chalicelib.token_verification import Claims
+
+logger = logging.getLogger(__name__)
+
+# moto, the local stand-in, hands out the forgot-password code in this header.
+LOCAL_CODE_HEADER = "x-moto-forgot-password-confirmation-code"
+# Cognito's names for the answer each challenge expects.
+_CHALLENGE_ANSWERS = {
+    "NEW_PASSWORD_REQUIRED": "NEW_PASSWORD",
+    "SOFTWARE_TOKEN_MFA": "SOFTWARE_TOKEN_MFA_CODE",
+    "SMS_MFA": "SMS_MFA_CODE",
+}
 
 # Challenge parameters that are hints for the client, never secrets or internal ids.
 _PUBLIC_CHALLENGE_PARAMETERS = frozenset(
@@ -17,7 +43,22 @@ _PUBLIC_CHALLENGE_PARAMETERS = frozenset(
 
 
 def login(request: LoginRequest) -> dict[str, Any]:
-    answer = gateway.get().password_auth(request.username, request.password)
+    return _tokens_or_challenge(gateway.get().password_auth(request.username, request.password))
+
+
+def answer_challenge(request: ChallengeRequest) -> dict[str, Any]:
+    answer = getattr(request, CHALLENGE_FIELDS[request.challenge_name])
+    return _tokens_or_challenge(
+        gateway.get().respond_to_challenge(
+            request.username,
+            request.challenge_name,
+            request.session,
+            {_CHALLENGE_ANSWERS[request.challenge_name]: answer},
+        )
+    )
+
+
+def _tokens_or_challenge(answer: Mapping[str, Any]) -> dict[str, Any]:
     if "ChallengeName" in answer:
         return {
             "challenge_name": answer["ChallengeName"],
@@ -36,6 +77,56 @@ def login(request: LoginRequest) -> dict[str, Any]:
         "expires_in": result["ExpiresIn"],
         "token_type": result["TokenType"],
     }
+
+
+def sign_up(request: SignUpRequest) -> dict[str, Any]:
+    attributes = {"email": request.email or request.username}
+    if request.name is not None:
+        attributes["name"] = request.name
+    answer = gateway.get().sign_up(request.username, request.password, attributes)
+    return {
+        "user_confirmed": answer["UserConfirmed"],
+        "destination": answer.get("CodeDeliveryDetails", {}).get("Destination"),
+    }
+
+
+def confirm_sign_up(request: ConfirmSignUpRequest) -> None:
+    gateway.get().confirm_sign_up(request.username, request.code)
+
+
+def resend_code(request: UsernameRequest) -> None:
+    with contextlib.suppress(errors.UserHidden):
+        gateway.get().resend_confirmation_code(request.username)
+
+
+def forgot_password(request: UsernameRequest) -> None:
+    try:
+        answer = gateway.get().forgot_password(request.username)
+    except errors.UserHidden:
+        return
+    code = answer.get("ResponseMetadata", {}).get("HTTPHeaders", {}).get(LOCAL_CODE_HEADER)
+    if code and get_settings().stage == "local":
+        # Local stand-in only: there is no mailbox, so the code goes to the terminal.
+        logger.info("local stage: password reset code for %s: %s", request.username, code)
+
+
+def confirm_forgot_password(request: ConfirmForgotPasswordRequest) -> None:
+    gateway.get().confirm_forgot_password(request.username, request.code, request.password)
+
+
+def change_password(access_token: str, request: ChangePasswordRequest) -> None:
+    gateway.get().change_password(
+        access_token, request.previous_password, request.proposed_password
+    )
+
+
+def update_attributes(access_token: str, request: UpdateAttributesRequest) -> list[str]:
+    gateway.get().update_attributes(access_token, request.attributes)
+    return sorted(request.attributes)
+
+
+def log_out(access_token: str) -> None:
+    gateway.get().global_sign_out(access_token)
 
 
 def renew(request: RenewRequest) -> dict[str, Any]:

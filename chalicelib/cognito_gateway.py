@@ -19,12 +19,23 @@ from chalicelib.settings import Settings, get_settings
 
 if TYPE_CHECKING:
     from mypy_boto3_cognito_idp import CognitoIdentityProviderClient
-    from mypy_boto3_cognito_idp.type_defs import InitiateAuthResponseTypeDef
+    from mypy_boto3_cognito_idp.type_defs import (
+        AttributeTypeTypeDef,
+        ForgotPasswordResponseTypeDef,
+        InitiateAuthResponseTypeDef,
+        RespondToAuthChallengeResponseTypeDef,
+        SignUpResponseTypeDef,
+    )
 
 logger = logging.getLogger(__name__)
 
 _THROTTLING = frozenset(
-    {"TooManyRequestsException", "ThrottlingException", "LimitExceededException"}
+    {
+        "TooManyRequestsException",
+        "ThrottlingException",
+        "LimitExceededException",
+        "TooManyFailedAttemptsException",
+    }
 )
 
 
@@ -36,7 +47,7 @@ def secret_hash(username: str, client_id: str, client_secret: str) -> str:
     return base64.b64encode(digest).decode("ascii")
 
 
-ErrorMap = Mapping[str, Callable[[], errors.ApiError]]
+ErrorMap = Mapping[str, type[errors.ApiError]]
 R = TypeVar("R")
 
 
@@ -139,6 +150,155 @@ class CognitoGateway:
         )
         return [{"Name": a["Name"], "Value": a.get("Value", "")} for a in user["UserAttributes"]]
 
+    def sign_up(
+        self, username: str, password: str, attributes: dict[str, str]
+    ) -> SignUpResponseTypeDef:
+        user_attributes: list[AttributeTypeTypeDef] = [
+            {"Name": name, "Value": value} for name, value in attributes.items()
+        ]
+        return self._call(
+            "SignUp",
+            lambda: self.client.sign_up(
+                ClientId=self._settings.client_id,
+                SecretHash=self._hash(username),
+                Username=username,
+                Password=password,
+                UserAttributes=user_attributes,
+            ),
+            {
+                "UsernameExistsException": errors.UsernameExists,
+                "InvalidPasswordException": errors.InvalidPassword,
+                "InvalidParameterException": errors.InvalidSignUp,
+            },
+        )
+
+    def confirm_sign_up(self, username: str, code: str) -> None:
+        self._call(
+            "ConfirmSignUp",
+            lambda: self.client.confirm_sign_up(
+                ClientId=self._settings.client_id,
+                SecretHash=self._hash(username),
+                Username=username,
+                ConfirmationCode=code,
+            ),
+            {
+                "CodeMismatchException": errors.InvalidCode,
+                "ExpiredCodeException": errors.ExpiredCode,
+                # AWS: "User cannot be confirmed. Current status is CONFIRMED".
+                "NotAuthorizedException": errors.UserAlreadyConfirmed,
+                "UserNotFoundException": errors.InvalidCode,
+            },
+        )
+
+    def resend_confirmation_code(self, username: str) -> None:
+        self._call(
+            "ResendConfirmationCode",
+            lambda: self.client.resend_confirmation_code(
+                ClientId=self._settings.client_id,
+                SecretHash=self._hash(username),
+                Username=username,
+            ),
+            {
+                "UserNotFoundException": errors.UserHidden,
+                # AWS: "User is already confirmed."
+                "InvalidParameterException": errors.UserHidden,
+                "NotAuthorizedException": errors.UserHidden,
+            },
+        )
+
+    def forgot_password(self, username: str) -> ForgotPasswordResponseTypeDef:
+        return self._call(
+            "ForgotPassword",
+            lambda: self.client.forgot_password(
+                ClientId=self._settings.client_id,
+                SecretHash=self._hash(username),
+                Username=username,
+            ),
+            {
+                "UserNotFoundException": errors.UserHidden,
+                # AWS: no verified email or phone, or the user is not confirmed.
+                "InvalidParameterException": errors.UserHidden,
+                "NotAuthorizedException": errors.UserHidden,
+            },
+        )
+
+    def confirm_forgot_password(self, username: str, code: str, password: str) -> None:
+        self._call(
+            "ConfirmForgotPassword",
+            lambda: self.client.confirm_forgot_password(
+                ClientId=self._settings.client_id,
+                SecretHash=self._hash(username),
+                Username=username,
+                ConfirmationCode=code,
+                Password=password,
+            ),
+            {
+                "CodeMismatchException": errors.InvalidCode,
+                "ExpiredCodeException": errors.ExpiredCode,
+                "InvalidPasswordException": errors.InvalidPassword,
+                "UserNotFoundException": errors.InvalidCode,
+                "NotAuthorizedException": errors.InvalidCode,
+            },
+        )
+
+    def respond_to_challenge(
+        self, username: str, challenge_name: str, session: str, answers: dict[str, str]
+    ) -> RespondToAuthChallengeResponseTypeDef:
+        return self._call(
+            "RespondToAuthChallenge",
+            lambda: self.client.respond_to_auth_challenge(
+                ClientId=self._settings.client_id,
+                ChallengeName=challenge_name,  # type: ignore[arg-type]
+                Session=session,
+                ChallengeResponses={
+                    "USERNAME": username,
+                    "SECRET_HASH": self._hash(username),
+                    **answers,
+                },
+            ),
+            {
+                "NotAuthorizedException": errors.SessionExpired,
+                "UserNotFoundException": errors.SessionExpired,
+                "CodeMismatchException": errors.InvalidCode,
+                "ExpiredCodeException": errors.ExpiredCode,
+                "InvalidPasswordException": errors.InvalidPassword,
+            },
+        )
+
+    def change_password(self, access_token: str, previous: str, proposed: str) -> None:
+        self._call(
+            "ChangePassword",
+            lambda: self.client.change_password(
+                AccessToken=access_token, PreviousPassword=previous, ProposedPassword=proposed
+            ),
+            {
+                "NotAuthorizedException": errors.WrongPreviousPassword,
+                "InvalidPasswordException": errors.InvalidPassword,
+            },
+        )
+
+    def update_attributes(self, access_token: str, attributes: dict[str, str]) -> None:
+        user_attributes: list[AttributeTypeTypeDef] = [
+            {"Name": name, "Value": value} for name, value in attributes.items()
+        ]
+        self._call(
+            "UpdateUserAttributes",
+            lambda: self.client.update_user_attributes(
+                AccessToken=access_token, UserAttributes=user_attributes
+            ),
+            {
+                "NotAuthorizedException": errors.SessionEnded,
+                "InvalidParameterException": errors.InvalidAttributes,
+            },
+        )
+
+    def global_sign_out(self, access_token: str) -> None:
+        self._call(
+            "GlobalSignOut",
+            lambda: self.client.global_sign_out(AccessToken=access_token),
+            {"NotAuthorizedException": errors.SessionEnded},
+        )
+
     def _call(self, operation: str, call: Callable[[], R], known: ErrorMap) -> R:
         from botocore.exceptions import BotoCoreError, ClientError
 
@@ -160,12 +320,13 @@ class _Detail(Exception):
 
 def _translate(operation: str, exc: Any, known: ErrorMap) -> NoReturn:
     code = exc.response.get("Error", {}).get("Code", "")
+    message = exc.response.get("Error", {}).get("Message", "")
     if code in known:
-        raise known[code]() from None
+        error = known[code]
+        raise (error(message) if error.cognito_worded else error()) from None
     if code in _THROTTLING:
         logger.warning("Cognito throttled %s (%s)", operation, code)
         raise errors.TooManyRequests() from None
-    message = exc.response.get("Error", {}).get("Message", "")
     raise errors.ServiceUnavailable() from _Detail(operation, Exception(f"{code}: {message}"))
 
 

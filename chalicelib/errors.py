@@ -13,6 +13,8 @@ from chalice.app import ChaliceUnhandledError
 class ApiError(ChaliceUnhandledError):
     status_code = 500
     default_message = "Internal server error"
+    # When set, Cognito's own wording is the public message (e.g. password policy).
+    cognito_worded = False
 
     def __init__(self, message: str | None = None, headers: dict[str, str] | None = None) -> None:
         self.message = message or self.default_message
@@ -23,6 +25,27 @@ class ApiError(ChaliceUnhandledError):
 class BadRequest(ApiError):
     status_code = 400
     default_message = "Bad request"
+
+
+class InvalidCode(BadRequest):
+    default_message = "Invalid Verification code"
+
+
+class ExpiredCode(BadRequest):
+    default_message = "The verification code has expired, please request a new one"
+
+
+class InvalidPassword(BadRequest):
+    default_message = "The password does not conform to the password policy"
+    cognito_worded = True
+
+
+class InvalidAttributes(BadRequest):
+    default_message = "An attribute value is invalid"
+
+
+class InvalidSignUp(BadRequest):
+    default_message = "The sign-up details are invalid"
 
 
 class PayloadTooLarge(ApiError):
@@ -40,6 +63,21 @@ class InvalidRefreshToken(ApiError):
     default_message = (
         "Invalid refresh token or username is incorrect or Refresh Token has been revoked"
     )
+
+
+class SessionExpired(ApiError):
+    status_code = 401
+    default_message = "The session has expired, please log in again"
+
+
+class WrongPreviousPassword(ApiError):
+    status_code = 401
+    default_message = "The previous password is incorrect or the session has ended"
+
+
+class SessionEnded(ApiError):
+    status_code = 401
+    default_message = "The session has ended, please log in again"
 
 
 class UserNotConfirmed(ApiError):
@@ -60,6 +98,23 @@ class Forbidden(ApiError):
 class NotFound(ApiError):
     status_code = 404
     default_message = "Invalid username"
+
+
+class UsernameExists(ApiError):
+    status_code = 409
+    default_message = "This username already exists"
+
+
+class UserAlreadyConfirmed(ApiError):
+    status_code = 409
+    default_message = "User is already confirmed"
+
+
+class UserHidden(ApiError):
+    """Cognito's answer would tell whether the user exists: the route answers as if
+    all went well (PreventUserExistenceErrors, done by us since moto ignores it)."""
+
+    status_code = 200
 
 
 class TooManyRequests(ApiError):

@@ -4,10 +4,11 @@ body into either a model or a 400/413 with a message a client can act on."""
 from __future__ import annotations
 
 import json
+import re
 import unicodedata
-from typing import Annotated, ClassVar, TypeVar
+from typing import Annotated, ClassVar, Literal, TypeVar
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, model_validator
 from pydantic_core import PydanticCustomError
 
 from chalicelib.errors import BadRequest, PayloadTooLarge
@@ -30,14 +31,27 @@ def _not_blank(value: str) -> str:
     return value
 
 
-# Lengths are Cognito's own limits for these parameters.
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+def _email(value: str) -> str:
+    if not _EMAIL.match(value):
+        raise PydanticCustomError("email_format", "not an email address")
+    return value
+
+
+# Lengths and patterns are Cognito's own limits for these parameters.
 Username = Annotated[str, Field(min_length=1, max_length=128), AfterValidator(_cognito_username)]
 Password = Annotated[str, Field(min_length=1, max_length=256)]
 RefreshToken = Annotated[
     str, Field(min_length=1, max_length=MAX_BODY_BYTES), AfterValidator(_not_blank)
 ]
+Code = Annotated[str, Field(min_length=1, max_length=2048), AfterValidator(_not_blank)]
+Session = Annotated[str, Field(min_length=20, max_length=2048)]
+Email = Annotated[str, Field(min_length=3, max_length=2048), AfterValidator(_email)]
+AttributeValue = Annotated[str, Field(max_length=2048)]
 
-_MISSING = frozenset({"missing", "string_type", "string_too_short", "blank"})
+_MISSING = frozenset({"missing", "string_type", "blank"})
 
 
 class RequestModel(BaseModel):
@@ -48,9 +62,16 @@ class RequestModel(BaseModel):
     @classmethod
     def message_for(cls, error: ValidationError) -> str:
         first = error.errors()[0]
+        if first["type"] == "answer_missing":
+            return cls.missing_message.format(field=first["ctx"]["field"])
         field = str(first["loc"][0]) if first["loc"] else "body"
-        template = cls.missing_message if first["type"] in _MISSING else cls.invalid_message
-        return template.format(field=field)
+        if first["type"] == "literal_error":
+            return f"Unsupported {field}"
+        # A wrong optional field is invalid; only a required one can be "missing".
+        required = field in cls.model_fields and cls.model_fields[field].is_required()
+        empty = first["type"] == "string_too_short" and first["input"] == ""
+        missing = (first["type"] in _MISSING or empty) and required
+        return (cls.missing_message if missing else cls.invalid_message).format(field=field)
 
 
 class LoginRequest(RequestModel):
@@ -65,8 +86,103 @@ class RenewRequest(RequestModel):
 
 
 class TestUserRequest(RequestModel):
-    missing_message: ClassVar[str] = "{field} must be a non-empty string"
     username: Username | None = None
+
+
+class SignUpRequest(RequestModel):
+    username: Username
+    password: Password
+    email: Email | None = None
+    name: Annotated[str, Field(min_length=1, max_length=2048)] | None = None
+
+
+class ConfirmSignUpRequest(RequestModel):
+    username: Username
+    code: Code
+
+
+class UsernameRequest(RequestModel):
+    username: Username
+
+
+class ConfirmForgotPasswordRequest(RequestModel):
+    username: Username
+    code: Code
+    password: Password
+
+
+ChallengeName = Literal["NEW_PASSWORD_REQUIRED", "SOFTWARE_TOKEN_MFA", "SMS_MFA"]
+CHALLENGE_FIELDS: dict[str, str] = {
+    "NEW_PASSWORD_REQUIRED": "new_password",
+    "SOFTWARE_TOKEN_MFA": "code",
+    "SMS_MFA": "code",
+}
+
+
+class ChallengeRequest(RequestModel):
+    username: Username
+    challenge_name: ChallengeName
+    session: Session
+    new_password: Password | None = None
+    code: Code | None = None
+
+    @model_validator(mode="after")
+    def _answer_present(self) -> ChallengeRequest:
+        field = CHALLENGE_FIELDS[self.challenge_name]
+        if getattr(self, field) is None:
+            raise PydanticCustomError("answer_missing", "{field}", {"field": field})
+        return self
+
+
+class ChangePasswordRequest(RequestModel):
+    previous_password: Password
+    proposed_password: Password
+
+
+# Profile fields a user may change alone: none needs verification (email, phone do)
+# and none is managed by Cognito (sub, email_verified, ...).
+WRITABLE_ATTRIBUTES = frozenset(
+    {
+        "name",
+        "given_name",
+        "family_name",
+        "middle_name",
+        "nickname",
+        "preferred_username",
+        "profile",
+        "picture",
+        "website",
+        "gender",
+        "birthdate",
+        "zoneinfo",
+        "locale",
+        "address",
+    }
+)
+
+
+def _writable(attributes: dict[str, str]) -> dict[str, str]:
+    if not attributes:
+        raise PydanticCustomError("blank", "blank")
+    refused = sorted(set(attributes) - WRITABLE_ATTRIBUTES)
+    if refused:
+        raise PydanticCustomError(
+            "attribute_not_writable", "{names}", {"names": ", ".join(refused)}
+        )
+    return attributes
+
+
+class UpdateAttributesRequest(RequestModel):
+    attributes: Annotated[dict[str, AttributeValue], AfterValidator(_writable)]
+
+    @classmethod
+    def message_for(cls, error: ValidationError) -> str:
+        first = error.errors()[0]
+        if first["type"] == "attribute_not_writable":
+            return f"These attributes cannot be changed: {first['ctx']['names']}"
+        if first["type"] == "dict_type" or first["loc"] == ("attributes",):
+            return super().message_for(error)
+        return "Attribute values must be strings of at most 2048 characters"
 
 
 M = TypeVar("M", bound=RequestModel)

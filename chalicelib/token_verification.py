@@ -24,6 +24,8 @@ from chalicelib.settings import get_settings
 logger = logging.getLogger(__name__)
 
 TokenUse = Literal["id", "access"]
+# The scope Cognito puts in access tokens for the user's own account operations.
+USER_SCOPE = "aws.cognito.signin.user.admin"
 Claims = dict[str, Any]
 
 ALGORITHM = "RS256"

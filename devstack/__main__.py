@@ -98,6 +98,10 @@ Try it (needs jq):
   curl -s -X POST {api}/user/renew_refresh_token -H 'Content-Type: application/json' \\
     -d "{{\\"username\\": \\"{user}\\", \\"refresh_token\\": \\"$REFRESH\\"}}"
 
+Verification codes (there is no mailbox locally):
+  password reset codes appear below, as "local stage: password reset code for <user>: <code>";
+  the stand-in accepts any sign-up confirmation code, and cannot resend codes.
+
 Ctrl-C stops everything.
 """
 

@@ -117,8 +117,8 @@ def test_private_route_answers_404_when_the_caller_was_deleted(
     [
         (b"[]", "Request body must be a JSON object"),
         (b"nope", "Request body must be a JSON object"),
-        (b'{"username": 5}', "username must be a non-empty string"),
-        (b'{"username": ""}', "username must be a non-empty string"),
+        (b'{"username": 5}', "username is invalid"),
+        (b'{"username": ""}', "username is invalid"),
         (b'{"username": "a b"}', "username is invalid"),
     ],
 )

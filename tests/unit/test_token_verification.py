@@ -13,11 +13,13 @@ import pytest
 from chalicelib import errors
 from chalicelib.token_verification import (
     REFETCH_COOLDOWN_SECONDS,
+    USER_SCOPE,
     JwksCache,
     TokenVerifier,
     http_jwks_fetcher,
     verifier,
 )
+from devstack.pool import Pool
 from tests.conftest import MOTO_PUBLIC_JWKS, Http
 
 
@@ -109,3 +111,42 @@ def test_jwks_fetch_failure_is_an_outage_not_a_crash() -> None:
 
     with pytest.raises(errors.ServiceUnavailable):
         JwksCache(broken).key("dummy")
+
+
+@pytest.mark.parametrize(
+    ("scope", "accepted"),
+    [
+        (f"openid {USER_SCOPE}", True),
+        (USER_SCOPE, True),
+        ("openid email", False),
+        (f"{USER_SCOPE}x", False),
+        (None, False),
+    ],
+)
+def test_scoped_verification_needs_the_scope_in_an_access_token(
+    pool: Pool, mint: Callable[..., str], scope: str | None, accepted: bool
+) -> None:
+    token = mint(
+        **{
+            "token_use": "access",
+            "aud": None,
+            "client_id": pool.client_id,
+            "cognito:username": None,
+            "scope": scope,
+        }
+    )
+
+    if accepted:
+        assert verifier.get().verify(token, "access", USER_SCOPE)["client_id"] == pool.client_id
+    else:
+        with pytest.raises(errors.GatewayUnauthorized):
+            verifier.get().verify(token, "access", USER_SCOPE)
+
+
+def test_an_access_token_for_another_client_is_refused(
+    pool: Pool, mint: Callable[..., str]
+) -> None:
+    token = mint(**{"token_use": "access", "aud": None, "client_id": "other", "scope": USER_SCOPE})
+
+    with pytest.raises(errors.GatewayUnauthorized):
+        verifier.get().verify(token, "access", USER_SCOPE)

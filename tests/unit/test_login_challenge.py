@@ -1,0 +1,209 @@
+"""POST /login/challenge: new-password and MFA challenges end in tokens."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+import pytest
+from botocore.stub import Stubber
+
+from tests.conftest import ALICE, PASSWORD, STUB_HASH_OF_ALICE, STUB_POOL, Http
+
+if TYPE_CHECKING:
+    from mypy_boto3_cognito_idp import CognitoIdentityProviderClient
+
+    from devstack.pool import Pool
+
+INVITED = "invited@example.com"
+TEMPORARY = "Temp-Passw0rd"
+NEW_PASSWORD = "N3w-Passw0rd!"
+TOKENS = {"id_token", "refresh_token", "access_token", "expires_in", "token_type"}
+SESSION = "s" * 40
+
+
+def _challenge(api: Http, username: str, password: str) -> dict[str, Any]:
+    status, body = api.post("/login", {"username": username, "password": password})
+    assert status == 200, body
+    data: dict[str, Any] = body["data"]
+    return data
+
+
+@pytest.fixture
+def invited(cognito: CognitoIdentityProviderClient, pool: Pool) -> str:
+    cognito.admin_create_user(
+        UserPoolId=pool.user_pool_id,
+        Username=INVITED,
+        TemporaryPassword=TEMPORARY,
+        MessageAction="SUPPRESS",
+    )
+    return INVITED
+
+
+def test_new_password_challenge_ends_in_tokens(api: Http, invited: str) -> None:
+    challenge = _challenge(api, invited, TEMPORARY)
+    assert challenge["challenge_name"] == "NEW_PASSWORD_REQUIRED"
+
+    status, body = api.post(
+        "/login/challenge",
+        {
+            "username": invited,
+            "challenge_name": "NEW_PASSWORD_REQUIRED",
+            "session": challenge["session"],
+            "new_password": NEW_PASSWORD,
+        },
+    )
+
+    assert status == 200
+    assert set(body["data"]) == TOKENS
+    assert api.post("/login", {"username": invited, "password": NEW_PASSWORD})[0] == 200
+
+
+def test_new_password_challenge_answers_the_policys_wording(api: Http, invited: str) -> None:
+    challenge = _challenge(api, invited, TEMPORARY)
+
+    status, body = api.post(
+        "/login/challenge",
+        {
+            "username": invited,
+            "challenge_name": "NEW_PASSWORD_REQUIRED",
+            "session": challenge["session"],
+            "new_password": "weak",
+        },
+    )
+
+    assert status == 400
+    assert body["message"] == (
+        "The provided password does not confirm to the configured password policy"
+    )
+
+
+def test_software_token_mfa_challenge_ends_in_tokens(
+    api: Http,
+    cognito: CognitoIdentityProviderClient,
+    pool: Pool,
+    login: Callable[[str], dict[str, Any]],
+) -> None:
+    cognito.set_user_pool_mfa_config(
+        UserPoolId=pool.user_pool_id,
+        SoftwareTokenMfaConfiguration={"Enabled": True},
+        MfaConfiguration="OPTIONAL",
+    )
+    access = login(ALICE)["access_token"]
+    cognito.associate_software_token(AccessToken=access)
+    cognito.verify_software_token(AccessToken=access, UserCode="123456")
+    cognito.set_user_mfa_preference(
+        AccessToken=access, SoftwareTokenMfaSettings={"Enabled": True, "PreferredMfa": True}
+    )
+    challenge = _challenge(api, ALICE, PASSWORD)
+    assert challenge["challenge_name"] == "SOFTWARE_TOKEN_MFA"
+
+    status, body = api.post(
+        "/login/challenge",
+        {
+            "username": ALICE,
+            "challenge_name": "SOFTWARE_TOKEN_MFA",
+            "session": challenge["session"],
+            "code": "123456",
+        },
+    )
+
+    assert status == 200
+    assert set(body["data"]) == TOKENS
+
+
+@pytest.mark.parametrize(
+    ("challenge", "field", "answer_name"),
+    [
+        ("SMS_MFA", "code", "SMS_MFA_CODE"),
+        ("SOFTWARE_TOKEN_MFA", "code", "SOFTWARE_TOKEN_MFA_CODE"),
+    ],
+)
+def test_mfa_challenge_sends_aws_the_code_and_secret_hash(
+    stubbed: tuple[Stubber, Http], challenge: str, field: str, answer_name: str
+) -> None:
+    stubber, api = stubbed
+    stubber.add_response(
+        "respond_to_auth_challenge",
+        {
+            "AuthenticationResult": {
+                "IdToken": "i",
+                "AccessToken": "a",
+                "RefreshToken": "r",
+                "ExpiresIn": 3600,
+                "TokenType": "Bearer",
+            }
+        },
+        {
+            "ClientId": STUB_POOL.client_id,
+            "ChallengeName": challenge,
+            "Session": SESSION,
+            "ChallengeResponses": {
+                "USERNAME": ALICE,
+                "SECRET_HASH": STUB_HASH_OF_ALICE,
+                answer_name: "654321",
+            },
+        },
+    )
+
+    status, body = api.post(
+        "/login/challenge",
+        {"username": ALICE, "challenge_name": challenge, "session": SESSION, field: "654321"},
+    )
+
+    assert status == 200
+    assert body["data"]["id_token"] == "i"
+
+
+@pytest.mark.parametrize(
+    ("error", "status", "message"),
+    [
+        ("CodeMismatchException", 400, "Invalid Verification code"),
+        ("NotAuthorizedException", 401, "The session has expired, please log in again"),
+        (
+            "ExpiredCodeException",
+            400,
+            "The verification code has expired, please request a new one",
+        ),
+    ],
+)
+def test_mfa_challenge_errors(
+    stubbed: tuple[Stubber, Http], error: str, status: int, message: str
+) -> None:
+    """AWS divergence: moto accepts any MFA code and answers an unknown session
+    with ResourceNotFoundException; AWS's errors are pinned here."""
+    stubber, api = stubbed
+    stubber.add_client_error("respond_to_auth_challenge", error, "detail")
+
+    answer = api.post(
+        "/login/challenge",
+        {"username": ALICE, "challenge_name": "SMS_MFA", "session": SESSION, "code": "1"},
+    )
+
+    assert answer == (status, {"message": message, "error": True, "success": False, "data": None})
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        ({"challenge_name": "CUSTOM_CHALLENGE"}, "Unsupported challenge_name"),
+        ({"challenge_name": 5}, "Unsupported challenge_name"),
+        (
+            {"challenge_name": "NEW_PASSWORD_REQUIRED", "new_password": None},
+            "new_password is required",
+        ),
+        ({"challenge_name": "SMS_MFA", "code": None}, "code is required"),
+        ({"challenge_name": "SMS_MFA", "code": "1", "session": None}, "session is required"),
+        ({"challenge_name": "SMS_MFA", "code": "1", "session": "short"}, "session is invalid"),
+        ({"challenge_name": None}, "challenge_name is required"),
+    ],
+)
+def test_challenge_rejects_unknown_challenges_and_missing_answers(
+    api: Http, body: dict[str, Any], message: str
+) -> None:
+    request = {"username": ALICE, "session": SESSION, **body}
+    request = {name: value for name, value in request.items() if value is not None}
+
+    status, answer = api.post("/login/challenge", request)
+
+    assert (status, answer["message"]) == (400, message)

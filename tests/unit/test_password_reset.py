@@ -1,0 +1,158 @@
+"""Forgotten passwords: the same answer for everyone, and codes logged only locally."""
+
+from __future__ import annotations
+
+import logging
+import re
+
+import pytest
+from botocore.stub import Stubber
+
+from tests.conftest import ALICE, PASSWORD, STUB_HASH_OF_ALICE, STUB_POOL, Http
+
+NEW_PASSWORD = "N3w-Passw0rd!"
+pytestmark = pytest.mark.usefixtures("users")
+
+
+def _reset_code(caplog: pytest.LogCaptureFixture) -> str:
+    match = re.search(r"password reset code for \S+: (\S+)", caplog.text)
+    assert match, caplog.text
+    return match.group(1)
+
+
+@pytest.fixture
+def local_stage(monkeypatch: pytest.MonkeyPatch) -> None:
+    from chalicelib.settings import get_settings
+
+    monkeypatch.setenv("STAGE", "local")
+    get_settings.cache_clear()
+
+
+def test_forgot_password_answers_unknown_and_existing_users_alike(api: Http) -> None:
+    existing = api.post("/password/forgot", {"username": ALICE})
+    unknown = api.post("/password/forgot", {"username": "ghost@example.com"})
+
+    assert existing == unknown
+    assert existing == (
+        200,
+        {
+            "message": "Please check your Registered email id for validation code",
+            "error": False,
+            "success": True,
+            "data": None,
+        },
+    )
+
+
+@pytest.mark.parametrize("code", ["UserNotFoundException", "InvalidParameterException"])
+def test_forgot_password_hides_what_aws_would_reveal(
+    stubbed: tuple[Stubber, Http], code: str
+) -> None:
+    """AWS divergence: moto never fails ForgotPassword for unknown or unverified
+    users; pinned here with AWS's own errors and the exact request."""
+    stubber, api = stubbed
+    params = {"ClientId": STUB_POOL.client_id, "SecretHash": STUB_HASH_OF_ALICE, "Username": ALICE}
+    stubber.add_response(
+        "forgot_password",
+        {"CodeDeliveryDetails": {"Destination": "a***@e***", "DeliveryMedium": "EMAIL"}},
+        params,
+    )
+    stubber.add_client_error("forgot_password", code, "detail", expected_params=params)
+
+    assert api.post("/password/forgot", {"username": ALICE}) == api.post(
+        "/password/forgot", {"username": ALICE}
+    )
+
+
+@pytest.mark.usefixtures("local_stage")
+def test_local_stage_logs_the_reset_code_and_it_resets_the_password(
+    api: Http, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level(logging.INFO):
+        assert api.post("/password/forgot", {"username": ALICE})[0] == 200
+    code = _reset_code(caplog)
+
+    status, body = api.post(
+        "/password/confirm", {"username": ALICE, "code": code, "password": NEW_PASSWORD}
+    )
+
+    assert (status, body["message"]) == (200, "Password has been changed successfully")
+    assert api.post("/login", {"username": ALICE, "password": NEW_PASSWORD})[0] == 200
+    assert api.post("/login", {"username": ALICE, "password": PASSWORD})[0] == 401
+
+
+def test_other_stages_never_log_the_reset_code(api: Http, caplog: pytest.LogCaptureFixture) -> None:
+    with caplog.at_level(logging.DEBUG):
+        assert api.post("/password/forgot", {"username": ALICE})[0] == 200
+
+    assert "moto-confirmation-code" not in caplog.text
+    assert "reset code" not in caplog.text
+
+
+@pytest.mark.usefixtures("local_stage")
+def test_confirm_password_rejects_a_wrong_code(api: Http, caplog: pytest.LogCaptureFixture) -> None:
+    """moto reports a wrong code as ExpiredCodeException (AWS: CodeMismatchException,
+    pinned below), so through moto the answer is the expired-code one."""
+    with caplog.at_level(logging.INFO):
+        api.post("/password/forgot", {"username": ALICE})
+    wrong = "moto-confirmation-code:000000"
+    assert _reset_code(caplog) != wrong
+
+    status, body = api.post(
+        "/password/confirm", {"username": ALICE, "code": wrong, "password": NEW_PASSWORD}
+    )
+
+    assert status == 400
+    assert body["message"] == "The verification code has expired, please request a new one"
+    assert api.post("/login", {"username": ALICE, "password": PASSWORD})[0] == 200
+
+
+@pytest.mark.parametrize(
+    ("error", "status", "message"),
+    [
+        ("CodeMismatchException", 400, "Invalid Verification code"),
+        (
+            "ExpiredCodeException",
+            400,
+            "The verification code has expired, please request a new one",
+        ),
+        ("UserNotFoundException", 400, "Invalid Verification code"),
+        (
+            "InvalidPasswordException",
+            400,
+            "Password did not conform with policy: Password not long enough",
+        ),
+    ],
+)
+def test_confirm_password_errors_as_aws_reports_them(
+    stubbed: tuple[Stubber, Http], error: str, status: int, message: str
+) -> None:
+    """AWS divergence: moto accepts any code not shaped like its own, calls a wrong
+    one expired, and does not apply the password policy here; AWS's errors pinned."""
+    stubber, api = stubbed
+    stubber.add_client_error(
+        "confirm_forgot_password",
+        error,
+        "Password did not conform with policy: Password not long enough",
+        expected_params={
+            "ClientId": STUB_POOL.client_id,
+            "SecretHash": STUB_HASH_OF_ALICE,
+            "Username": ALICE,
+            "ConfirmationCode": "123456",
+            "Password": NEW_PASSWORD,
+        },
+    )
+
+    answer = api.post(
+        "/password/confirm", {"username": ALICE, "code": "123456", "password": NEW_PASSWORD}
+    )
+
+    assert answer == (status, {"message": message, "error": True, "success": False, "data": None})
+
+
+@pytest.mark.parametrize("missing", ["username", "code", "password"])
+def test_confirm_password_requires_each_field(api: Http, missing: str) -> None:
+    body = {"username": ALICE, "code": "123456", "password": NEW_PASSWORD}
+    del body[missing]
+
+    assert api.post("/password/confirm", body)[1]["message"] == f"{missing} is required"

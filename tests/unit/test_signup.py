@@ -1,0 +1,182 @@
+"""Sign-up, confirmation and code resending."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import pytest
+from botocore.stub import Stubber
+
+from tests.conftest import ALICE, PASSWORD, STUB_HASH_OF_ALICE, STUB_POOL, Http
+
+if TYPE_CHECKING:
+    from mypy_boto3_cognito_idp import CognitoIdentityProviderClient
+
+    from devstack.pool import Pool
+
+NEW = "newcomer@example.com"
+
+
+def test_signup_creates_an_unconfirmed_user(
+    api: Http, cognito: CognitoIdentityProviderClient, pool: Pool
+) -> None:
+    status, body = api.post("/signup", {"username": NEW, "password": PASSWORD, "name": "Neo"})
+
+    assert status == 201
+    assert body["message"] == "Please confirm your signup, check Email for validation code"
+    assert body["data"]["user_confirmed"] is False
+    assert isinstance(body["data"]["destination"], str)
+    user = cognito.admin_get_user(UserPoolId=pool.user_pool_id, Username=NEW)
+    assert user["UserStatus"] == "UNCONFIRMED"
+    attributes = {a["Name"]: a["Value"] for a in user["UserAttributes"]}
+    assert attributes["email"] == NEW
+    assert attributes["name"] == "Neo"
+
+
+@pytest.mark.usefixtures("users")
+def test_signup_refuses_a_taken_username(api: Http) -> None:
+    status, body = api.post("/signup", {"username": ALICE, "password": PASSWORD})
+
+    assert status == 409
+    assert body["message"] == "This username already exists"
+
+
+def test_signup_answers_the_password_policys_own_wording(api: Http) -> None:
+    status, body = api.post("/signup", {"username": NEW, "password": "weakpass"})
+
+    assert status == 400
+    # moto's wording of Cognito's InvalidPasswordException; AWS's names the rule broken.
+    assert body["message"] == (
+        "The provided password does not confirm to the configured password policy"
+    )
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        ({"password": PASSWORD}, "username is required"),
+        ({"username": NEW}, "password is required"),
+        ({"username": NEW, "password": PASSWORD, "email": "not-an-email"}, "email is invalid"),
+        ({"username": NEW, "password": PASSWORD, "name": 3}, "name is invalid"),
+    ],
+)
+def test_signup_rejects_invalid_input(api: Http, body: dict[str, Any], message: str) -> None:
+    status, answer = api.post("/signup", body)
+
+    assert (status, answer["message"]) == (400, message)
+
+
+def test_signup_sends_aws_the_secret_hash_and_attributes(stubbed: tuple[Stubber, Http]) -> None:
+    """AWS divergence: moto does not check SECRET_HASH on SignUp; this pins it."""
+    stubber, api = stubbed
+    stubber.add_response(
+        "sign_up",
+        {
+            "UserConfirmed": False,
+            "UserSub": "3f6c2a8e-1b7d-4c5e-9a0f-2d4b6e8a1c3f",
+            "CodeDeliveryDetails": {
+                "Destination": "a***@e***",
+                "DeliveryMedium": "EMAIL",
+                "AttributeName": "email",
+            },
+        },
+        {
+            "ClientId": STUB_POOL.client_id,
+            "SecretHash": STUB_HASH_OF_ALICE,
+            "Username": ALICE,
+            "Password": PASSWORD,
+            "UserAttributes": [{"Name": "email", "Value": ALICE}, {"Name": "name", "Value": "A"}],
+        },
+    )
+
+    status, body = api.post("/signup", {"username": ALICE, "password": PASSWORD, "name": "A"})
+
+    assert status == 201
+    assert body["data"] == {"user_confirmed": False, "destination": "a***@e***"}
+
+
+def test_confirm_signup_confirms_the_user(
+    api: Http, cognito: CognitoIdentityProviderClient, pool: Pool
+) -> None:
+    assert api.post("/signup", {"username": NEW, "password": PASSWORD})[0] == 201
+
+    status, body = api.post("/signup/confirm", {"username": NEW, "code": "123456"})
+
+    assert (status, body["message"]) == (200, "Your account has been confirmed")
+    user = cognito.admin_get_user(UserPoolId=pool.user_pool_id, Username=NEW)
+    assert user["UserStatus"] == "CONFIRMED"
+    assert api.post("/login", {"username": NEW, "password": PASSWORD})[0] == 200
+
+
+@pytest.mark.parametrize(
+    ("code", "status", "message"),
+    [
+        ("CodeMismatchException", 400, "Invalid Verification code"),
+        (
+            "ExpiredCodeException",
+            400,
+            "The verification code has expired, please request a new one",
+        ),
+        ("NotAuthorizedException", 409, "User is already confirmed"),
+        ("UserNotFoundException", 400, "Invalid Verification code"),
+    ],
+)
+def test_confirm_signup_errors_as_aws_reports_them(
+    stubbed: tuple[Stubber, Http], code: str, status: int, message: str
+) -> None:
+    """AWS divergence: moto's ConfirmSignUp accepts any code and re-confirms a
+    confirmed user, so these answers are pinned against AWS's errors (for a
+    confirmed user: NotAuthorizedException "User cannot be confirmed. Current
+    status is CONFIRMED")."""
+    stubber, api = stubbed
+    stubber.add_client_error(
+        "confirm_sign_up",
+        code,
+        "detail from Cognito",
+        expected_params={
+            "ClientId": STUB_POOL.client_id,
+            "SecretHash": STUB_HASH_OF_ALICE,
+            "Username": ALICE,
+            "ConfirmationCode": "000000",
+        },
+    )
+
+    answer = api.post("/signup/confirm", {"username": ALICE, "code": "000000"})
+
+    assert answer == (status, {"message": message, "error": True, "success": False, "data": None})
+
+
+def test_resend_code_answers_unknown_existing_and_confirmed_users_alike(
+    stubbed: tuple[Stubber, Http],
+) -> None:
+    """AWS only: moto does not implement ResendConfirmationCode. With
+    PreventUserExistenceErrors, AWS still says "User is already confirmed."
+    (InvalidParameterException); the route hides that too."""
+    stubber, api = stubbed
+    expected = {
+        "ClientId": STUB_POOL.client_id,
+        "SecretHash": STUB_HASH_OF_ALICE,
+        "Username": ALICE,
+    }
+    stubber.add_response(
+        "resend_confirmation_code",
+        {"CodeDeliveryDetails": {"Destination": "a***@e***", "DeliveryMedium": "EMAIL"}},
+        expected,
+    )
+    stubber.add_client_error("resend_confirmation_code", "UserNotFoundException", "no")
+    stubber.add_client_error(
+        "resend_confirmation_code", "InvalidParameterException", "User is already confirmed."
+    )
+
+    answers = [api.post("/signup/resend-code", {"username": ALICE}) for _ in range(3)]
+
+    assert answers[0] == answers[1] == answers[2]
+    assert answers[0][0] == 200
+    assert answers[0][1]["data"] is None
+
+
+def test_resend_code_still_reports_throttling(stubbed: tuple[Stubber, Http]) -> None:
+    stubber, api = stubbed
+    stubber.add_client_error("resend_confirmation_code", "LimitExceededException", "slow down")
+
+    assert api.post("/signup/resend-code", {"username": ALICE})[0] == 429
