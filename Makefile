@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 READY := $(VENV)/.ready
 
-.PHONY: run test unit e2e lint format clean
+.PHONY: run test unit e2e lint format bench clean
 
 $(READY): requirements.txt requirements-dev.txt
 	$(PYTHON3) -m venv $(VENV)
@@ -29,6 +29,10 @@ lint: $(READY)
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
 	$(PY) -m mypy
+
+## make bench: token verification and import costs, as ratios to in-run baselines
+bench: $(READY)
+	$(PY) -m bench
 
 format: $(READY)
 	$(PY) -m ruff format .

@@ -11,6 +11,7 @@ import os
 from chalice.app import Chalice, CognitoUserPoolAuthorizer, Request, Response
 
 from chalicelib import auth_service, local_gateway
+from chalicelib.guard import claims, cognito_guard
 from chalicelib.models import (
     ChallengeRequest,
     ChangePasswordRequest,
@@ -26,7 +27,7 @@ from chalicelib.models import (
 )
 from chalicelib.responses import handle_errors, success
 from chalicelib.settings import get_settings
-from chalicelib.token_verification import USER_SCOPE, authenticate
+from chalicelib.token_verification import USER_SCOPE
 
 logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s %(message)s")
 # At DEBUG, botocore logs whole requests and responses: passwords, tokens, codes.
@@ -35,7 +36,9 @@ for _noisy in ("boto3", "botocore", "urllib3"):
 
 app = Chalice(app_name="cognito-auth-api")
 app.debug = False
+# Outermost first: errors raised by the guard become responses too.
 app.register_middleware(handle_errors, "http")
+app.register_middleware(cognito_guard(app.routes), "http")
 local_gateway.harden()
 
 if os.environ.get("AWS_LAMBDA_FUNCTION_NAME"):
@@ -64,7 +67,7 @@ def _request() -> Request:
 
 
 def _access_token(request: Request) -> str:
-    authenticate(request.headers, "access", USER_SCOPE)
+    """The raw access token, which cognito_guard has verified."""
     token: str = request.headers["authorization"]
     return token
 
@@ -126,9 +129,8 @@ def password_confirm() -> Response:
 @app.route("/user/test-user", methods=["POST"], authorizer=id_token_authorizer)
 def test_user() -> Response:
     request = _request()
-    claims = authenticate(request.headers, "id")
     body = parse_body(request.raw_body, TestUserRequest, optional=True)
-    return success(auth_service.user_attributes(claims, body), message=None)
+    return success(auth_service.user_attributes(claims(request), body), message=None)
 
 
 @app.route("/user/change-password", methods=["POST"], authorizer=access_token_authorizer)

@@ -69,7 +69,9 @@ def _tokens_or_challenge(answer: Mapping[str, Any]) -> dict[str, Any]:
                 if name in _PUBLIC_CHALLENGE_PARAMETERS
             },
         }
-    result = answer["AuthenticationResult"]
+    result = answer.get("AuthenticationResult")
+    if not result:
+        raise errors.ServiceUnavailable("Cognito answered with neither tokens nor a challenge")
     return {
         "id_token": result["IdToken"],
         "refresh_token": result["RefreshToken"],

@@ -10,6 +10,8 @@ import base64
 import hashlib
 import hmac
 import logging
+import threading
+import time
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
@@ -50,12 +52,20 @@ def secret_hash(username: str, client_id: str, client_secret: str) -> str:
 ErrorMap = Mapping[str, type[errors.ApiError]]
 R = TypeVar("R")
 
+# Renewal resolves a typed name to the internal one with AdminGetUser, which draws on
+# the account-wide UserRead quota; a user's internal name never changes, but the
+# email that finds it can move to another user, hence a lifetime.
+INTERNAL_NAME_TTL_SECONDS = 600.0
+INTERNAL_NAME_CACHE_SIZE = 10_000
+
 
 class CognitoGateway:
     def __init__(
         self, settings: Settings, client: CognitoIdentityProviderClient | None = None
     ) -> None:
         self._settings = settings
+        self._internal_names: dict[str, tuple[str, float]] = {}
+        self._names_lock = threading.Lock()
         self._client: Lazy[CognitoIdentityProviderClient] = Lazy(self._create_client)
         if client is not None:
             self._client.override(client)
@@ -118,14 +128,7 @@ class CognitoGateway:
         }
         hash_name = username
         if self._settings.refresh_hash_name == "internal":
-            user = self._call(
-                "AdminGetUser",
-                lambda: self.client.admin_get_user(
-                    UserPoolId=self._settings.user_pool_id, Username=username
-                ),
-                refresh_errors,
-            )
-            hash_name = user["Username"]
+            hash_name = self._internal_name(username, refresh_errors)
         return self._call(
             "InitiateAuth",
             lambda: self.client.initiate_auth(
@@ -138,6 +141,24 @@ class CognitoGateway:
             ),
             refresh_errors,
         )
+
+    def _internal_name(self, username: str, known: ErrorMap) -> str:
+        with self._names_lock:
+            cached = self._internal_names.get(username)
+        if cached is not None and time.monotonic() - cached[1] < INTERNAL_NAME_TTL_SECONDS:
+            return cached[0]
+        user = self._call(
+            "AdminGetUser",
+            lambda: self.client.admin_get_user(
+                UserPoolId=self._settings.user_pool_id, Username=username
+            ),
+            known,
+        )
+        with self._names_lock:
+            if len(self._internal_names) >= INTERNAL_NAME_CACHE_SIZE:
+                del self._internal_names[next(iter(self._internal_names))]
+            self._internal_names[username] = (user["Username"], time.monotonic())
+        return user["Username"]
 
     def user_attributes(self, username: str) -> list[dict[str, str]]:
         """AdminGetUser: the user's attributes as Cognito lists them."""

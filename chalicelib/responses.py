@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Callable
+from http import HTTPStatus
 from typing import Any
 
 from chalice.app import Request, Response
@@ -51,7 +52,8 @@ def handle_errors(event: Request, get_response: Callable[[Request], Response]) -
         return error_response(err)
     body = response.body
     if response.status_code >= 400 and isinstance(body, dict) and set(body) == {"Code", "Message"}:
-        message = "Internal server error" if response.status_code >= 500 else str(body["Message"])
+        # The status's own phrase: Chalice's messages echo request headers back.
+        message = HTTPStatus(response.status_code).phrase
         return Response(
             body=envelope(message, error=True),
             status_code=response.status_code,

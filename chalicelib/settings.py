@@ -65,7 +65,8 @@ class Settings:
                 f"COGNITO_USER_POOL_ID {pool_id!r} is not a user pool id "
                 "(expected <region>_<id>, e.g. eu-west-1_AbC123)."
             )
-        region = env.get("COGNITO_REGION", "").strip() or match["region"]
+        # The pool id names its region; a second setting could only contradict it.
+        region = match["region"]
         endpoint_url = env.get("COGNITO_ENDPOINT_URL", "").strip().rstrip("/") or None
         default_jwks = (
             f"{endpoint_url}/{pool_id}/.well-known/jwks.json"
@@ -87,9 +88,11 @@ class Settings:
             jwks_url=env.get("COGNITO_JWKS_URL", "").strip() or default_jwks,
             admin_group=env.get("ADMIN_GROUP", "").strip() or "admin",
             refresh_hash_name=refresh_hash_name,  # type: ignore[arg-type]
-            connect_timeout=_positive_float(env, "COGNITO_CONNECT_TIMEOUT", 2.0),
-            read_timeout=_positive_float(env, "COGNITO_READ_TIMEOUT", 5.0),
-            max_attempts=int(_positive_float(env, "COGNITO_MAX_ATTEMPTS", 3)),
+            # Worst case per Cognito call: 2 x (1 s + 3 s) + backoff, about 9 s; a
+            # renewal makes two calls, well inside API Gateway's 29 s.
+            connect_timeout=_positive_float(env, "COGNITO_CONNECT_TIMEOUT", 1.0),
+            read_timeout=_positive_float(env, "COGNITO_READ_TIMEOUT", 3.0),
+            max_attempts=int(_positive_float(env, "COGNITO_MAX_ATTEMPTS", 2)),
             jwks_timeout=_positive_float(env, "JWKS_TIMEOUT", 3.0),
             stage=env.get("STAGE", "").strip() or "dev",
         )

@@ -35,6 +35,9 @@ MAX_TOKEN_CHARS = 8000
 CLOCK_SKEW_SECONDS = 60
 # After an unknown kid forced a JWKS refetch, further unknown kids wait this long.
 REFETCH_COOLDOWN_SECONDS = 10.0
+# After a failed fetch, requests answer 503 at once for this long instead of queueing
+# behind new fetches that would most likely time out too.
+FAILURE_BACKOFF_SECONDS = 5.0
 
 JwksFetcher = Callable[[], dict[str, Any]]
 
@@ -62,6 +65,7 @@ class JwksCache:
         self._clock = clock
         self._keys: dict[str, jwt.PyJWK] | None = None
         self._fetched_at = 0.0
+        self._failed_at: float | None = None
         self._lock = threading.Lock()
 
     def key(self, kid: str) -> jwt.PyJWK | None:
@@ -77,12 +81,17 @@ class JwksCache:
         with self._lock:
             if self._keys is not None and not self._may_refetch():
                 return self._keys  # another thread just refreshed
+            failed_at = self._failed_at
+            if failed_at is not None and self._clock() - failed_at < FAILURE_BACKOFF_SECONDS:
+                raise errors.ServiceUnavailable("JWKS fetch failed moments ago")
             try:
                 document = self._fetch()
             except Exception as exc:  # any network or parse failure is the same outage
+                self._failed_at = self._clock()
                 raise errors.ServiceUnavailable() from exc
             self._keys = _signing_keys(document)
             self._fetched_at = self._clock()
+            self._failed_at = None
             return self._keys
 
 
@@ -115,7 +124,7 @@ class TokenVerifier:
         self._jwks = jwks
         self._clock = clock
 
-    def verify(self, token: str, token_use: TokenUse, scope: str | None = None) -> Claims:
+    def verify(self, token: str, token_use: TokenUse, scopes: tuple[str, ...] = ()) -> Claims:
         """The token's claims, or GatewayUnauthorized / TokenExpired."""
         if len(token) > MAX_TOKEN_CHARS or token.count(".") != 2:
             raise errors.GatewayUnauthorized()
@@ -147,10 +156,10 @@ class TokenVerifier:
             raise errors.TokenExpired() from None
         except jwt.InvalidTokenError:
             raise errors.GatewayUnauthorized() from None
-        self._check_claims(claims, token_use, scope)
+        self._check_claims(claims, token_use, scopes)
         return claims
 
-    def _check_claims(self, claims: Claims, token_use: TokenUse, scope: str | None) -> None:
+    def _check_claims(self, claims: Claims, token_use: TokenUse, scopes: tuple[str, ...]) -> None:
         latest = self._clock() + CLOCK_SKEW_SECONDS
         for name in ("iat", "nbf"):
             value = claims.get(name)
@@ -166,9 +175,9 @@ class TokenVerifier:
         groups = claims.get("cognito:groups", [])
         if not isinstance(groups, list) or not all(isinstance(g, str) for g in groups):
             raise errors.GatewayUnauthorized()
-        if scope is not None:
+        if scopes:
             granted = claims.get("scope")
-            if not isinstance(granted, str) or scope not in granted.split():
+            if not isinstance(granted, str) or not set(scopes) & set(granted.split()):
                 raise errors.GatewayUnauthorized()
 
 
@@ -187,9 +196,9 @@ verifier: Lazy[TokenVerifier] = Lazy(_default_verifier)
 """The process-wide verifier; `verifier.override(...)` injects another."""
 
 
-def authenticate(headers: Any, token_use: TokenUse = "id", scope: str | None = None) -> Claims:
+def authenticate(headers: Any, token_use: TokenUse, scopes: tuple[str, ...] = ()) -> Claims:
     """Verify the raw JWT in the Authorization header, as API Gateway does."""
     token = headers.get("authorization")
     if not token:
         raise errors.GatewayUnauthorized()
-    return verifier.get().verify(token, token_use, scope)
+    return verifier.get().verify(token, token_use, scopes)

@@ -151,29 +151,36 @@ def login(api: Http, users: dict[str, str]) -> Callable[[str], dict[str, Any]]:
     return _login
 
 
+def mint_token(
+    pool: Pool, key: Any = None, headers: dict[str, Any] | None = None, **overrides: Any
+) -> str:
+    """Sign any claims with moto's key (or another), starting from a valid id token
+    of `pool`; a claim overridden with None is left out."""
+    now = int(time.time())
+    region = pool.user_pool_id.split("_")[0]
+    claims: dict[str, Any] = {
+        "iss": f"https://cognito-idp.{region}.amazonaws.com/{pool.user_pool_id}",
+        "sub": "00000000-0000-0000-0000-000000000001",
+        "aud": pool.client_id,
+        "token_use": "id",
+        "cognito:username": "00000000-0000-0000-0000-000000000001",
+        "email": ALICE,
+        "iat": now,
+        "auth_time": now,
+        "exp": now + 3600,
+    }
+    claims.update(overrides)
+    claims = {name: value for name, value in claims.items() if value is not None}
+    signing_key = key if key is not None else jwt.PyJWK(MOTO_PRIVATE_JWK).key
+    return jwt.encode(
+        claims, signing_key, algorithm="RS256", headers={"kid": "dummy", **(headers or {})}
+    )
+
+
 @pytest.fixture
 def mint(pool: Pool) -> Callable[..., str]:
-    """Sign any claims with moto's key (or another), starting from a valid id token."""
-
     def _mint(key: Any = None, headers: dict[str, Any] | None = None, **overrides: Any) -> str:
-        now = int(time.time())
-        claims: dict[str, Any] = {
-            "iss": f"https://cognito-idp.us-east-1.amazonaws.com/{pool.user_pool_id}",
-            "sub": "00000000-0000-0000-0000-000000000001",
-            "aud": pool.client_id,
-            "token_use": "id",
-            "cognito:username": "00000000-0000-0000-0000-000000000001",
-            "email": ALICE,
-            "iat": now,
-            "auth_time": now,
-            "exp": now + 3600,
-        }
-        claims.update(overrides)
-        claims = {name: value for name, value in claims.items() if value is not None}
-        signing_key = key if key is not None else jwt.PyJWK(MOTO_PRIVATE_JWK).key
-        return jwt.encode(
-            claims, signing_key, algorithm="RS256", headers={"kid": "dummy", **(headers or {})}
-        )
+        return mint_token(pool, key, headers, **overrides)
 
     return _mint
 
@@ -203,6 +210,9 @@ def stubbed(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[Stubber, Http]]:
     client = boto3.client("cognito-idp", region_name=settings.region)
     stubber = Stubber(client)
     gateway.override(CognitoGateway(settings, client))
+    verifier.override(
+        TokenVerifier(settings.issuer, settings.client_id, JwksCache(lambda: MOTO_PUBLIC_JWKS))
+    )
     from app import app
 
     with stubber, Client(app, stage_name="local") as chalice_client:
@@ -210,3 +220,4 @@ def stubbed(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[Stubber, Http]]:
         stubber.assert_no_pending_responses()
     settings_module.get_settings.cache_clear()
     gateway.override(None)
+    verifier.override(None)

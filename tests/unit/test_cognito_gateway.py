@@ -14,7 +14,16 @@ from botocore.stub import Stubber
 
 from chalicelib.cognito_gateway import CognitoGateway, gateway
 from chalicelib.settings import Settings
-from tests.conftest import ALICE, PASSWORD, STUB_HASH_OF_ALICE, STUB_POOL, Http
+from devstack.pool import Pool
+from tests.conftest import (
+    ALICE,
+    PASSWORD,
+    STUB_HASH_OF_ALICE,
+    STUB_POOL,
+    STUB_SUB,
+    Http,
+    mint_token,
+)
 
 LOGIN = {"username": ALICE, "password": PASSWORD}
 UNAVAILABLE = {
@@ -119,9 +128,10 @@ def _closed_port() -> int:
 
 
 def test_unreachable_cognito_answers_503_and_the_service_keeps_serving(
-    stubbed: tuple[Stubber, Http], monkeypatch: pytest.MonkeyPatch
+    stubbed: tuple[Stubber, Http],
 ) -> None:
-    _, api = stubbed
+    stubber, api = stubbed
+    working = gateway.get()
     settings = Settings.from_env(
         {
             "COGNITO_USER_POOL_ID": STUB_POOL.user_pool_id,
@@ -137,7 +147,9 @@ def test_unreachable_cognito_answers_503_and_the_service_keeps_serving(
 
     assert api.post("/login", LOGIN) == (503, UNAVAILABLE)
     assert api.post("/login", LOGIN) == (503, UNAVAILABLE)
-    assert api.post("/login", {"password": "x"})[0] == 400
+    stubber.add_response("initiate_auth", {"Session": "s" * 20, "ChallengeName": "SMS_MFA"})
+    gateway.override(working)
+    assert api.post("/login", LOGIN)[0] == 200
 
 
 def test_one_boto3_client_serves_every_request(
@@ -159,3 +171,138 @@ def test_one_boto3_client_serves_every_request(
 
     assert len(created) == 1
     assert gateway.get().client is created[0]
+
+
+def test_the_boto3_client_has_bounded_timeouts_and_retries(pool: Pool) -> None:
+    """What keeps a request from hanging: 1 s connect, 3 s read, 2 attempts."""
+    config: Any = gateway.get().client.meta.config
+
+    assert config.connect_timeout == 1.0
+    assert config.read_timeout == 3.0
+    assert config.retries == {"mode": "standard", "total_max_attempts": 2}
+
+
+def test_renewal_resolves_each_internal_name_once(stubbed: tuple[Stubber, Http]) -> None:
+    """AdminGetUser draws on the account-wide UserRead quota: one lookup per name."""
+    stubber, api = stubbed
+    stubber.add_response(
+        "admin_get_user",
+        {"Username": STUB_SUB, "UserAttributes": []},
+        {"UserPoolId": STUB_POOL.user_pool_id, "Username": ALICE},
+    )
+    refreshed = {
+        "AuthenticationResult": {
+            "IdToken": "i",
+            "AccessToken": "a",
+            "ExpiresIn": 3600,
+            "TokenType": "Bearer",
+        }
+    }
+    for _ in range(3):
+        stubber.add_response("initiate_auth", refreshed)
+
+    for _ in range(3):
+        body = {"username": ALICE, "refresh_token": "t"}
+        assert api.post("/user/renew_refresh_token", body)[0] == 200
+
+
+@pytest.mark.parametrize(
+    ("operation", "code", "status"),
+    [
+        ("admin_get_user", "TooManyRequestsException", 429),
+        ("admin_get_user", "InternalErrorException", 503),
+        ("admin_get_user", "UserNotConfirmedException", 403),
+        ("initiate_auth", "UserNotConfirmedException", 403),
+        ("initiate_auth", "ThrottlingException", 429),
+    ],
+)
+def test_renewal_maps_cognito_failures(
+    stubbed: tuple[Stubber, Http], operation: str, code: str, status: int
+) -> None:
+    stubber, api = stubbed
+    if operation == "initiate_auth":
+        stubber.add_response("admin_get_user", {"Username": STUB_SUB, "UserAttributes": []})
+    stubber.add_client_error(operation, code, "detail")
+
+    answer = api.post("/user/renew_refresh_token", {"username": ALICE, "refresh_token": "t"})
+
+    assert answer[0] == status
+    assert answer[1]["error"] is True
+    assert "detail" not in answer[1]["message"]
+
+
+@pytest.mark.parametrize(
+    ("code", "status", "message"),
+    [
+        ("TooManyRequestsException", 429, "Too many requests, please retry later"),
+        ("InternalErrorException", 503, UNAVAILABLE["message"]),
+        ("AccessDeniedException", 503, UNAVAILABLE["message"]),
+    ],
+)
+def test_private_route_maps_cognito_failures(
+    stubbed: tuple[Stubber, Http], code: str, status: int, message: str
+) -> None:
+    stubber, api = stubbed
+    stubber.add_client_error("admin_get_user", code, "not for clients")
+
+    answer = api.post("/user/test-user", {}, {"Authorization": mint_token(STUB_POOL)})
+
+    assert answer == (status, {"message": message, "error": True, "success": False, "data": None})
+
+
+def test_login_answers_403_when_a_password_reset_is_required(
+    stubbed: tuple[Stubber, Http],
+) -> None:
+    stubber, api = stubbed
+    stubber.add_client_error("initiate_auth", "PasswordResetRequiredException", "reset")
+
+    assert api.post("/login", LOGIN) == (
+        403,
+        {
+            "message": "Password reset required for this user",
+            "error": True,
+            "success": False,
+            "data": None,
+        },
+    )
+
+
+def test_an_unexpected_exception_answers_a_500_that_says_nothing(
+    stubbed: tuple[Stubber, Http], caplog: pytest.LogCaptureFixture
+) -> None:
+    class Broken(CognitoGateway):
+        def password_auth(self, username: str, password: str) -> Any:
+            raise RuntimeError("database password is hunter2")
+
+    _, api = stubbed
+    gateway.override(Broken(gateway.get()._settings))
+
+    with caplog.at_level(logging.ERROR):
+        response = api.raw_post("/login", LOGIN)
+
+    assert response.status_code == 500
+    assert response.json_body == {
+        "message": "Internal Server Error",
+        "error": True,
+        "success": False,
+        "data": None,
+    }
+    assert b"hunter2" not in response.body
+    assert b"Traceback" not in response.body
+    assert "hunter2" in caplog.text
+
+
+def test_chalices_own_errors_come_in_the_envelope_without_echoing_the_request(
+    stubbed: tuple[Stubber, Http],
+) -> None:
+    _, api = stubbed
+
+    response = api.raw_post("/login", LOGIN, {"Content-Type": "text/evil-<script>"})
+
+    assert response.status_code == 415
+    assert response.json_body == {
+        "message": "Unsupported Media Type",
+        "error": True,
+        "success": False,
+        "data": None,
+    }

@@ -12,6 +12,7 @@ import pytest
 
 from chalicelib import errors
 from chalicelib.token_verification import (
+    FAILURE_BACKOFF_SECONDS,
     REFETCH_COOLDOWN_SECONDS,
     USER_SCOPE,
     JwksCache,
@@ -137,10 +138,10 @@ def test_scoped_verification_needs_the_scope_in_an_access_token(
     )
 
     if accepted:
-        assert verifier.get().verify(token, "access", USER_SCOPE)["client_id"] == pool.client_id
+        assert verifier.get().verify(token, "access", (USER_SCOPE,))["client_id"] == pool.client_id
     else:
         with pytest.raises(errors.GatewayUnauthorized):
-            verifier.get().verify(token, "access", USER_SCOPE)
+            verifier.get().verify(token, "access", (USER_SCOPE,))
 
 
 def test_an_access_token_for_another_client_is_refused(
@@ -149,4 +150,24 @@ def test_an_access_token_for_another_client_is_refused(
     token = mint(**{"token_use": "access", "aud": None, "client_id": "other", "scope": USER_SCOPE})
 
     with pytest.raises(errors.GatewayUnauthorized):
-        verifier.get().verify(token, "access", USER_SCOPE)
+        verifier.get().verify(token, "access", (USER_SCOPE,))
+
+
+def test_a_failed_fetch_is_not_retried_for_the_backoff() -> None:
+    attempts: list[int] = []
+
+    def down() -> dict[str, Any]:
+        attempts.append(1)
+        raise OSError("connection refused")
+
+    clock = Clock()
+    cache = JwksCache(down, clock=clock)
+    for _ in range(5):
+        with pytest.raises(errors.ServiceUnavailable):
+            cache.key("dummy")
+    assert len(attempts) == 1
+
+    clock.now += FAILURE_BACKOFF_SECONDS
+    with pytest.raises(errors.ServiceUnavailable):
+        cache.key("dummy")
+    assert len(attempts) == 2

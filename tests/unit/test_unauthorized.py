@@ -5,15 +5,19 @@ exactly what API Gateway's Cognito authorizer answers, through chalice.test.Clie
 from __future__ import annotations
 
 import base64
+import hashlib
+import hmac
 import json
 import time
 from collections.abc import Callable
 from typing import Any
 
+import jwt
 import pytest
+from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from tests.conftest import ALICE, Http
+from tests.conftest import ALICE, MOTO_PUBLIC_JWKS, Http
 
 UNAUTHORIZED = {"message": "Unauthorized"}
 EXPIRED = {"message": "The incoming token has expired"}
@@ -33,6 +37,17 @@ def _unsigned(mint: Mint) -> str:
 
 def _other_key() -> Any:
     return rsa.generate_private_key(public_exponent=65537, key_size=2048)
+
+
+def _hs256_with_public_key(mint: Mint) -> str:
+    """The classic confusion attack: HMAC keyed with the RSA public key."""
+    _, payload, _ = mint().split(".")
+    public_pem = jwt.PyJWK(MOTO_PUBLIC_JWKS["keys"][0]).key.public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+    signing_input = f"{_b64({'alg': 'HS256', 'typ': 'JWT', 'kid': 'dummy'})}.{payload}"
+    signature = hmac.new(public_pem, signing_input.encode(), hashlib.sha256).digest()
+    return signing_input + "." + base64.urlsafe_b64encode(signature).rstrip(b"=").decode()
 
 
 CASES: dict[str, tuple[Callable[[Mint, Callable[[str], dict[str, Any]]], dict[str, str]], Any]] = {
@@ -79,6 +94,29 @@ CASES: dict[str, tuple[Callable[[Mint, Callable[[str], dict[str, Any]]], dict[st
         lambda mint, login: {"Authorization": mint(headers={"kid": "rotated-away"})},
         UNAUTHORIZED,
     ),
+    "HS256 keyed with the public key": (
+        lambda mint, login: {"Authorization": _hs256_with_public_key(mint)},
+        UNAUTHORIZED,
+    ),
+    "issued an hour ahead": (
+        lambda mint, login: {"Authorization": mint(iat=int(time.time()) + 3600)},
+        UNAUTHORIZED,
+    ),
+    "not valid before an hour from now": (
+        lambda mint, login: {"Authorization": mint(nbf=int(time.time()) + 3600)},
+        UNAUTHORIZED,
+    ),
+    "iat not a number": (lambda mint, login: {"Authorization": mint(iat="now")}, UNAUTHORIZED),
+    "exp not a number": (lambda mint, login: {"Authorization": mint(exp="never")}, UNAUTHORIZED),
+    "groups not a list": (
+        lambda mint, login: {"Authorization": mint(**{"cognito:groups": "admin"})},
+        UNAUTHORIZED,
+    ),
+    "no token_use": (lambda mint, login: {"Authorization": mint(token_use=None)}, UNAUTHORIZED),
+    "no cognito:username": (
+        lambda mint, login: {"Authorization": mint(**{"cognito:username": None})},
+        UNAUTHORIZED,
+    ),
     "oversized token": (
         lambda mint, login: {"Authorization": mint(padding="x" * 9000)},
         UNAUTHORIZED,
@@ -98,9 +136,22 @@ def test_private_route_refuses_with_the_gateways_exact_401(
     assert response.body == json.dumps(expected, separators=(",", ":")).encode()
 
 
-def test_a_valid_minted_token_is_accepted(api: Http, mint: Mint, users: dict[str, str]) -> None:
-    """The hostile cases above differ from this one in one respect each."""
-    token = mint(**{"sub": users[ALICE], "cognito:username": users[ALICE]})
+@pytest.mark.parametrize("issued_ahead", [0, 30])
+def test_a_valid_minted_token_is_accepted(
+    api: Http, mint: Mint, users: dict[str, str], issued_ahead: int
+) -> None:
+    """The hostile cases above differ from this one in one respect each; a clock up
+    to a minute behind Cognito's is tolerated for iat/nbf."""
+    now = int(time.time())
+    token = mint(
+        **{
+            "sub": users[ALICE],
+            "cognito:username": users[ALICE],
+            "cognito:groups": ["readers"],
+            "iat": now + issued_ahead,
+            "nbf": now + issued_ahead,
+        }
+    )
 
     status, body = api.post("/user/test-user", {}, {"Authorization": token})
 

@@ -1,0 +1,42 @@
+"""Verifies the token of every request to a route guarded by a
+CognitoUserPoolAuthorizer, as API Gateway does, before the view runs.
+
+Chalice's local gateway admits any token on such a route, so without this a view
+could act on forged claims under `chalice local` or chalice.test.Client. Deployed,
+API Gateway has checked the token already and this checks it again (see README).
+The verified claims replace whatever the gateway put in the request context, so a
+view reads them from one place: `claims(request)`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from chalice.app import CognitoUserPoolAuthorizer, Request, Response, RouteEntry
+
+from chalicelib.token_verification import Claims, TokenUse, authenticate
+
+Middleware = Callable[[Request, Callable[[Request], Response]], Response]
+
+
+def cognito_guard(routes: Mapping[str, Mapping[str, RouteEntry]]) -> Middleware:
+    def guard(event: Request, get_response: Callable[[Request], Response]) -> Response:
+        entry = routes.get(event.context.get("resourcePath", ""), {}).get(event.method)
+        authorizer = entry.authorizer if entry is not None else None
+        if isinstance(authorizer, CognitoUserPoolAuthorizer):
+            # With scopes, the gateway admits access tokens carrying one of them;
+            # without, id tokens only.
+            scopes = tuple(authorizer.scopes or ())
+            token_use: TokenUse = "access" if scopes else "id"
+            verified = authenticate(event.headers, token_use, scopes)
+            event.context["authorizer"] = {"claims": verified}
+        return get_response(event)
+
+    return guard
+
+
+def claims(request: Request) -> Claims:
+    """The verified claims of a guarded route's caller."""
+    verified: dict[str, Any] = request.context["authorizer"]["claims"]
+    return verified
