@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 READY := $(VENV)/.ready
 
-.PHONY: run test unit e2e lint format bench clean
+.PHONY: run test unit e2e lint format bench openapi fuzz load clean
 
 $(READY): requirements.txt requirements-dev.txt
 	$(PYTHON3) -m venv $(VENV)
@@ -33,6 +33,18 @@ lint: $(READY)
 ## make bench: token verification and import costs, as ratios to in-run baselines
 bench: $(READY)
 	$(PY) -m bench
+
+## make openapi: write openapi.json (a test fails when it is stale)
+openapi: $(READY)
+	$(PY) -m devstack.openapi
+
+## make fuzz: a long schemathesis run against a fresh local stack
+fuzz: $(READY)
+	FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-300} $(PY) -m pytest tests/e2e/test_fuzz.py
+
+## make load: concurrent clients against a fresh local stack; prints p50/p95
+load: $(READY)
+	$(PY) -m devstack.load
 
 format: $(READY)
 	$(PY) -m ruff format .

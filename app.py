@@ -5,12 +5,14 @@ Each route reads the request, calls one chalicelib function and returns.
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
+from typing import Any
 
 from chalice.app import Chalice, CognitoUserPoolAuthorizer, Request, Response
 
-from chalicelib import auth_service, local_gateway
+from chalicelib import auth_service, local_gateway, logs
 from chalicelib.guard import claims, cognito_guard
 from chalicelib.models import (
     ChallengeRequest,
@@ -23,16 +25,14 @@ from chalicelib.models import (
     TestUserRequest,
     UpdateAttributesRequest,
     UsernameRequest,
-    parse_body,
+    body_parser,
 )
-from chalicelib.responses import handle_errors, success
+from chalicelib.openapi import openapi_document
+from chalicelib.responses import JSON_HEADERS, handle_errors, success
 from chalicelib.settings import get_settings
 from chalicelib.token_verification import USER_SCOPE
 
-logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s %(message)s")
-# At DEBUG, botocore logs whole requests and responses: passwords, tokens, codes.
-for _noisy in ("boto3", "botocore", "urllib3"):
-    logging.getLogger(_noisy).setLevel(logging.WARNING)
+logs.configure(logging.INFO)
 
 app = Chalice(app_name="cognito-auth-api")
 app.debug = False
@@ -66,33 +66,40 @@ def _request() -> Request:
     return request
 
 
-def _access_token(request: Request) -> str:
+def _access_token() -> str:
     """The raw access token, which cognito_guard has verified."""
-    token: str = request.headers["authorization"]
+    token: str = _request().headers["authorization"]
     return token
 
 
+accepts = body_parser(_request)
+
+
 @app.route("/login", methods=["POST"])
-def login() -> Response:
-    body = parse_body(_request().raw_body, LoginRequest)
+@accepts(LoginRequest)
+def login(body: LoginRequest) -> Response:
+    """Log in with username and password: tokens, or a challenge to answer."""
     return success(auth_service.login(body))
 
 
 @app.route("/login/challenge", methods=["POST"])
-def login_challenge() -> Response:
-    body = parse_body(_request().raw_body, ChallengeRequest)
+@accepts(ChallengeRequest)
+def login_challenge(body: ChallengeRequest) -> Response:
+    """Answer a login challenge (new password, MFA code): tokens, or the next challenge."""
     return success(auth_service.answer_challenge(body))
 
 
 @app.route("/user/renew_refresh_token", methods=["POST"])
-def renew_refresh_token() -> Response:
-    body = parse_body(_request().raw_body, RenewRequest)
+@accepts(RenewRequest)
+def renew_refresh_token(body: RenewRequest) -> Response:
+    """New id and access tokens for a refresh token."""
     return success(auth_service.renew(body))
 
 
 @app.route("/signup", methods=["POST"])
-def signup() -> Response:
-    body = parse_body(_request().raw_body, SignUpRequest)
+@accepts(SignUpRequest, status=201)
+def signup(body: SignUpRequest) -> Response:
+    """Create an account; a code to confirm it goes to the user's email."""
     return success(
         auth_service.sign_up(body),
         "Please confirm your signup, check Email for validation code",
@@ -101,55 +108,94 @@ def signup() -> Response:
 
 
 @app.route("/signup/confirm", methods=["POST"])
-def signup_confirm() -> Response:
-    auth_service.confirm_sign_up(parse_body(_request().raw_body, ConfirmSignUpRequest))
+@accepts(ConfirmSignUpRequest)
+def signup_confirm(body: ConfirmSignUpRequest) -> Response:
+    """Confirm an account with the code it was sent."""
+    auth_service.confirm_sign_up(body)
     return success(None, "Your account has been confirmed")
 
 
 @app.route("/signup/resend-code", methods=["POST"])
-def signup_resend_code() -> Response:
-    auth_service.resend_code(parse_body(_request().raw_body, UsernameRequest))
+@accepts(UsernameRequest)
+def signup_resend_code(body: UsernameRequest) -> Response:
+    """Send a new confirmation code; the same answer whether the user exists or not."""
+    auth_service.resend_code(body)
     return success(None, "If the account exists and is not confirmed yet, a new code has been sent")
 
 
 @app.route("/password/forgot", methods=["POST"])
-def password_forgot() -> Response:
-    auth_service.forgot_password(parse_body(_request().raw_body, UsernameRequest))
+@accepts(UsernameRequest)
+def password_forgot(body: UsernameRequest) -> Response:
+    """Send a password reset code; the same answer whether the user exists or not."""
+    auth_service.forgot_password(body)
     return success(None, "Please check your Registered email id for validation code")
 
 
 @app.route("/password/confirm", methods=["POST"])
-def password_confirm() -> Response:
-    auth_service.confirm_forgot_password(
-        parse_body(_request().raw_body, ConfirmForgotPasswordRequest)
-    )
+@accepts(ConfirmForgotPasswordRequest)
+def password_confirm(body: ConfirmForgotPasswordRequest) -> Response:
+    """Set a new password with the reset code."""
+    auth_service.confirm_forgot_password(body)
     return success(None, "Password has been changed successfully")
 
 
 @app.route("/user/test-user", methods=["POST"], authorizer=id_token_authorizer)
-def test_user() -> Response:
-    request = _request()
-    body = parse_body(request.raw_body, TestUserRequest, optional=True)
-    return success(auth_service.user_attributes(claims(request), body), message=None)
+@accepts(TestUserRequest, optional=True)
+def test_user(body: TestUserRequest) -> Response:
+    """The caller's attributes; another user's for members of the admin group."""
+    return success(auth_service.user_attributes(claims(_request()), body), message=None)
 
 
 @app.route("/user/change-password", methods=["POST"], authorizer=access_token_authorizer)
-def change_password() -> Response:
-    request = _request()
-    token = _access_token(request)
-    auth_service.change_password(token, parse_body(request.raw_body, ChangePasswordRequest))
+@accepts(ChangePasswordRequest)
+def change_password(body: ChangePasswordRequest) -> Response:
+    """Change the caller's password."""
+    auth_service.change_password(_access_token(), body)
     return success(None, "Password has been changed successfully")
 
 
 @app.route("/user/attributes", methods=["POST"], authorizer=access_token_authorizer)
-def update_attributes() -> Response:
-    request = _request()
-    token = _access_token(request)
-    body = parse_body(request.raw_body, UpdateAttributesRequest)
-    return success({"updated": auth_service.update_attributes(token, body)}, "Attributes updated")
+@accepts(UpdateAttributesRequest)
+def update_attributes(body: UpdateAttributesRequest) -> Response:
+    """Change profile attributes on the allow-list."""
+    return success(
+        {"updated": auth_service.update_attributes(_access_token(), body)}, "Attributes updated"
+    )
 
 
 @app.route("/logout", methods=["POST"], authorizer=access_token_authorizer)
 def logout() -> Response:
-    auth_service.log_out(_access_token(_request()))
+    """Sign the caller out everywhere: every refresh token stops working."""
+    auth_service.log_out(_access_token())
     return success(None, "Signed out everywhere")
+
+
+OPENAPI_PATH = "/openapi.json"
+
+
+@functools.cache
+def openapi() -> dict[str, Any]:
+    """This API's OpenAPI document (built once)."""
+    return openapi_document(
+        app.app_name,
+        app.routes,
+        {
+            OPENAPI_PATH: {
+                "get": {
+                    "operationId": "openapi",
+                    "summary": "This document",
+                    "responses": {
+                        "200": {
+                            "description": "OpenAPI 3.1",
+                            "content": {"application/json": {"schema": {"type": "object"}}},
+                        }
+                    },
+                }
+            }
+        },
+    )
+
+
+@app.route(OPENAPI_PATH, methods=["GET"])
+def openapi_json() -> Response:
+    return Response(body=openapi(), headers=dict(JSON_HEADERS))

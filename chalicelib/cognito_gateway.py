@@ -89,6 +89,12 @@ class CognitoGateway:
             "cognito-idp", region_name=s.region, endpoint_url=s.endpoint_url, config=config
         )
 
+    def _moto(self, extra: ErrorMap) -> ErrorMap:
+        """Error codes only the stand-in uses for a user-side mistake. moto answers an
+        unknown user in ConfirmForgotPassword, or an unknown session, with
+        ResourceNotFoundException, which from AWS means a misconfigured pool."""
+        return extra if self._settings.dialect == "moto" else {}
+
     def _hash(self, username: str) -> str:
         return secret_hash(username, self._settings.client_id, self._settings.client_secret)
 
@@ -117,9 +123,9 @@ class CognitoGateway:
         """InitiateAuth REFRESH_TOKEN_AUTH.
 
         AWS checks SECRET_HASH against the user's internal name (the `sub` when
-        email is the username attribute), so in "internal" mode the name the
-        client typed is first resolved with AdminGetUser. moto checks it against
-        the name used at sign-in instead ("typed" mode); see the settings table.
+        email is the username attribute), so the name the client typed is first
+        resolved with AdminGetUser. moto checks it against the name used at
+        sign-in instead.
         """
         refresh_errors: ErrorMap = {
             "NotAuthorizedException": errors.InvalidRefreshToken,
@@ -127,7 +133,7 @@ class CognitoGateway:
             "UserNotConfirmedException": errors.UserNotConfirmed,
         }
         hash_name = username
-        if self._settings.refresh_hash_name == "internal":
+        if self._settings.dialect == "aws":
             hash_name = self._internal_name(username, refresh_errors)
         return self._call(
             "InitiateAuth",
@@ -212,6 +218,11 @@ class CognitoGateway:
         )
 
     def resend_confirmation_code(self, username: str) -> None:
+        if self._settings.dialect == "moto":
+            # moto has no ResendConfirmationCode (its server answers 500), and it
+            # accepts any sign-up code anyway.
+            logger.info("stand-in: no code resent; any code confirms a sign-up")
+            return
         self._call(
             "ResendConfirmationCode",
             lambda: self.client.resend_confirmation_code(
@@ -259,6 +270,7 @@ class CognitoGateway:
                 "InvalidPasswordException": errors.InvalidPassword,
                 "UserNotFoundException": errors.InvalidCode,
                 "NotAuthorizedException": errors.InvalidCode,
+                **self._moto({"ResourceNotFoundException": errors.InvalidCode}),
             },
         )
 
@@ -283,6 +295,7 @@ class CognitoGateway:
                 "CodeMismatchException": errors.InvalidCode,
                 "ExpiredCodeException": errors.ExpiredCode,
                 "InvalidPasswordException": errors.InvalidPassword,
+                **self._moto({"ResourceNotFoundException": errors.SessionExpired}),
             },
         )
 

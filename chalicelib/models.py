@@ -3,10 +3,13 @@ body into either a model or a 400/413 with a message a client can act on."""
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 import unicodedata
-from typing import Annotated, ClassVar, Literal, TypeVar
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Annotated, Any, ClassVar, Literal, TypeVar
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, model_validator
 from pydantic_core import PydanticCustomError
@@ -208,3 +211,37 @@ def parse_body(raw: str | bytes | None, model: type[M], *, optional: bool = Fals
         return model.model_validate(document)
     except ValidationError as exc:
         raise BadRequest(model.message_for(exc)) from None
+
+
+@dataclass(frozen=True)
+class BodySpec:
+    """What a view accepts; the OpenAPI document is generated from these."""
+
+    model: type[RequestModel]
+    optional: bool
+    status: int
+
+
+View = Callable[[Any], Any]
+
+
+def body_parser(
+    current_request: Callable[[], Any],
+) -> Callable[..., Callable[[View], Callable[[], Any]]]:
+    """`accepts(Model)`: a view decorator that parses the body into Model and hands
+    it to the view, remembering Model for the OpenAPI document."""
+
+    def accepts(
+        model: type[RequestModel], *, optional: bool = False, status: int = 200
+    ) -> Callable[[View], Callable[[], Any]]:
+        def decorate(view: View) -> Callable[[], Any]:
+            @functools.wraps(view)
+            def parsed() -> Any:
+                return view(parse_body(current_request().raw_body, model, optional=optional))
+
+            parsed.body_spec = BodySpec(model, optional, status)  # type: ignore[attr-defined]
+            return parsed
+
+        return decorate
+
+    return accepts

@@ -10,6 +10,7 @@ from typing import Any
 
 from chalice.app import Request, Response
 
+from chalicelib import logs
 from chalicelib.errors import ApiError, GatewayUnauthorized, ServiceUnavailable
 
 logger = logging.getLogger(__name__)
@@ -42,7 +43,21 @@ def handle_errors(event: Request, get_response: Callable[[Request], Response]) -
     """HTTP middleware: every ApiError becomes its response, and Chalice's own error
     bodies ({"Code", "Message"}: 405, 415, and the 500 for anything unexpected, which
     Chalice has already logged with its traceback) become envelopes. A 500 says
-    nothing about its cause."""
+    nothing about its cause. Every log line of the request carries its id, and so
+    does the response (X-Request-Id)."""
+    context = getattr(event, "lambda_context", None)
+    current = getattr(context, "aws_request_id", None) or event.context.get("requestId")
+    token = logs.request_id.set(current)
+    try:
+        response = _respond(event, get_response)
+    finally:
+        logs.request_id.reset(token)
+    if current:
+        response.headers["X-Request-Id"] = str(current)
+    return response
+
+
+def _respond(event: Request, get_response: Callable[[Request], Response]) -> Response:
     try:
         response = get_response(event)
     except ServiceUnavailable as err:

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Literal
 
-RefreshHashName = Literal["internal", "typed"]
+Dialect = Literal["aws", "moto"]
 
 _POOL_ID = re.compile(r"^(?P<region>[a-z]{2}(?:-[a-z]+)+-\d)_[0-9A-Za-z]+$")
 
@@ -29,7 +29,7 @@ class Settings:
     endpoint_url: str | None
     jwks_url: str
     admin_group: str
-    refresh_hash_name: RefreshHashName
+    dialect: Dialect
     connect_timeout: float
     read_timeout: float
     max_attempts: int
@@ -73,11 +73,10 @@ class Settings:
             if endpoint_url
             else f"https://cognito-idp.{region}.amazonaws.com/{pool_id}/.well-known/jwks.json"
         )
-        refresh_hash_name = env.get("COGNITO_REFRESH_HASH_USERNAME", "internal").strip()
-        if refresh_hash_name not in ("internal", "typed"):
+        dialect = env.get("COGNITO_DIALECT", "").strip() or "aws"
+        if dialect not in ("aws", "moto"):
             raise ConfigurationError(
-                "COGNITO_REFRESH_HASH_USERNAME must be 'internal' (AWS) or 'typed' (moto), "
-                f"not {refresh_hash_name!r}."
+                f"COGNITO_DIALECT must be 'aws' or 'moto' (the local stand-in), not {dialect!r}."
             )
         return cls(
             user_pool_id=pool_id,
@@ -87,7 +86,7 @@ class Settings:
             endpoint_url=endpoint_url,
             jwks_url=env.get("COGNITO_JWKS_URL", "").strip() or default_jwks,
             admin_group=env.get("ADMIN_GROUP", "").strip() or "admin",
-            refresh_hash_name=refresh_hash_name,  # type: ignore[arg-type]
+            dialect=dialect,  # type: ignore[arg-type]
             # Worst case per Cognito call: 2 x (1 s + 3 s) + backoff, about 9 s; a
             # renewal makes two calls, well inside API Gateway's 29 s.
             connect_timeout=_positive_float(env, "COGNITO_CONNECT_TIMEOUT", 1.0),

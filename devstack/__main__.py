@@ -75,8 +75,8 @@ def _start_stand_in(host: str, port: int) -> tuple[Any, dict[str, str], dict[str
         "COGNITO_CLIENT_ID": pool.client_id,
         "COGNITO_CLIENT_SECRET": pool.client_secret,
         "COGNITO_ENDPOINT_URL": endpoint,
-        # moto checks a refresh's SECRET_HASH against the name typed at sign-in.
-        "COGNITO_REFRESH_HASH_USERNAME": "typed",
+        # Where moto differs from AWS: see COGNITO_DIALECT in README.md.
+        "COGNITO_DIALECT": "moto",
     }
     return server, env, {"username": DEMO_USERNAME, "password": DEMO_PASSWORD}
 
@@ -100,7 +100,7 @@ Try it (needs jq):
 
 Verification codes (there is no mailbox locally):
   password reset codes appear below, as "local stage: password reset code for <user>: <code>";
-  the stand-in accepts any sign-up confirmation code, and cannot resend codes.
+  the stand-in accepts any sign-up confirmation code (and so resends none).
 
 Ctrl-C stops everything.
 """

@@ -63,6 +63,9 @@ class Http:
     def __init__(self, client: Client) -> None:
         self._client = client
 
+    def raw_get(self, path: str) -> Any:
+        return self._client.http.get(path)
+
     def raw_post(
         self,
         path: str,
@@ -98,7 +101,7 @@ def pool(cognito: CognitoIdentityProviderClient, monkeypatch: pytest.MonkeyPatch
     monkeypatch.setenv("COGNITO_USER_POOL_ID", created.user_pool_id)
     monkeypatch.setenv("COGNITO_CLIENT_ID", created.client_id)
     monkeypatch.setenv("COGNITO_CLIENT_SECRET", created.client_secret)
-    monkeypatch.setenv("COGNITO_REFRESH_HASH_USERNAME", "typed")
+    monkeypatch.setenv("COGNITO_DIALECT", "moto")
     settings_module.get_settings.cache_clear()
     gateway.override(None)
     settings = settings_module.get_settings()
@@ -200,11 +203,11 @@ STUB_HASH_OF_SUB = "4JqNtJAQtg9L7ucN7oo7OYpDzYIXtlbfN2s8/UCQmkA="
 @pytest.fixture
 def stubbed(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[Stubber, Http]]:
     """The app on a Cognito client whose every answer a test scripts (no moto), with
-    settings as deployed to AWS ("internal" refresh hash name)."""
+    settings as deployed to AWS (COGNITO_DIALECT aws)."""
     monkeypatch.setenv("COGNITO_USER_POOL_ID", STUB_POOL.user_pool_id)
     monkeypatch.setenv("COGNITO_CLIENT_ID", STUB_POOL.client_id)
     monkeypatch.setenv("COGNITO_CLIENT_SECRET", STUB_POOL.client_secret)
-    monkeypatch.delenv("COGNITO_REFRESH_HASH_USERNAME", raising=False)
+    monkeypatch.delenv("COGNITO_DIALECT", raising=False)
     settings_module.get_settings.cache_clear()
     settings = settings_module.get_settings()
     client = boto3.client("cognito-idp", region_name=settings.region)

@@ -34,7 +34,9 @@ def _tokens(stack: dict[str, Any], username: str, password: str) -> dict[str, An
 
 
 def _logged_code(log_file: Path, username: str, timeout: float = 10.0) -> str:
-    pattern = re.compile(rf"password reset code for {re.escape(username)}: (\S+)")
+    pattern = re.compile(
+        rf"password reset code for {re.escape(username)}: (moto-confirmation-code:\d+)"
+    )
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         found = pattern.findall(log_file.read_text())

@@ -12,7 +12,7 @@ import boto3
 import pytest
 import requests
 
-from tests.e2e.conftest import free_port, local_stack
+from devstack.process import free_port, local_stack
 
 pytestmark = pytest.mark.e2e
 

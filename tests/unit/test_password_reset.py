@@ -15,7 +15,7 @@ pytestmark = pytest.mark.usefixtures("users")
 
 
 def _reset_code(caplog: pytest.LogCaptureFixture) -> str:
-    match = re.search(r"password reset code for \S+: (\S+)", caplog.text)
+    match = re.search(r"password reset code for \S+: (moto-confirmation-code:\d+)", caplog.text)
     assert match, caplog.text
     return match.group(1)
 

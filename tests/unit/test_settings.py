@@ -30,7 +30,7 @@ def test_settings_refuse_a_malformed_pool_id() -> None:
 @pytest.mark.parametrize(
     ("name", "value"),
     [
-        ("COGNITO_REFRESH_HASH_USERNAME", "sub"),
+        ("COGNITO_DIALECT", "localstack"),
         ("COGNITO_READ_TIMEOUT", "soon"),
         ("COGNITO_CONNECT_TIMEOUT", "0"),
     ],
@@ -46,7 +46,7 @@ def test_settings_derive_region_issuer_and_jwks_from_the_pool() -> None:
     assert settings.region == "eu-west-1"
     assert settings.issuer == "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbC123"
     assert settings.jwks_url == settings.issuer + "/.well-known/jwks.json"
-    assert settings.refresh_hash_name == "internal"
+    assert settings.dialect == "aws"
     assert settings.admin_group == "admin"
 
 

@@ -1,0 +1,120 @@
+"""The OpenAPI 3.1 document, generated from the app's own route table and the
+pydantic models that validate each body, so the two cannot drift apart."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from chalice.app import CognitoUserPoolAuthorizer, RouteEntry
+
+from chalicelib.models import MAX_BODY_BYTES, BodySpec
+
+ID_TOKEN_SCHEME = "CognitoIdToken"
+ACCESS_TOKEN_SCHEME = "CognitoAccessToken"
+
+_ENVELOPE = {
+    "type": "object",
+    "required": ["message", "error", "success", "data"],
+    "properties": {
+        "message": {"type": ["string", "null"]},
+        "error": {"type": "boolean"},
+        "success": {"type": "boolean"},
+        "data": {},
+    },
+    "additionalProperties": False,
+}
+_GATEWAY_401 = {
+    "type": "object",
+    "required": ["message"],
+    "properties": {"message": {"enum": ["Unauthorized", "The incoming token has expired"]}},
+    "additionalProperties": False,
+}
+_ERRORS = {
+    "400": "The body is not a JSON object, or a field is missing or invalid",
+    "401": "Wrong credentials, an invalid token or session",
+    "403": "Not allowed: unconfirmed user, another user's data",
+    "404": "No such user",
+    "405": "Method not allowed",
+    "409": "Conflict: the username is taken, or the user already confirmed",
+    "413": f"The body is larger than {MAX_BODY_BYTES} bytes",
+    "415": "The body is not sent as application/json",
+    "429": "Cognito is throttling; retry after Retry-After seconds",
+    "500": "An unexpected error; the details are only in the service's log",
+    "503": "Cognito, or its signing keys, cannot be reached",
+}
+
+
+def _json(schema: Mapping[str, Any]) -> dict[str, Any]:
+    return {"application/json": {"schema": dict(schema)}}
+
+
+def _operation(name: str, entry: RouteEntry, schemas: dict[str, Any]) -> dict[str, Any]:
+    view = entry.view_function
+    spec: BodySpec | None = getattr(view, "body_spec", None)
+    summary = (view.__doc__ or name).strip().splitlines()[0]
+    operation: dict[str, Any] = {"operationId": name, "summary": summary}
+    envelope = {"$ref": "#/components/schemas/Envelope"}
+    responses: dict[str, Any] = {
+        str(spec.status if spec else 200): {"description": "Success", "content": _json(envelope)}
+    }
+    for status, description in _ERRORS.items():
+        responses[status] = {"description": description, "content": _json(envelope)}
+    responses["429"]["headers"] = {"Retry-After": {"schema": {"type": "string"}}}
+    if spec is not None:
+        model_schema = spec.model.model_json_schema(ref_template="#/components/schemas/{model}")
+        schemas.update(model_schema.pop("$defs", {}))
+        schemas[spec.model.__name__] = model_schema
+        operation["requestBody"] = {
+            "required": not spec.optional,
+            "content": _json({"$ref": f"#/components/schemas/{spec.model.__name__}"}),
+        }
+    authorizer = entry.authorizer
+    if isinstance(authorizer, CognitoUserPoolAuthorizer):
+        scopes = list(authorizer.scopes or [])
+        scheme = ACCESS_TOKEN_SCHEME if scopes else ID_TOKEN_SCHEME
+        operation["security"] = [{scheme: scopes}]
+        responses["401"]["content"] = _json(
+            {"anyOf": [envelope, {"$ref": "#/components/schemas/GatewayUnauthorized"}]}
+        )
+    operation["responses"] = responses
+    return operation
+
+
+def openapi_document(
+    title: str, routes: Mapping[str, Mapping[str, RouteEntry]], extra_paths: Mapping[str, Any]
+) -> dict[str, Any]:
+    schemas: dict[str, Any] = {"Envelope": _ENVELOPE, "GatewayUnauthorized": _GATEWAY_401}
+    paths: dict[str, Any] = {path: dict(item) for path, item in extra_paths.items()}
+    for path, methods in sorted(routes.items()):
+        if path in extra_paths:
+            continue
+        for method, entry in sorted(methods.items()):
+            paths.setdefault(path, {})[method.lower()] = _operation(entry.view_name, entry, schemas)
+    token_scheme = {"type": "apiKey", "in": "header", "name": "Authorization"}
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": title,
+            "version": "1.0.0",
+            "description": "User authentication on an Amazon Cognito user pool. Bodies are "
+            "JSON; answers are the envelope {message, error, success, data}, except API "
+            "Gateway's own 401 on guarded routes.",
+        },
+        "paths": paths,
+        "components": {
+            "schemas": dict(sorted(schemas.items())),
+            "securitySchemes": {
+                ID_TOKEN_SCHEME: {
+                    **token_scheme,
+                    "description": "A Cognito id token of the pool and app client, raw "
+                    "(no Bearer prefix).",
+                },
+                ACCESS_TOKEN_SCHEME: {
+                    **token_scheme,
+                    "description": "A Cognito access token of the app client carrying the "
+                    "listed scope, raw (no Bearer prefix).",
+                },
+            },
+        },
+    }

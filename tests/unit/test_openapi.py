@@ -1,0 +1,58 @@
+"""The OpenAPI document: complete, current, and generated from the validating models."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from chalicelib.models import RequestModel
+from devstack.openapi import TARGET, render
+from tests.conftest import Http
+
+
+def _document(api: Http) -> dict[str, Any]:
+    response = api.raw_get("/openapi.json")
+    assert response.status_code == 200
+    document: dict[str, Any] = json.loads(response.body)
+    return document
+
+
+def test_the_service_publishes_its_openapi_document(api: Http) -> None:
+    from app import app
+
+    document = _document(api)
+
+    assert document["openapi"] == "3.1.0"
+    for path, methods in app.routes.items():
+        for method in methods:
+            assert method.lower() in document["paths"][path], (path, method)
+
+
+def test_every_body_schema_is_the_model_that_validates_it(api: Http) -> None:
+    from app import app
+
+    schemas = _document(api)["components"]["schemas"]
+    for methods in app.routes.values():
+        for entry in methods.values():
+            spec = getattr(entry.view_function, "body_spec", None)
+            if spec is None:
+                continue
+            assert issubclass(spec.model, RequestModel)
+            expected = spec.model.model_json_schema(ref_template="#/components/schemas/{model}")
+            expected.pop("$defs", None)
+            assert schemas[spec.model.__name__] == expected
+
+
+def test_guarded_routes_declare_their_security(api: Http) -> None:
+    paths = _document(api)["paths"]
+
+    assert paths["/user/test-user"]["post"]["security"] == [{"CognitoIdToken": []}]
+    for path in ("/user/change-password", "/user/attributes", "/logout"):
+        assert paths[path]["post"]["security"] == [
+            {"CognitoAccessToken": ["aws.cognito.signin.user.admin"]}
+        ]
+    assert "security" not in paths["/login"]["post"]
+
+
+def test_the_committed_openapi_json_is_current() -> None:
+    assert TARGET.read_text() == render(), "run `make openapi` and commit openapi.json"
