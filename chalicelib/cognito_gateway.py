@@ -90,9 +90,9 @@ class CognitoGateway:
         )
 
     def _moto(self, extra: ErrorMap) -> ErrorMap:
-        """Error codes only the stand-in uses for a user-side mistake. moto answers an
-        unknown user in ConfirmForgotPassword, or an unknown session, with
-        ResourceNotFoundException, which from AWS means a misconfigured pool."""
+        """Error codes the stand-in uses for other mistakes than AWS does. moto
+        answers an unknown user in ConfirmForgotPassword, or an unknown session,
+        with ResourceNotFoundException, which from AWS means a misconfigured pool."""
         return extra if self._settings.dialect == "moto" else {}
 
     def _hash(self, username: str) -> str:
@@ -270,7 +270,13 @@ class CognitoGateway:
                 "InvalidPasswordException": errors.InvalidPassword,
                 "UserNotFoundException": errors.InvalidCode,
                 "NotAuthorizedException": errors.InvalidCode,
-                **self._moto({"ResourceNotFoundException": errors.InvalidCode}),
+                # moto calls every wrong code expired (it never expires any).
+                **self._moto(
+                    {
+                        "ResourceNotFoundException": errors.InvalidCode,
+                        "ExpiredCodeException": errors.InvalidCode,
+                    }
+                ),
             },
         )
 

@@ -224,3 +224,29 @@ def stubbed(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[Stubber, Http]]:
     settings_module.get_settings.cache_clear()
     gateway.override(None)
     verifier.override(None)
+
+
+@pytest.fixture
+def target(
+    api: Http,
+    pool: Pool,
+    mint: Callable[..., str],
+    login: Callable[[str], dict[str, Any]],
+) -> Any:
+    """The attack matrix's view of the app in-process (tests/unit/test_attack_matrix.py)."""
+    from tests.unit.test_attack_matrix import Target
+
+    def post(path: str, body: Any, headers: dict[str, str]) -> tuple[int, bytes]:
+        response = api.raw_post(path, body, headers)
+        return response.status_code, bytes(response.body)
+
+    names = {"alice": ALICE, "bob": BOB, "admin": ADMIN}
+    return Target(
+        post=post,
+        mint=mint,
+        client_id=pool.client_id,
+        issuer=settings_module.get_settings().issuer,
+        names=names,
+        password=PASSWORD,
+        tokens={who: login(name) for who, name in names.items()},
+    )

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import logging
 import socket
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import boto3
@@ -14,6 +15,7 @@ from botocore.stub import Stubber
 
 from chalicelib.cognito_gateway import CognitoGateway, gateway
 from chalicelib.settings import Settings
+from chalicelib.token_verification import JwksCache, TokenVerifier, http_jwks_fetcher, verifier
 from devstack.pool import Pool
 from tests.conftest import (
     ALICE,
@@ -306,3 +308,59 @@ def test_chalices_own_errors_come_in_the_envelope_without_echoing_the_request(
         "success": False,
         "data": None,
     }
+
+
+@pytest.fixture
+def silent_port() -> Iterator[int]:
+    """A port that accepts connections and never answers: a hung Cognito."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        sock.listen(16)
+        yield sock.getsockname()[1]
+
+
+def test_a_hung_cognito_answers_503_within_the_configured_bound(
+    stubbed: tuple[Stubber, Http], silent_port: int
+) -> None:
+    """Bound: attempts x (connect + read timeout) + standard-mode backoff (under 1 s
+    for the one retry here): 2 x 0.5 s + 1 s. Defaults (1 s, 3 s, 2 attempts):
+    about 9 s per Cognito call."""
+    _, api = stubbed
+    settings = Settings.from_env(
+        {
+            "COGNITO_USER_POOL_ID": STUB_POOL.user_pool_id,
+            "COGNITO_CLIENT_ID": STUB_POOL.client_id,
+            "COGNITO_CLIENT_SECRET": STUB_POOL.client_secret,
+            "COGNITO_ENDPOINT_URL": f"http://127.0.0.1:{silent_port}",
+            "COGNITO_CONNECT_TIMEOUT": "0.5",
+            "COGNITO_READ_TIMEOUT": "0.5",
+            "COGNITO_MAX_ATTEMPTS": "2",
+        }
+    )
+    gateway.override(CognitoGateway(settings))
+    bound = 2 * (0.5 + 0.5) + 1.0
+
+    started = time.monotonic()
+    answer = api.post("/login", LOGIN)
+    elapsed = time.monotonic() - started
+
+    assert answer == (503, UNAVAILABLE)
+    assert elapsed < bound + 1.0, f"took {elapsed:.1f} s"
+
+
+def test_a_hung_key_set_answers_503_within_its_timeout(
+    stubbed: tuple[Stubber, Http], silent_port: int
+) -> None:
+    _, api = stubbed
+    url = f"http://127.0.0.1:{silent_port}/pool/.well-known/jwks.json"
+    current = verifier.get()
+    verifier.override(
+        TokenVerifier(current._issuer, current._client_id, JwksCache(http_jwks_fetcher(url, 0.5)))
+    )
+
+    started = time.monotonic()
+    status, _ = api.post("/user/test-user", {}, {"Authorization": mint_token(STUB_POOL)})
+    elapsed = time.monotonic() - started
+
+    assert status == 503
+    assert elapsed < 0.5 + 1.0, f"took {elapsed:.1f} s"

@@ -1,0 +1,132 @@
+"""Logs: JSON lines with the request id, and never a secret, in logs or in errors."""
+
+from __future__ import annotations
+
+import io
+import json
+import logging
+import re
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+from botocore.stub import Stubber
+
+from chalicelib import logs
+from chalicelib.cognito_gateway import secret_hash
+from devstack.pool import Pool
+from tests.conftest import ALICE, PASSWORD, Http
+
+Login = Callable[[str], dict[str, Any]]
+
+
+@pytest.fixture
+def log_lines() -> Iterator[io.StringIO]:
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    root = logging.getLogger()
+    root.addHandler(handler)
+    logs.configure(logging.INFO)
+    try:
+        yield stream
+    finally:
+        root.removeHandler(handler)
+
+
+def test_log_lines_are_json_objects_with_the_request_id(
+    stubbed: tuple[Stubber, Http], log_lines: io.StringIO
+) -> None:
+    stubber, api = stubbed
+    stubber.add_client_error("initiate_auth", "InternalErrorException", "boom")
+
+    response = api.raw_post("/login", {"username": ALICE, "password": PASSWORD})
+
+    assert response.status_code == 503
+    request_id = response.headers["X-Request-Id"]
+    records = [json.loads(line) for line in log_lines.getvalue().splitlines()]
+    assert records
+    for record in records:
+        assert {"time", "level", "logger", "request_id", "message"} <= set(record)
+    assert any(
+        r["request_id"] == request_id and "InternalErrorException" in r["message"] for r in records
+    )
+
+
+def test_debug_is_off() -> None:
+    from app import app
+
+    assert app.debug is False
+
+
+@pytest.mark.usefixtures("users")
+def test_no_flow_logs_or_answers_a_secret(
+    api: Http,
+    login: Login,
+    pool: Pool,
+    caplog: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Every flow, the local stage included, with everything logged at DEBUG."""
+    from chalicelib.settings import get_settings
+
+    monkeypatch.setenv("STAGE", "local")
+    get_settings.cache_clear()
+    new, newer, wrong = "N3w-Passw0rd!", "N3wer-Passw0rd!", "Wr0ng-Passw0rd!"
+    secrets: set[str] = {PASSWORD, new, newer, wrong, pool.client_secret}
+    answers: list[tuple[int, Any]] = []
+
+    def call(path: str, body: Any, token: str | None = None) -> Any:
+        headers = {"Authorization": token} if token else {}
+        status, answer = api.post(path, body, headers)
+        answers.append((status, answer))
+        if status == 200 and isinstance(answer["data"], dict):
+            secrets.update(
+                value
+                for key, value in answer["data"].items()
+                if key in ("id_token", "access_token", "refresh_token", "session")
+            )
+        return answer
+
+    with caplog.at_level(logging.DEBUG):
+        call("/login", {"username": ALICE, "password": wrong})
+        call("/login", {"username": "ghost@example.com", "password": wrong})
+        tokens = call("/login", {"username": ALICE, "password": PASSWORD})["data"]
+        call("/user/test-user", {}, tokens["id_token"])
+        call("/user/renew_refresh_token", {"username": ALICE, "refresh_token": "bad"})
+        call(
+            "/user/renew_refresh_token",
+            {"username": ALICE, "refresh_token": tokens["refresh_token"]},
+        )
+        call("/signup", {"username": "new@example.com", "password": wrong})
+        call("/signup/confirm", {"username": "new@example.com", "code": "1"})
+        call("/signup", {"username": "weak@example.com", "password": "weakpass"})
+        call("/password/forgot", {"username": ALICE})
+        code = re.findall(r"moto-confirmation-code:\d+", caplog.text)[-1]
+        call("/password/confirm", {"username": ALICE, "code": code, "password": new})
+        tokens = call("/login", {"username": ALICE, "password": new})["data"]
+        call(
+            "/user/change-password",
+            {"previous_password": wrong, "proposed_password": newer},
+            tokens["access_token"],
+        )
+        call(
+            "/user/change-password",
+            {"previous_password": new, "proposed_password": newer},
+            tokens["access_token"],
+        )
+        call("/user/attributes", {"attributes": {"name": "A"}}, tokens["access_token"])
+        call(
+            "/login/challenge",
+            {"username": ALICE, "challenge_name": "SMS_MFA", "session": "s" * 40, "code": "1"},
+        )
+        call("/logout", {}, tokens["access_token"])
+        call("/user/attributes", {"attributes": {"name": "B"}}, tokens["access_token"])
+
+    for name in (ALICE, "new@example.com", "ghost@example.com", "weak@example.com"):
+        secrets.add(secret_hash(name, pool.client_id, pool.client_secret))
+    log_text = caplog.text
+    error_bodies = json.dumps([answer for status, answer in answers if status >= 400])
+    assert len(answers) == 18
+    for secret in secrets:
+        assert secret not in log_text
+        assert secret not in error_bodies
