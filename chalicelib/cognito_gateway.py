@@ -13,7 +13,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
+from typing import TYPE_CHECKING, Any, NoReturn, TypedDict, TypeVar
 
 from chalicelib import errors
 from chalicelib.lazy import Lazy
@@ -50,6 +50,14 @@ def secret_hash(username: str, client_id: str, client_secret: str) -> str:
 
 
 ErrorMap = Mapping[str, type[errors.ApiError]]
+
+
+class _ClientAndUser(TypedDict):
+    ClientId: str
+    SecretHash: str
+    Username: str
+
+
 R = TypeVar("R")
 
 # Renewal resolves a typed name to the internal one with AdminGetUser, which draws on
@@ -94,6 +102,14 @@ class CognitoGateway:
         answers an unknown user in ConfirmForgotPassword, or an unknown session,
         with ResourceNotFoundException, which from AWS means a misconfigured pool."""
         return extra if self._settings.dialect == "moto" else {}
+
+    def _identify(self, username: str) -> _ClientAndUser:
+        """The parameters every public call for a user repeats."""
+        return {
+            "ClientId": self._settings.client_id,
+            "SecretHash": self._hash(username),
+            "Username": username,
+        }
 
     def _hash(self, username: str) -> str:
         return secret_hash(username, self._settings.client_id, self._settings.client_secret)
@@ -186,9 +202,7 @@ class CognitoGateway:
         return self._call(
             "SignUp",
             lambda: self.client.sign_up(
-                ClientId=self._settings.client_id,
-                SecretHash=self._hash(username),
-                Username=username,
+                **self._identify(username),
                 Password=password,
                 UserAttributes=user_attributes,
             ),
@@ -203,9 +217,7 @@ class CognitoGateway:
         self._call(
             "ConfirmSignUp",
             lambda: self.client.confirm_sign_up(
-                ClientId=self._settings.client_id,
-                SecretHash=self._hash(username),
-                Username=username,
+                **self._identify(username),
                 ConfirmationCode=code,
             ),
             {
@@ -226,9 +238,7 @@ class CognitoGateway:
         self._call(
             "ResendConfirmationCode",
             lambda: self.client.resend_confirmation_code(
-                ClientId=self._settings.client_id,
-                SecretHash=self._hash(username),
-                Username=username,
+                **self._identify(username),
             ),
             {
                 "UserNotFoundException": errors.UserHidden,
@@ -242,9 +252,7 @@ class CognitoGateway:
         return self._call(
             "ForgotPassword",
             lambda: self.client.forgot_password(
-                ClientId=self._settings.client_id,
-                SecretHash=self._hash(username),
-                Username=username,
+                **self._identify(username),
             ),
             {
                 "UserNotFoundException": errors.UserHidden,
@@ -258,9 +266,7 @@ class CognitoGateway:
         self._call(
             "ConfirmForgotPassword",
             lambda: self.client.confirm_forgot_password(
-                ClientId=self._settings.client_id,
-                SecretHash=self._hash(username),
-                Username=username,
+                **self._identify(username),
                 ConfirmationCode=code,
                 Password=password,
             ),

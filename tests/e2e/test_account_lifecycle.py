@@ -5,11 +5,13 @@ from __future__ import annotations
 import re
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import boto3
 import pytest
 import requests
+
+if TYPE_CHECKING:
+    from mypy_boto3_cognito_idp import CognitoIdentityProviderClient
 
 pytestmark = pytest.mark.e2e
 
@@ -107,16 +109,11 @@ def test_forgot_password_answers_unknown_and_existing_users_alike(stack: dict[st
     assert existing[0] == 200
 
 
-def test_administrator_created_user_sets_a_new_password(stack: dict[str, Any]) -> None:
+def test_administrator_created_user_sets_a_new_password(
+    stack: dict[str, Any], stack_cognito: CognitoIdentityProviderClient
+) -> None:
     user = "invited-e2e@example.com"
-    cognito = boto3.client(
-        "cognito-idp",
-        region_name=stack["region"],
-        endpoint_url=stack["cognito_endpoint"],
-        aws_access_key_id="testing",
-        aws_secret_access_key="testing",
-    )
-    cognito.admin_create_user(
+    stack_cognito.admin_create_user(
         UserPoolId=stack["user_pool_id"],
         Username=user,
         TemporaryPassword="Temp-Passw0rd",

@@ -5,10 +5,9 @@ from __future__ import annotations
 
 import http.client
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-import boto3
 import pytest
 
 from devstack.pool import ADMIN_GROUP, Pool, create_confirmed_user
@@ -22,6 +21,9 @@ from tests.unit.test_attack_matrix import (
     test_the_admin_group_reads_another_user,
     test_unknown_user_and_wrong_secret_get_identical_answers,
 )
+
+if TYPE_CHECKING:
+    from mypy_boto3_cognito_idp import CognitoIdentityProviderClient
 
 pytestmark = pytest.mark.e2e
 
@@ -38,19 +40,12 @@ PASSWORD = "Matrix-Passw0rd"
 
 
 @pytest.fixture(scope="module")
-def target(stack: dict[str, Any]) -> Target:
-    cognito = boto3.client(
-        "cognito-idp",
-        region_name=stack["region"],
-        endpoint_url=stack["cognito_endpoint"],
-        aws_access_key_id="testing",
-        aws_secret_access_key="testing",
-    )
+def target(stack: dict[str, Any], stack_cognito: CognitoIdentityProviderClient) -> Target:
     pool_id = stack["user_pool_id"]
     names = {who: f"{who}-matrix@example.com" for who in ("alice", "bob", "admin")}
     for who, name in names.items():
         groups = [ADMIN_GROUP] if who == "admin" else []
-        create_confirmed_user(cognito, pool_id, name, PASSWORD, who.title(), groups)
+        create_confirmed_user(stack_cognito, pool_id, name, PASSWORD, who.title(), groups)
 
     address = urlsplit(stack["api_url"])
 

@@ -6,13 +6,15 @@ import base64
 import json
 import socket
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import boto3
 import pytest
 import requests
 
 from devstack.process import free_port, local_stack
+
+if TYPE_CHECKING:
+    from mypy_boto3_cognito_idp import CognitoIdentityProviderClient
 
 pytestmark = pytest.mark.e2e
 
@@ -84,21 +86,15 @@ def test_private_route_answers_the_gateways_401(stack: dict[str, Any], case: str
     assert response.content == UNAUTHORIZED
 
 
-def _client_secret(stack: dict[str, Any]) -> str:
-    cognito = boto3.client(
-        "cognito-idp",
-        region_name=stack["region"],
-        endpoint_url=stack["cognito_endpoint"],
-        aws_access_key_id="testing",
-        aws_secret_access_key="testing",
-    )
-    client = cognito.describe_user_pool_client(
+@pytest.fixture(scope="module")
+def client_secret(stack: dict[str, Any], stack_cognito: CognitoIdentityProviderClient) -> str:
+    client = stack_cognito.describe_user_pool_client(
         UserPoolId=stack["user_pool_id"], ClientId=stack["client_id"]
     )["UserPoolClient"]
     return client["ClientSecret"]
 
 
-def test_stack_description_has_no_client_secret(stack: dict[str, Any]) -> None:
+def test_stack_description_has_no_client_secret(stack: dict[str, Any], client_secret: str) -> None:
     public = {k: v for k, v in stack.items() if k != "log_file"}
     assert set(public) == {
         "api_url",
@@ -109,10 +105,10 @@ def test_stack_description_has_no_client_secret(stack: dict[str, Any]) -> None:
         "demo_username",
         "demo_password",
     }
-    assert _client_secret(stack) not in json.dumps(public)
+    assert client_secret not in json.dumps(public)
 
 
-def test_the_stack_logs_no_token_or_secret(stack: dict[str, Any]) -> None:
+def test_the_stack_logs_no_token_or_secret(stack: dict[str, Any], client_secret: str) -> None:
     tokens = _login(stack)
     _post(stack["api_url"] + "/user/test-user", {}, {"Authorization": tokens["id_token"]})
     _post(
@@ -125,7 +121,7 @@ def test_the_stack_logs_no_token_or_secret(stack: dict[str, Any]) -> None:
         tokens["id_token"],
         tokens["refresh_token"],
         tokens["access_token"],
-        _client_secret(stack),
+        client_secret,
     ):
         assert secret not in log
     assert stack["demo_password"] in log  # the banner prints the demo credentials, by design
