@@ -3,7 +3,8 @@ against baselines measured in the same run (absolute numbers move with the machi
 
 1. Verifying a Cognito-shaped id token with TokenVerifier (PyJWT plus our claim
    checks), against the bare RS256 signature check with `cryptography`.
-2. Importing the app (the Lambda cold start's share that is ours), against
+2. Importing the app (the Lambda cold start's share that is ours), with and
+   without chalice.local (which Lambda packages do not contain), against
    importing boto3, which every Lambda that talks to Cognito pays anyway.
 """
 
@@ -79,8 +80,11 @@ def verification() -> tuple[float, float]:
     return _best_per_call(bare, 2000), _best_per_call(lambda: verifier.verify(token, "id"), 2000)
 
 
-def import_seconds(module: str, runs: int = 7) -> float:
-    code = f"import time; t = time.perf_counter(); import {module}; print(time.perf_counter() - t)"
+def import_seconds(module: str, runs: int = 7, prelude: str = "") -> float:
+    code = (
+        f"{prelude}import time; t = time.perf_counter(); import {module}; "
+        "print(time.perf_counter() - t)"
+    )
     samples = [
         float(subprocess.check_output([sys.executable, "-c", code], text=True)) for _ in range(runs)
     ]
@@ -98,6 +102,9 @@ def main() -> None:
     for module in ("jwt", "pydantic", "app"):
         seconds = import_seconds(module)
         print(f"  {module:<27} {seconds * 1e3:8.1f} ms   {seconds / boto:4.2f}x")
+    # A Lambda package holds only chalice.app: without chalice.local, as deployed.
+    seconds = import_seconds("app", prelude="import sys; sys.modules['chalice.local'] = None; ")
+    print(f"  {'app, as packaged':<27} {seconds * 1e3:8.1f} ms   {seconds / boto:4.2f}x")
 
 
 if __name__ == "__main__":
