@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import logging
 from collections.abc import Mapping
 from typing import Any
@@ -10,7 +9,6 @@ from typing import Any
 from chalicelib import errors
 from chalicelib.cognito_gateway import gateway
 from chalicelib.models import (
-    CHALLENGE_FIELDS,
     ChallengeRequest,
     ChangePasswordRequest,
     ConfirmForgotPasswordRequest,
@@ -29,12 +27,6 @@ logger = logging.getLogger(__name__)
 
 # moto, the local stand-in, hands out the forgot-password code in this header.
 LOCAL_CODE_HEADER = "x-moto-forgot-password-confirmation-code"
-# Cognito's names for the answer each challenge expects.
-_CHALLENGE_ANSWERS = {
-    "NEW_PASSWORD_REQUIRED": "NEW_PASSWORD",
-    "SOFTWARE_TOKEN_MFA": "SOFTWARE_TOKEN_MFA_CODE",
-    "SMS_MFA": "SMS_MFA_CODE",
-}
 
 # Challenge parameters that are hints for the client, never secrets or internal ids.
 _PUBLIC_CHALLENGE_PARAMETERS = frozenset(
@@ -47,13 +39,9 @@ def login(request: LoginRequest) -> dict[str, Any]:
 
 
 def answer_challenge(request: ChallengeRequest) -> dict[str, Any]:
-    answer = getattr(request, CHALLENGE_FIELDS[request.challenge_name])
     return _tokens_or_challenge(
         gateway.get().respond_to_challenge(
-            request.username,
-            request.challenge_name,
-            request.session,
-            {_CHALLENGE_ANSWERS[request.challenge_name]: answer},
+            request.username, request.challenge_name, request.session, request.cognito_answer()
         )
     )
 
@@ -69,12 +57,16 @@ def _tokens_or_challenge(answer: Mapping[str, Any]) -> dict[str, Any]:
                 if name in _PUBLIC_CHALLENGE_PARAMETERS
             },
         }
+    return {**_tokens(answer), "refresh_token": answer["AuthenticationResult"]["RefreshToken"]}
+
+
+def _tokens(answer: Mapping[str, Any]) -> dict[str, Any]:
+    """The id and access tokens of a Cognito answer, in the contract's names."""
     result = answer.get("AuthenticationResult")
     if not result:
         raise errors.ServiceUnavailable("Cognito answered with neither tokens nor a challenge")
     return {
         "id_token": result["IdToken"],
-        "refresh_token": result["RefreshToken"],
         "access_token": result["AccessToken"],
         "expires_in": result["ExpiresIn"],
         "token_type": result["TokenType"],
@@ -97,14 +89,12 @@ def confirm_sign_up(request: ConfirmSignUpRequest) -> None:
 
 
 def resend_code(request: UsernameRequest) -> None:
-    with contextlib.suppress(errors.UserHidden):
-        gateway.get().resend_confirmation_code(request.username)
+    gateway.get().resend_confirmation_code(request.username)
 
 
 def forgot_password(request: UsernameRequest) -> None:
-    try:
-        answer = gateway.get().forgot_password(request.username)
-    except errors.UserHidden:
+    answer = gateway.get().forgot_password(request.username)
+    if answer is None:
         return
     code = answer.get("ResponseMetadata", {}).get("HTTPHeaders", {}).get(LOCAL_CODE_HEADER)
     if code and get_settings().stage == "local":
@@ -132,15 +122,7 @@ def log_out(access_token: str) -> None:
 
 
 def renew(request: RenewRequest) -> dict[str, Any]:
-    result = gateway.get().refresh_auth(request.username, request.refresh_token)[
-        "AuthenticationResult"
-    ]
-    return {
-        "id_token": result["IdToken"],
-        "access_token": result["AccessToken"],
-        "expires_in": result["ExpiresIn"],
-        "token_type": result["TokenType"],
-    }
+    return _tokens(gateway.get().refresh_auth(request.username, request.refresh_token))
 
 
 def user_attributes(claims: Claims, request: TestUserRequest) -> list[dict[str, str]]:

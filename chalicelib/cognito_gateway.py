@@ -22,6 +22,7 @@ from chalicelib.settings import Settings, get_settings
 if TYPE_CHECKING:
     from mypy_boto3_cognito_idp import CognitoIdentityProviderClient
     from mypy_boto3_cognito_idp.type_defs import (
+        AdminGetUserResponseTypeDef,
         AttributeTypeTypeDef,
         ForgotPasswordResponseTypeDef,
         InitiateAuthResponseTypeDef,
@@ -50,6 +51,14 @@ def secret_hash(username: str, client_id: str, client_secret: str) -> str:
 
 
 ErrorMap = Mapping[str, type[errors.ApiError]]
+MOTO_CODE_PREFIX = "moto-confirmation-code:"
+
+
+# Answers that would tell an anonymous caller whether a user exists, is confirmed, or
+# has a verified address: PreventUserExistenceErrors, done here since moto ignores it.
+_REVEALING = frozenset(
+    {"UserNotFoundException", "InvalidParameterException", "NotAuthorizedException"}
+)
 
 
 class _ClientAndUser(TypedDict):
@@ -169,13 +178,7 @@ class CognitoGateway:
             cached = self._internal_names.get(username)
         if cached is not None and time.monotonic() - cached[1] < INTERNAL_NAME_TTL_SECONDS:
             return cached[0]
-        user = self._call(
-            "AdminGetUser",
-            lambda: self.client.admin_get_user(
-                UserPoolId=self._settings.user_pool_id, Username=username
-            ),
-            known,
-        )
+        user = self._admin_get_user(username, known)
         with self._names_lock:
             if len(self._internal_names) >= INTERNAL_NAME_CACHE_SIZE:
                 del self._internal_names[next(iter(self._internal_names))]
@@ -183,15 +186,18 @@ class CognitoGateway:
         return user["Username"]
 
     def user_attributes(self, username: str) -> list[dict[str, str]]:
-        """AdminGetUser: the user's attributes as Cognito lists them."""
-        user = self._call(
+        """The user's attributes as Cognito lists them."""
+        user = self._admin_get_user(username, {"UserNotFoundException": errors.NotFound})
+        return [{"Name": a["Name"], "Value": a.get("Value", "")} for a in user["UserAttributes"]]
+
+    def _admin_get_user(self, username: str, known: ErrorMap) -> AdminGetUserResponseTypeDef:
+        return self._call(
             "AdminGetUser",
             lambda: self.client.admin_get_user(
                 UserPoolId=self._settings.user_pool_id, Username=username
             ),
-            {"UserNotFoundException": errors.NotFound},
+            known,
         )
-        return [{"Name": a["Name"], "Value": a.get("Value", "")} for a in user["UserAttributes"]]
 
     def sign_up(
         self, username: str, password: str, attributes: dict[str, str]
@@ -226,43 +232,38 @@ class CognitoGateway:
                 # AWS: "User cannot be confirmed. Current status is CONFIRMED".
                 "NotAuthorizedException": errors.UserAlreadyConfirmed,
                 "UserNotFoundException": errors.InvalidCode,
+                "InvalidParameterException": errors.InvalidInput,
             },
         )
 
     def resend_confirmation_code(self, username: str) -> None:
+        """Sends a new code, or nothing where Cognito's answer would tell whether
+        the user exists or is confirmed ("User is already confirmed.")."""
         if self._settings.dialect == "moto":
             # moto has no ResendConfirmationCode (its server answers 500), and it
             # accepts any sign-up code anyway.
             logger.info("stand-in: no code resent; any code confirms a sign-up")
             return
-        self._call(
+        self._call_hiding(
             "ResendConfirmationCode",
-            lambda: self.client.resend_confirmation_code(
-                **self._identify(username),
-            ),
-            {
-                "UserNotFoundException": errors.UserHidden,
-                # AWS: "User is already confirmed."
-                "InvalidParameterException": errors.UserHidden,
-                "NotAuthorizedException": errors.UserHidden,
-            },
+            lambda: self.client.resend_confirmation_code(**self._identify(username)),
+            _REVEALING,
         )
 
-    def forgot_password(self, username: str) -> ForgotPasswordResponseTypeDef:
-        return self._call(
+    def forgot_password(self, username: str) -> ForgotPasswordResponseTypeDef | None:
+        """Sends a reset code; None where Cognito's answer would tell whether the
+        user exists, is confirmed or has a verified address."""
+        return self._call_hiding(
             "ForgotPassword",
-            lambda: self.client.forgot_password(
-                **self._identify(username),
-            ),
-            {
-                "UserNotFoundException": errors.UserHidden,
-                # AWS: no verified email or phone, or the user is not confirmed.
-                "InvalidParameterException": errors.UserHidden,
-                "NotAuthorizedException": errors.UserHidden,
-            },
+            lambda: self.client.forgot_password(**self._identify(username)),
+            _REVEALING,
         )
 
     def confirm_forgot_password(self, username: str, code: str, password: str) -> None:
+        if self._settings.dialect == "moto" and not code.startswith(MOTO_CODE_PREFIX):
+            # moto checks only codes shaped like its own and accepts anything else,
+            # which would let anyone reset any password on the local stack.
+            raise errors.InvalidCode()
         self._call(
             "ConfirmForgotPassword",
             lambda: self.client.confirm_forgot_password(
@@ -276,6 +277,7 @@ class CognitoGateway:
                 "InvalidPasswordException": errors.InvalidPassword,
                 "UserNotFoundException": errors.InvalidCode,
                 "NotAuthorizedException": errors.InvalidCode,
+                "InvalidParameterException": errors.InvalidInput,
                 # moto calls every wrong code expired (it never expires any).
                 **self._moto(
                     {
@@ -289,26 +291,30 @@ class CognitoGateway:
     def respond_to_challenge(
         self, username: str, challenge_name: str, session: str, answers: dict[str, str]
     ) -> RespondToAuthChallengeResponseTypeDef:
+        """RespondToAuthChallenge. Like renewal, AWS wants the internal name here
+        (the challenge's USER_ID_FOR_SRP) as USERNAME and in SECRET_HASH when email
+        is the username attribute; moto takes the name typed at sign-in."""
+        challenge_errors: ErrorMap = {
+            "NotAuthorizedException": errors.SessionExpired,
+            "UserNotFoundException": errors.SessionExpired,
+            "CodeMismatchException": errors.InvalidCode,
+            "ExpiredCodeException": errors.ExpiredCode,
+            "InvalidPasswordException": errors.InvalidPassword,
+            "InvalidParameterException": errors.InvalidInput,
+            **self._moto({"ResourceNotFoundException": errors.SessionExpired}),
+        }
+        name = username
+        if self._settings.dialect == "aws":
+            name = self._internal_name(username, challenge_errors)
         return self._call(
             "RespondToAuthChallenge",
             lambda: self.client.respond_to_auth_challenge(
                 ClientId=self._settings.client_id,
                 ChallengeName=challenge_name,  # type: ignore[arg-type]
                 Session=session,
-                ChallengeResponses={
-                    "USERNAME": username,
-                    "SECRET_HASH": self._hash(username),
-                    **answers,
-                },
+                ChallengeResponses={"USERNAME": name, "SECRET_HASH": self._hash(name), **answers},
             ),
-            {
-                "NotAuthorizedException": errors.SessionExpired,
-                "UserNotFoundException": errors.SessionExpired,
-                "CodeMismatchException": errors.InvalidCode,
-                "ExpiredCodeException": errors.ExpiredCode,
-                "InvalidPasswordException": errors.InvalidPassword,
-                **self._moto({"ResourceNotFoundException": errors.SessionExpired}),
-            },
+            challenge_errors,
         )
 
     def change_password(self, access_token: str, previous: str, proposed: str) -> None:
@@ -320,6 +326,7 @@ class CognitoGateway:
             {
                 "NotAuthorizedException": errors.WrongPreviousPassword,
                 "InvalidPasswordException": errors.InvalidPassword,
+                "InvalidParameterException": errors.InvalidInput,
             },
         )
 
@@ -345,16 +352,35 @@ class CognitoGateway:
             {"NotAuthorizedException": errors.SessionEnded},
         )
 
-    def _call(self, operation: str, call: Callable[[], R], known: ErrorMap) -> R:
+    def _call(
+        self,
+        operation: str,
+        call: Callable[[], R],
+        known: ErrorMap,
+        hidden: frozenset[str] = frozenset(),
+    ) -> R:
         from botocore.exceptions import BotoCoreError, ClientError
 
         try:
             return call()
         except ClientError as exc:
-            _translate(operation, exc, known)
+            _translate(operation, exc, known, hidden)
         except BotoCoreError as exc:
             # Timeouts, refused connections, DNS: after botocore's own retries.
             raise errors.ServiceUnavailable() from _Detail(operation, exc)
+
+    def _call_hiding(
+        self, operation: str, call: Callable[[], R], hidden: frozenset[str]
+    ) -> R | None:
+        """As _call, but None for the error codes in `hidden`."""
+        try:
+            return self._call(operation, call, {}, hidden)
+        except _Hidden:
+            return None
+
+
+class _Hidden(Exception):
+    """An answer that must not reach the caller as such (see _call_hiding)."""
 
 
 class _Detail(Exception):
@@ -364,9 +390,11 @@ class _Detail(Exception):
         super().__init__(f"{operation}: {type(cause).__name__}: {cause}")
 
 
-def _translate(operation: str, exc: Any, known: ErrorMap) -> NoReturn:
+def _translate(operation: str, exc: Any, known: ErrorMap, hidden: frozenset[str]) -> NoReturn:
     code = exc.response.get("Error", {}).get("Code", "")
     message = exc.response.get("Error", {}).get("Message", "")
+    if code in hidden:
+        raise _Hidden from None
     if code in known:
         error = known[code]
         raise (error(message) if error.cognito_worded else error()) from None

@@ -44,6 +44,10 @@ class InvalidAttributes(BadRequest):
     default_message = "An attribute value is invalid"
 
 
+class InvalidInput(BadRequest):
+    default_message = "A value is not in the form Cognito accepts"
+
+
 class InvalidSignUp(BadRequest):
     default_message = "The sign-up details are invalid"
 
@@ -108,13 +112,6 @@ class UsernameExists(ApiError):
 class UserAlreadyConfirmed(ApiError):
     status_code = 409
     default_message = "User is already confirmed"
-
-
-class UserHidden(ApiError):
-    """Cognito's answer would tell whether the user exists: the route answers as if
-    all went well (PreventUserExistenceErrors, done by us since moto ignores it)."""
-
-    status_code = 200
 
 
 class TooManyRequests(ApiError):

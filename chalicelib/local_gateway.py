@@ -28,7 +28,7 @@ def harden() -> None:
     def tolerant_decode(self: Any, jwt: str) -> dict[str, Any]:
         try:
             claims = decode(self, jwt)
-        except (ValueError, IndexError, TypeError):
+        except (ValueError, IndexError, TypeError, RecursionError):
             return {}
         return claims if isinstance(claims, dict) else {}
 

@@ -19,18 +19,30 @@ from chalicelib.errors import BadRequest, PayloadTooLarge
 MAX_BODY_BYTES = 16 * 1024
 
 
-def _cognito_username(value: str) -> str:
+def _not_blank(value: str) -> str:
     if not value.strip():
         raise PydanticCustomError("blank", "blank")
+    return value
+
+
+def _cognito_username(value: str) -> str:
     # Cognito's username pattern is [\p{L}\p{M}\p{S}\p{N}\p{P}]+: no separators or controls.
-    if any(unicodedata.category(char)[0] in "ZC" for char in value):
+    if any(unicodedata.category(char)[0] in "ZC" for char in _not_blank(value)):
         raise PydanticCustomError("username_format", "not a Cognito username")
     return value
 
 
-def _not_blank(value: str) -> str:
-    if not value.strip():
-        raise PydanticCustomError("blank", "blank")
+def _no_whitespace(value: str) -> str:
+    # Cognito's pattern for confirmation codes: [\S]+
+    if any(char.isspace() for char in _not_blank(value)):
+        raise PydanticCustomError("whitespace", "contains whitespace")
+    return value
+
+
+def _trimmed(value: str) -> str:
+    # Cognito's pattern for passwords it stores: [\S]+.*[\S]+
+    if value != value.strip():
+        raise PydanticCustomError("whitespace", "leading or trailing whitespace")
     return value
 
 
@@ -43,15 +55,37 @@ def _email(value: str) -> str:
     return value
 
 
-# Lengths and patterns are Cognito's own limits for these parameters.
-Username = Annotated[str, Field(min_length=1, max_length=128), AfterValidator(_cognito_username)]
-Password = Annotated[str, Field(min_length=1, max_length=256)]
-RefreshToken = Annotated[
-    str, Field(min_length=1, max_length=MAX_BODY_BYTES), AfterValidator(_not_blank)
+# Lengths and patterns are Cognito's own limits for these parameters. The patterns in
+# json_schema_extra document what the validators check (which are the stricter).
+Username = Annotated[
+    str,
+    Field(min_length=1, max_length=128, json_schema_extra={"pattern": r"^\S+$"}),
+    AfterValidator(_cognito_username),
 ]
-Code = Annotated[str, Field(min_length=1, max_length=2048), AfterValidator(_not_blank)]
+# A password as typed at login: Cognito takes anything there.
+Password = Annotated[str, Field(min_length=1, max_length=256)]
+# A password the account APIs store or compare: no whitespace at either end.
+AccountPassword = Annotated[
+    str,
+    Field(min_length=1, max_length=256, json_schema_extra={"pattern": r"^\S(.*\S)?$"}),
+    AfterValidator(_trimmed),
+]
+RefreshToken = Annotated[
+    str,
+    Field(min_length=1, max_length=MAX_BODY_BYTES, json_schema_extra={"pattern": r"\S"}),
+    AfterValidator(_not_blank),
+]
+Code = Annotated[
+    str,
+    Field(min_length=1, max_length=2048, json_schema_extra={"pattern": r"^\S+$"}),
+    AfterValidator(_no_whitespace),
+]
 Session = Annotated[str, Field(min_length=20, max_length=2048)]
-Email = Annotated[str, Field(min_length=3, max_length=2048), AfterValidator(_email)]
+Email = Annotated[
+    str,
+    Field(min_length=3, max_length=2048, json_schema_extra={"pattern": _EMAIL.pattern}),
+    AfterValidator(_email),
+]
 AttributeValue = Annotated[str, Field(max_length=2048)]
 
 _MISSING = frozenset({"missing", "string_type", "blank"})
@@ -94,7 +128,7 @@ class TestUserRequest(RequestModel):
 
 class SignUpRequest(RequestModel):
     username: Username
-    password: Password
+    password: AccountPassword
     email: Email | None = None
     name: Annotated[str, Field(min_length=1, max_length=2048)] | None = None
 
@@ -111,35 +145,52 @@ class UsernameRequest(RequestModel):
 class ConfirmForgotPasswordRequest(RequestModel):
     username: Username
     code: Code
-    password: Password
+    password: AccountPassword
 
 
 ChallengeName = Literal["NEW_PASSWORD_REQUIRED", "SOFTWARE_TOKEN_MFA", "SMS_MFA"]
-CHALLENGE_FIELDS: dict[str, str] = {
-    "NEW_PASSWORD_REQUIRED": "new_password",
-    "SOFTWARE_TOKEN_MFA": "code",
-    "SMS_MFA": "code",
+# Each challenge's answer: the body field that carries it, and Cognito's name for it.
+CHALLENGE_ANSWERS: dict[str, tuple[str, str]] = {
+    "NEW_PASSWORD_REQUIRED": ("new_password", "NEW_PASSWORD"),
+    "SOFTWARE_TOKEN_MFA": ("code", "SOFTWARE_TOKEN_MFA_CODE"),
+    "SMS_MFA": ("code", "SMS_MFA_CODE"),
 }
 
 
 class ChallengeRequest(RequestModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "if": {"properties": {"challenge_name": {"const": "NEW_PASSWORD_REQUIRED"}}},
+            "then": {
+                "required": ["new_password"],
+                "properties": {"new_password": {"type": "string"}},
+            },
+            "else": {"required": ["code"], "properties": {"code": {"type": "string"}}},
+        }
+    )
     username: Username
     challenge_name: ChallengeName
     session: Session
-    new_password: Password | None = None
+    new_password: AccountPassword | None = None
     code: Code | None = None
 
     @model_validator(mode="after")
     def _answer_present(self) -> ChallengeRequest:
-        field = CHALLENGE_FIELDS[self.challenge_name]
+        field = CHALLENGE_ANSWERS[self.challenge_name][0]
         if getattr(self, field) is None:
             raise PydanticCustomError("answer_missing", "{field}", {"field": field})
         return self
 
+    def cognito_answer(self) -> dict[str, str]:
+        """The ChallengeResponses entry that answers this challenge."""
+        field, cognito_name = CHALLENGE_ANSWERS[self.challenge_name]
+        answer: str = getattr(self, field)
+        return {cognito_name: answer}
+
 
 class ChangePasswordRequest(RequestModel):
-    previous_password: Password
-    proposed_password: Password
+    previous_password: AccountPassword
+    proposed_password: AccountPassword
 
 
 # Profile fields a user may change alone: none needs verification (email, phone do)
@@ -176,7 +227,16 @@ def _writable(attributes: dict[str, str]) -> dict[str, str]:
 
 
 class UpdateAttributesRequest(RequestModel):
-    attributes: Annotated[dict[str, AttributeValue], AfterValidator(_writable)]
+    attributes: Annotated[
+        dict[str, AttributeValue],
+        Field(
+            json_schema_extra={
+                "minProperties": 1,
+                "propertyNames": {"enum": sorted(WRITABLE_ATTRIBUTES)},
+            }
+        ),
+        AfterValidator(_writable),
+    ]
 
     @classmethod
     def message_for(cls, error: ValidationError) -> str:

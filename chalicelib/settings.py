@@ -91,7 +91,7 @@ class Settings:
             # renewal makes two calls, well inside API Gateway's 29 s.
             connect_timeout=_positive_float(env, "COGNITO_CONNECT_TIMEOUT", 1.0),
             read_timeout=_positive_float(env, "COGNITO_READ_TIMEOUT", 3.0),
-            max_attempts=int(_positive_float(env, "COGNITO_MAX_ATTEMPTS", 2)),
+            max_attempts=_positive_int(env, "COGNITO_MAX_ATTEMPTS", 2),
             jwks_timeout=_positive_float(env, "JWKS_TIMEOUT", 3.0),
             stage=env.get("STAGE", "").strip() or "dev",
         )
@@ -108,6 +108,13 @@ def _positive_float(env: Mapping[str, str], name: str, default: float) -> float:
     if value <= 0:
         raise ConfigurationError(f"{name} must be greater than zero, not {raw!r}.")
     return value
+
+
+def _positive_int(env: Mapping[str, str], name: str, default: int) -> int:
+    value = _positive_float(env, name, default)
+    if value != int(value):
+        raise ConfigurationError(f"{name} must be a whole number, not {env[name]!r}.")
+    return int(value)
 
 
 @cache

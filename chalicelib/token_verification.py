@@ -39,14 +39,20 @@ REFETCH_COOLDOWN_SECONDS = 10.0
 # behind new fetches that would most likely time out too.
 FAILURE_BACKOFF_SECONDS = 5.0
 
+# Cognito's key set is about 1 KiB; a larger answer is not Cognito's.
+MAX_JWKS_BYTES = 64 * 1024
+
 JwksFetcher = Callable[[], dict[str, Any]]
 
 
 def http_jwks_fetcher(url: str, timeout: float) -> JwksFetcher:
     def fetch() -> dict[str, Any]:
         with urllib.request.urlopen(url, timeout=timeout) as response:  # noqa: S310 (https or local stand-in)
-            document: dict[str, Any] = json.loads(response.read())
-            return document
+            raw = response.read(MAX_JWKS_BYTES + 1)
+        if len(raw) > MAX_JWKS_BYTES:
+            raise ValueError(f"JWKS larger than {MAX_JWKS_BYTES} bytes")
+        document: dict[str, Any] = json.loads(raw)
+        return document
 
     return fetch
 
@@ -160,6 +166,9 @@ class TokenVerifier:
         return claims
 
     def _check_claims(self, claims: Claims, token_use: TokenUse, scopes: tuple[str, ...]) -> None:
+        # PyJWT takes any int()-able exp ("123", 1.5e10); Cognito's is a number.
+        if not _is_int(claims["exp"]):
+            raise errors.GatewayUnauthorized()
         latest = self._clock() + CLOCK_SKEW_SECONDS
         for name in ("iat", "nbf"):
             value = claims.get(name)

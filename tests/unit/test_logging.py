@@ -7,7 +7,7 @@ import json
 import logging
 import re
 from collections.abc import Callable, Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from botocore.stub import Stubber
@@ -16,6 +16,9 @@ from chalicelib import logs
 from chalicelib.cognito_gateway import secret_hash
 from devstack.pool import Pool
 from tests.conftest import ALICE, PASSWORD, Http
+
+if TYPE_CHECKING:
+    from mypy_boto3_cognito_idp import CognitoIdentityProviderClient
 
 Login = Callable[[str], dict[str, Any]]
 
@@ -63,6 +66,7 @@ def test_no_flow_logs_or_answers_a_secret(
     api: Http,
     login: Login,
     pool: Pool,
+    cognito: CognitoIdentityProviderClient,
     caplog: pytest.LogCaptureFixture,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
@@ -72,7 +76,22 @@ def test_no_flow_logs_or_answers_a_secret(
     monkeypatch.setenv("STAGE", "local")
     get_settings.cache_clear()
     new, newer, wrong = "N3w-Passw0rd!", "N3wer-Passw0rd!", "Wr0ng-Passw0rd!"
-    secrets: set[str] = {PASSWORD, new, newer, wrong, pool.client_secret}
+    temporary, invited_password = "Temp-Passw0rd-1", "Invited-Passw0rd-1"
+    secrets: set[str] = {
+        PASSWORD,
+        new,
+        newer,
+        wrong,
+        temporary,
+        invited_password,
+        pool.client_secret,
+    }
+    cognito.admin_create_user(
+        UserPoolId=pool.user_pool_id,
+        Username="invited@example.com",
+        TemporaryPassword=temporary,
+        MessageAction="SUPPRESS",
+    )
     answers: list[tuple[int, Any]] = []
 
     def call(path: str, body: Any, token: str | None = None) -> Any:
@@ -119,14 +138,30 @@ def test_no_flow_logs_or_answers_a_secret(
             "/login/challenge",
             {"username": ALICE, "challenge_name": "SMS_MFA", "session": "s" * 40, "code": "1"},
         )
+        challenge = call("/login", {"username": "invited@example.com", "password": temporary})
+        call(
+            "/login/challenge",
+            {
+                "username": "invited@example.com",
+                "challenge_name": "NEW_PASSWORD_REQUIRED",
+                "session": challenge["data"]["session"],
+                "new_password": invited_password,
+            },
+        )
         call("/logout", {}, tokens["access_token"])
         call("/user/attributes", {"attributes": {"name": "B"}}, tokens["access_token"])
 
-    for name in (ALICE, "new@example.com", "ghost@example.com", "weak@example.com"):
+    for name in (
+        ALICE,
+        "new@example.com",
+        "ghost@example.com",
+        "weak@example.com",
+        "invited@example.com",
+    ):
         secrets.add(secret_hash(name, pool.client_id, pool.client_secret))
     log_text = caplog.text
     error_bodies = json.dumps([answer for status, answer in answers if status >= 400])
-    assert len(answers) == 18
+    assert len(answers) == 20
     for secret in secrets:
         assert secret not in log_text
         assert secret not in error_bodies

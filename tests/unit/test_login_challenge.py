@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 from botocore.stub import Stubber
 
-from tests.conftest import ALICE, PASSWORD, STUB_HASH_OF_ALICE, STUB_POOL, Http
+from tests.conftest import ALICE, PASSWORD, STUB_HASH_OF_SUB, STUB_POOL, STUB_SUB, Http
 
 if TYPE_CHECKING:
     from mypy_boto3_cognito_idp import CognitoIdentityProviderClient
@@ -115,14 +115,23 @@ def test_software_token_mfa_challenge_ends_in_tokens(
 @pytest.mark.parametrize(
     ("challenge", "field", "answer_name"),
     [
+        ("NEW_PASSWORD_REQUIRED", "new_password", "NEW_PASSWORD"),
         ("SMS_MFA", "code", "SMS_MFA_CODE"),
         ("SOFTWARE_TOKEN_MFA", "code", "SOFTWARE_TOKEN_MFA_CODE"),
     ],
 )
-def test_mfa_challenge_sends_aws_the_code_and_secret_hash(
+def test_challenge_sends_aws_the_internal_name_and_its_secret_hash(
     stubbed: tuple[Stubber, Http], challenge: str, field: str, answer_name: str
 ) -> None:
+    """AWS divergence: with email as the username attribute, AWS checks USERNAME and
+    SECRET_HASH against the internal name (the challenge's USER_ID_FOR_SRP, here
+    resolved with AdminGetUser, as for renewal); moto takes the typed email."""
     stubber, api = stubbed
+    stubber.add_response(
+        "admin_get_user",
+        {"Username": STUB_SUB, "UserAttributes": []},
+        {"UserPoolId": STUB_POOL.user_pool_id, "Username": ALICE},
+    )
     stubber.add_response(
         "respond_to_auth_challenge",
         {
@@ -139,16 +148,21 @@ def test_mfa_challenge_sends_aws_the_code_and_secret_hash(
             "ChallengeName": challenge,
             "Session": SESSION,
             "ChallengeResponses": {
-                "USERNAME": ALICE,
-                "SECRET_HASH": STUB_HASH_OF_ALICE,
-                answer_name: "654321",
+                "USERNAME": STUB_SUB,
+                "SECRET_HASH": STUB_HASH_OF_SUB,
+                answer_name: "Passw0rd-654321",
             },
         },
     )
 
     status, body = api.post(
         "/login/challenge",
-        {"username": ALICE, "challenge_name": challenge, "session": SESSION, field: "654321"},
+        {
+            "username": ALICE,
+            "challenge_name": challenge,
+            "session": SESSION,
+            field: "Passw0rd-654321",
+        },
     )
 
     assert status == 200
@@ -173,6 +187,7 @@ def test_mfa_challenge_errors(
     """AWS divergence: moto accepts any MFA code and answers an unknown session
     with ResourceNotFoundException; AWS's errors are pinned here."""
     stubber, api = stubbed
+    stubber.add_response("admin_get_user", {"Username": STUB_SUB, "UserAttributes": []})
     stubber.add_client_error("respond_to_auth_challenge", error, "detail")
 
     answer = api.post(

@@ -81,7 +81,16 @@ def test_local_stage_logs_the_reset_code_and_it_resets_the_password(
     assert api.post("/login", {"username": ALICE, "password": PASSWORD})[0] == 401
 
 
-def test_other_stages_never_log_the_reset_code(api: Http, caplog: pytest.LogCaptureFixture) -> None:
+def test_other_stages_never_log_the_reset_code(
+    api: Http, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from chalicelib.settings import get_settings
+
+    monkeypatch.setenv("STAGE", "dev")
+    get_settings.cache_clear()
+    # Read now, as a deployed Lambda does at start: chalice.test.Client would
+    # otherwise apply the "local" stage's STAGE while the request runs.
+    assert get_settings().stage == "dev"
     with caplog.at_level(logging.DEBUG):
         assert api.post("/password/forgot", {"username": ALICE})[0] == 200
 
@@ -121,6 +130,7 @@ def test_confirm_password_rejects_a_wrong_code(api: Http, caplog: pytest.LogCapt
             400,
             "Password did not conform with policy: Password not long enough",
         ),
+        ("InvalidParameterException", 400, "A value is not in the form Cognito accepts"),
     ],
 )
 def test_confirm_password_errors_as_aws_reports_them(
@@ -155,3 +165,37 @@ def test_confirm_password_requires_each_field(api: Http, missing: str) -> None:
     del body[missing]
 
     assert api.post("/password/confirm", body)[1]["message"] == f"{missing} is required"
+
+
+@pytest.mark.usefixtures("local_stage")
+def test_the_stand_in_refuses_a_code_it_never_sent(api: Http) -> None:
+    """moto would accept any code not shaped like its own, resetting any password;
+    the moto dialect refuses them, as AWS refuses a code it did not send."""
+    status, body = api.post(
+        "/password/confirm", {"username": ALICE, "code": "123456", "password": NEW_PASSWORD}
+    )
+
+    assert (status, body["message"]) == (400, "Invalid Verification code")
+    assert api.post("/login", {"username": ALICE, "password": PASSWORD})[0] == 200
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        ({"code": "12 34"}, "code is invalid"),
+        ({"code": "   "}, "code is required"),
+        ({"password": " N3w-Passw0rd!"}, "password is invalid"),
+        ({"password": "N3w-Passw0rd! "}, "password is invalid"),
+    ],
+)
+def test_confirm_password_refuses_what_cognito_would_refuse(
+    api: Http, body: dict[str, str], message: str
+) -> None:
+    """Cognito's patterns (no whitespace in codes, none at a password's ends) are
+    checked here, so AWS's InvalidParameterException never becomes a 503."""
+    request = {"username": ALICE, "code": "123456", "password": NEW_PASSWORD, **body}
+
+    assert api.post("/password/confirm", request) == (
+        400,
+        {"message": message, "error": True, "success": False, "data": None},
+    )

@@ -33,6 +33,7 @@ def test_settings_refuse_a_malformed_pool_id() -> None:
         ("COGNITO_DIALECT", "localstack"),
         ("COGNITO_READ_TIMEOUT", "soon"),
         ("COGNITO_CONNECT_TIMEOUT", "0"),
+        ("COGNITO_MAX_ATTEMPTS", "0.5"),
     ],
 )
 def test_settings_refuse_invalid_values(name: str, value: str) -> None:
