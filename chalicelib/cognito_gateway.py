@@ -157,9 +157,7 @@ class CognitoGateway:
             "UserNotFoundException": errors.InvalidRefreshToken,
             "UserNotConfirmedException": errors.UserNotConfirmed,
         }
-        hash_name = username
-        if self._settings.dialect == "aws":
-            hash_name = self._internal_name(username, refresh_errors)
+        hash_name = self._internal_name(username, refresh_errors)
         return self._call(
             "InitiateAuth",
             lambda: self.client.initiate_auth(
@@ -174,6 +172,9 @@ class CognitoGateway:
         )
 
     def _internal_name(self, username: str, known: ErrorMap) -> str:
+        """The name AWS hashes for refreshes and challenges; moto uses the typed one."""
+        if self._settings.dialect == "moto":
+            return username
         with self._names_lock:
             cached = self._internal_names.get(username)
         if cached is not None and time.monotonic() - cached[1] < INTERNAL_NAME_TTL_SECONDS:
@@ -303,9 +304,7 @@ class CognitoGateway:
             "InvalidParameterException": errors.InvalidInput,
             **self._moto({"ResourceNotFoundException": errors.SessionExpired}),
         }
-        name = username
-        if self._settings.dialect == "aws":
-            name = self._internal_name(username, challenge_errors)
+        name = self._internal_name(username, challenge_errors)
         return self._call(
             "RespondToAuthChallenge",
             lambda: self.client.respond_to_auth_challenge(
