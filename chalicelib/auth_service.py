@@ -25,8 +25,6 @@ from chalicelib.token_verification import Claims
 
 logger = logging.getLogger(__name__)
 
-# moto, the local stand-in, hands out the forgot-password code in this header.
-LOCAL_CODE_HEADER = "x-moto-forgot-password-confirmation-code"
 
 # Challenge parameters that are hints for the client, never secrets or internal ids.
 _PUBLIC_CHALLENGE_PARAMETERS = frozenset(
@@ -93,10 +91,7 @@ def resend_code(request: UsernameRequest) -> None:
 
 
 def forgot_password(request: UsernameRequest) -> None:
-    answer = gateway.get().forgot_password(request.username)
-    if answer is None:
-        return
-    code = answer.get("ResponseMetadata", {}).get("HTTPHeaders", {}).get(LOCAL_CODE_HEADER)
+    code = gateway.get().forgot_password(request.username)
     if code and get_settings().stage == "local":
         # Local stand-in only: there is no mailbox, so the code goes to the terminal.
         logger.info("local stage: password reset code for %s: %s", request.username, code)

@@ -24,7 +24,6 @@ if TYPE_CHECKING:
     from mypy_boto3_cognito_idp.type_defs import (
         AdminGetUserResponseTypeDef,
         AttributeTypeTypeDef,
-        ForgotPasswordResponseTypeDef,
         InitiateAuthResponseTypeDef,
         RespondToAuthChallengeResponseTypeDef,
         SignUpResponseTypeDef,
@@ -52,6 +51,7 @@ def secret_hash(username: str, client_id: str, client_secret: str) -> str:
 
 ErrorMap = Mapping[str, type[errors.ApiError]]
 MOTO_CODE_PREFIX = "moto-confirmation-code:"
+MOTO_CODE_HEADER = "x-moto-forgot-password-confirmation-code"
 
 
 # Answers that would tell an anonymous caller whether a user exists, is confirmed, or
@@ -203,15 +203,12 @@ class CognitoGateway:
     def sign_up(
         self, username: str, password: str, attributes: dict[str, str]
     ) -> SignUpResponseTypeDef:
-        user_attributes: list[AttributeTypeTypeDef] = [
-            {"Name": name, "Value": value} for name, value in attributes.items()
-        ]
         return self._call(
             "SignUp",
             lambda: self.client.sign_up(
                 **self._identify(username),
                 Password=password,
-                UserAttributes=user_attributes,
+                UserAttributes=_attribute_list(attributes),
             ),
             {
                 "UsernameExistsException": errors.UsernameExists,
@@ -251,14 +248,20 @@ class CognitoGateway:
             _REVEALING,
         )
 
-    def forgot_password(self, username: str) -> ForgotPasswordResponseTypeDef | None:
-        """Sends a reset code; None where Cognito's answer would tell whether the
-        user exists, is confirmed or has a verified address."""
-        return self._call_hiding(
+    def forgot_password(self, username: str) -> str | None:
+        """Sends a reset code, silently where Cognito's answer would tell whether the
+        user exists, is confirmed or has a verified address. Returns the code when
+        the stand-in makes it visible (moto, in a response header), else None."""
+        answer = self._call_hiding(
             "ForgotPassword",
             lambda: self.client.forgot_password(**self._identify(username)),
             _REVEALING,
         )
+        if answer is None:
+            return None
+        headers = answer.get("ResponseMetadata", {}).get("HTTPHeaders", {})
+        code: str | None = headers.get(MOTO_CODE_HEADER)
+        return code
 
     def confirm_forgot_password(self, username: str, code: str, password: str) -> None:
         if self._settings.dialect == "moto" and not code.startswith(MOTO_CODE_PREFIX):
@@ -330,13 +333,10 @@ class CognitoGateway:
         )
 
     def update_attributes(self, access_token: str, attributes: dict[str, str]) -> None:
-        user_attributes: list[AttributeTypeTypeDef] = [
-            {"Name": name, "Value": value} for name, value in attributes.items()
-        ]
         self._call(
             "UpdateUserAttributes",
             lambda: self.client.update_user_attributes(
-                AccessToken=access_token, UserAttributes=user_attributes
+                AccessToken=access_token, UserAttributes=_attribute_list(attributes)
             ),
             {
                 "NotAuthorizedException": errors.SessionEnded,
@@ -376,6 +376,10 @@ class CognitoGateway:
             return self._call(operation, call, {}, hidden)
         except _Hidden:
             return None
+
+
+def _attribute_list(attributes: Mapping[str, str]) -> list[AttributeTypeTypeDef]:
+    return [{"Name": name, "Value": value} for name, value in attributes.items()]
 
 
 class _Hidden(Exception):

@@ -38,8 +38,7 @@ class Settings:
 
     @property
     def issuer(self) -> str:
-        # Cognito (and moto, even in server mode) always sign with the public AWS issuer.
-        return f"https://cognito-idp.{self.region}.amazonaws.com/{self.user_pool_id}"
+        return _issuer(self.region, self.user_pool_id)
 
     def __repr__(self) -> str:
         return (
@@ -69,10 +68,8 @@ class Settings:
         region = match["region"]
         endpoint_url = env.get("COGNITO_ENDPOINT_URL", "").strip().rstrip("/") or None
         default_jwks = (
-            f"{endpoint_url}/{pool_id}/.well-known/jwks.json"
-            if endpoint_url
-            else f"https://cognito-idp.{region}.amazonaws.com/{pool_id}/.well-known/jwks.json"
-        )
+            f"{endpoint_url}/{pool_id}" if endpoint_url else _issuer(region, pool_id)
+        ) + "/.well-known/jwks.json"
         dialect = env.get("COGNITO_DIALECT", "").strip() or "aws"
         if dialect not in ("aws", "moto"):
             raise ConfigurationError(
@@ -95,6 +92,11 @@ class Settings:
             jwks_timeout=_positive_float(env, "JWKS_TIMEOUT", 3.0),
             stage=env.get("STAGE", "").strip() or "dev",
         )
+
+
+def _issuer(region: str, pool_id: str) -> str:
+    # Cognito (and moto, even in server mode) always sign with the public AWS issuer.
+    return f"https://cognito-idp.{region}.amazonaws.com/{pool_id}"
 
 
 def _positive_float(env: Mapping[str, str], name: str, default: float) -> float:
