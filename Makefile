@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 READY := $(VENV)/.ready
 
-.PHONY: run test unit e2e lint format bench openapi fuzz load clean
+.PHONY: run test unit e2e lint format bench openapi fuzz load package clean
 
 $(READY): requirements.txt requirements-dev.txt
 	$(PYTHON3) -m venv $(VENV)
@@ -46,9 +46,15 @@ fuzz: $(READY)
 load: $(READY)
 	$(PY) -m devstack.load
 
+## make package [STAGE=prod|dev]: the AWS stack (SAM template + zip) in build/$$STAGE, linted
+STAGE ?= prod
+package: $(READY)
+	$(PY) -m deploy.package $(STAGE)
+	$(VENV)/bin/cfn-lint build/$(STAGE)/sam.json
+
 format: $(READY)
 	$(PY) -m ruff format .
 	$(PY) -m ruff check --fix .
 
 clean:
-	rm -rf $(VENV) .local .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .local build .pytest_cache .mypy_cache .ruff_cache

@@ -16,6 +16,7 @@ from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, NoReturn, TypedDict, TypeVar
 
 from chalicelib import errors
+from chalicelib.client_secret import ClientSecret
 from chalicelib.lazy import Lazy
 from chalicelib.settings import Settings, get_settings
 
@@ -78,9 +79,13 @@ INTERNAL_NAME_CACHE_SIZE = 10_000
 
 class CognitoGateway:
     def __init__(
-        self, settings: Settings, client: CognitoIdentityProviderClient | None = None
+        self,
+        settings: Settings,
+        client: CognitoIdentityProviderClient | None = None,
+        client_secret: ClientSecret | None = None,
     ) -> None:
         self._settings = settings
+        self._secret = client_secret or ClientSecret(settings)
         self._internal_names: dict[str, tuple[str, float]] = {}
         self._names_lock = threading.Lock()
         self._client: Lazy[CognitoIdentityProviderClient] = Lazy(self._create_client)
@@ -121,7 +126,7 @@ class CognitoGateway:
         }
 
     def _hash(self, username: str) -> str:
-        return secret_hash(username, self._settings.client_id, self._settings.client_secret)
+        return secret_hash(username, self._settings.client_id, self._secret.get())
 
     def password_auth(self, username: str, password: str) -> InitiateAuthResponseTypeDef:
         """InitiateAuth USER_PASSWORD_AUTH: the raw Cognito answer (tokens or a challenge)."""

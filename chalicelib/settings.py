@@ -13,7 +13,15 @@ Dialect = Literal["aws", "moto"]
 
 _POOL_ID = re.compile(r"^(?P<region>[a-z]{2}(?:-[a-z]+)+-\d)_[0-9A-Za-z]+$")
 
-REQUIRED = ("COGNITO_USER_POOL_ID", "COGNITO_CLIENT_ID", "COGNITO_CLIENT_SECRET")
+REQUIRED = ("COGNITO_USER_POOL_ID", "COGNITO_CLIENT_ID")
+# The app client's secret: its value (local stack, tests) or the ARN of the Secrets
+# Manager secret that holds it (deployed), never both.
+SECRET_VALUE = "COGNITO_CLIENT_SECRET"
+SECRET_ARN = "COGNITO_CLIENT_SECRET_ARN"
+
+_SECRET_ARN = re.compile(
+    r"^arn:aws[a-z-]*:secretsmanager:(?P<region>[a-z]{2}(?:-[a-z]+)+-\d):\d{12}:secret:.+$"
+)
 
 
 class ConfigurationError(RuntimeError):
@@ -24,7 +32,8 @@ class ConfigurationError(RuntimeError):
 class Settings:
     user_pool_id: str
     client_id: str
-    client_secret: str
+    client_secret: str | None
+    client_secret_arn: str | None
     region: str
     endpoint_url: str | None
     jwks_url: str
@@ -40,10 +49,18 @@ class Settings:
     def issuer(self) -> str:
         return _issuer(self.region, self.user_pool_id)
 
+    @property
+    def client_secret_region(self) -> str:
+        """Where the secret lives: its ARN says, else the pool's region."""
+        match = _SECRET_ARN.match(self.client_secret_arn or "")
+        return match["region"] if match else self.region
+
     def __repr__(self) -> str:
         return (
             f"Settings(user_pool_id={self.user_pool_id!r}, client_id={self.client_id!r}, "
-            f"client_secret='***', region={self.region!r}, endpoint_url={self.endpoint_url!r}, "
+            f"client_secret={'***' if self.client_secret else None!r}, "
+            f"client_secret_arn={self.client_secret_arn!r}, "
+            f"region={self.region!r}, endpoint_url={self.endpoint_url!r}, "
             f"stage={self.stage!r})"
         )
 
@@ -51,6 +68,10 @@ class Settings:
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
         env = os.environ if env is None else env
         missing = [name for name in REQUIRED if not env.get(name, "").strip()]
+        secret = env.get(SECRET_VALUE, "").strip() or None
+        secret_arn = env.get(SECRET_ARN, "").strip() or None
+        if secret is None and secret_arn is None:
+            missing.append(f"{SECRET_VALUE} (or {SECRET_ARN})")
         if missing:
             raise ConfigurationError(
                 "Missing required environment variable(s): "
@@ -63,6 +84,15 @@ class Settings:
             raise ConfigurationError(
                 f"COGNITO_USER_POOL_ID {pool_id!r} is not a user pool id "
                 "(expected <region>_<id>, e.g. eu-west-1_AbC123)."
+            )
+        if secret is not None and secret_arn is not None:
+            raise ConfigurationError(
+                f"Set {SECRET_VALUE} or {SECRET_ARN}, not both: which one holds the secret?"
+            )
+        if secret_arn is not None and _SECRET_ARN.match(secret_arn) is None:
+            raise ConfigurationError(
+                f"{SECRET_ARN} {secret_arn!r} is not a Secrets Manager secret ARN "
+                "(expected arn:aws:secretsmanager:<region>:<account>:secret:<name>)."
             )
         # The pool id names its region; a second setting could only contradict it.
         region = match["region"]
@@ -78,7 +108,8 @@ class Settings:
         return cls(
             user_pool_id=pool_id,
             client_id=env["COGNITO_CLIENT_ID"].strip(),
-            client_secret=env["COGNITO_CLIENT_SECRET"].strip(),
+            client_secret=secret,
+            client_secret_arn=secret_arn,
             region=region,
             endpoint_url=endpoint_url,
             jwks_url=env.get("COGNITO_JWKS_URL", "").strip() or default_jwks,

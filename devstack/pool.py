@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from mypy_boto3_cognito_idp import CognitoIdentityProviderClient
     from mypy_boto3_cognito_idp.type_defs import AttributeTypeTypeDef
 
+TEMPLATE = Path(__file__).resolve().parent.parent / "deploy" / "template.json"
 ADMIN_GROUP = "admin"
 DEMO_USERNAME = "demo@example.com"
 DEMO_PASSWORD = "Demo-Passw0rd!"
@@ -23,30 +26,29 @@ class Pool:
 
 
 def create_pool(client: CognitoIdentityProviderClient) -> Pool:
-    """A pool that signs in by email, hides user existence, and has an app client
-    with a secret and the password and refresh flows."""
+    """A pool and app client set up as deploy/template.json deploys them (email as the
+    username, user existence hidden, a secret, the password and refresh flows), so
+    that local behaviour matches the deployed stack's."""
+    deployed = json.loads(TEMPLATE.read_text())["Resources"]
+    pool = deployed["UserPool"]["Properties"]
     pool_id = client.create_user_pool(
         PoolName="cognito-auth-api-local",
-        UsernameAttributes=["email"],
-        AutoVerifiedAttributes=["email"],
-        Policies={
-            "PasswordPolicy": {
-                "MinimumLength": 8,
-                "RequireUppercase": True,
-                "RequireLowercase": True,
-                "RequireNumbers": True,
-                "RequireSymbols": False,
-            }
-        },
+        UsernameAttributes=pool["UsernameAttributes"],
+        AutoVerifiedAttributes=pool["AutoVerifiedAttributes"],
+        Policies=pool["Policies"],
     )["UserPool"]["Id"]
+    app = deployed["UserPoolClient"]["Properties"]
     app_client = client.create_user_pool_client(
         UserPoolId=pool_id,
         ClientName="cognito-auth-api",
-        GenerateSecret=True,
-        ExplicitAuthFlows=["ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"],
-        PreventUserExistenceErrors="ENABLED",
+        GenerateSecret=app["GenerateSecret"],
+        ExplicitAuthFlows=app["ExplicitAuthFlows"],
+        PreventUserExistenceErrors=app["PreventUserExistenceErrors"],
+        EnableTokenRevocation=app["EnableTokenRevocation"],
     )["UserPoolClient"]
-    client.create_group(UserPoolId=pool_id, GroupName=ADMIN_GROUP)
+    client.create_group(
+        UserPoolId=pool_id, GroupName=deployed["AdminGroup"]["Properties"]["GroupName"]
+    )
     return Pool(pool_id, app_client["ClientId"], app_client["ClientSecret"])
 
 

@@ -30,3 +30,11 @@ def stack_cognito(stack: dict[str, Any]) -> CognitoIdentityProviderClient:
         aws_access_key_id="testing",
         aws_secret_access_key="testing",
     )
+
+
+@pytest.fixture(scope="session")
+def client_secret(stack: dict[str, Any], stack_cognito: CognitoIdentityProviderClient) -> str:
+    client = stack_cognito.describe_user_pool_client(
+        UserPoolId=stack["user_pool_id"], ClientId=stack["client_id"]
+    )["UserPoolClient"]
+    return client["ClientSecret"]

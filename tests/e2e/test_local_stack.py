@@ -14,7 +14,7 @@ import requests
 from devstack.process import free_port, local_stack
 
 if TYPE_CHECKING:
-    from mypy_boto3_cognito_idp import CognitoIdentityProviderClient
+    pass
 
 pytestmark = pytest.mark.e2e
 
@@ -84,14 +84,6 @@ def test_private_route_answers_the_gateways_401(stack: dict[str, Any], case: str
 
     assert response.status_code == 401
     assert response.content == UNAUTHORIZED
-
-
-@pytest.fixture(scope="module")
-def client_secret(stack: dict[str, Any], stack_cognito: CognitoIdentityProviderClient) -> str:
-    client = stack_cognito.describe_user_pool_client(
-        UserPoolId=stack["user_pool_id"], ClientId=stack["client_id"]
-    )["UserPoolClient"]
-    return client["ClientSecret"]
 
 
 def test_stack_description_has_no_client_secret(stack: dict[str, Any], client_secret: str) -> None:

@@ -63,3 +63,37 @@ def test_settings_never_show_the_client_secret() -> None:
 
     assert "hunter2-xyz" not in repr(settings)
     assert "hunter2-xyz" not in str(settings)
+
+
+SECRET_ARN = "arn:aws:secretsmanager:eu-central-1:123456789012:secret:cognito-auth-api-AbCdEf"
+
+
+def test_settings_take_the_secret_from_secrets_manager_when_given_its_arn() -> None:
+    env = {k: v for k, v in BASE.items() if k != "COGNITO_CLIENT_SECRET"}
+
+    settings = Settings.from_env({**env, "COGNITO_CLIENT_SECRET_ARN": SECRET_ARN})
+
+    assert settings.client_secret is None
+    assert settings.client_secret_arn == SECRET_ARN
+    assert settings.client_secret_region == "eu-central-1"
+
+
+def test_settings_refuse_both_the_secret_and_its_arn() -> None:
+    with pytest.raises(ConfigurationError, match="not both"):
+        Settings.from_env({**BASE, "COGNITO_CLIENT_SECRET_ARN": SECRET_ARN})
+
+
+def test_settings_refuse_an_arn_that_is_not_a_secret() -> None:
+    env = {k: v for k, v in BASE.items() if k != "COGNITO_CLIENT_SECRET"}
+
+    with pytest.raises(ConfigurationError, match="not a Secrets Manager secret ARN"):
+        Settings.from_env({**env, "COGNITO_CLIENT_SECRET_ARN": "arn:aws:ssm:eu-west-1:1:x"})
+
+
+def test_settings_name_both_ways_to_give_the_secret_when_neither_is_set() -> None:
+    env = {k: v for k, v in BASE.items() if k != "COGNITO_CLIENT_SECRET"}
+
+    with pytest.raises(ConfigurationError) as error:
+        Settings.from_env(env)
+
+    assert "COGNITO_CLIENT_SECRET (or COGNITO_CLIENT_SECRET_ARN)" in str(error.value)

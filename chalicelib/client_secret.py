@@ -1,0 +1,78 @@
+"""The app client's secret: from the environment locally, from AWS Secrets Manager
+when deployed (fetched on first use, then kept for the life of the process)."""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING
+
+from chalicelib import errors
+from chalicelib.lazy import Lazy
+from chalicelib.settings import Settings
+
+if TYPE_CHECKING:
+    from mypy_boto3_secretsmanager import SecretsManagerClient
+
+logger = logging.getLogger(__name__)
+
+
+class ClientSecret:
+    def __init__(self, settings: Settings, client: SecretsManagerClient | None = None) -> None:
+        self._settings = settings
+        self._client = client
+        # A failed fetch is not kept: the next request tries again.
+        self._value: Lazy[str] = Lazy(self._load)
+
+    def get(self) -> str:
+        return self._value.get()
+
+    def _load(self) -> str:
+        if self._settings.client_secret is not None:
+            return self._settings.client_secret
+        arn = self._settings.client_secret_arn
+        assert arn is not None, "Settings requires the secret or its ARN"
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        try:
+            answer = self._secrets_manager().get_secret_value(SecretId=arn)
+        except ClientError as exc:
+            code = exc.response.get("Error", {}).get("Code", "")
+            raise errors.ServiceUnavailable() from SecretNotLoaded(arn, _REASONS.get(code, code))
+        except BotoCoreError as exc:
+            raise errors.ServiceUnavailable() from SecretNotLoaded(arn, type(exc).__name__)
+        value = answer.get("SecretString", "").strip()
+        if not value:
+            raise errors.ServiceUnavailable() from SecretNotLoaded(arn, "it holds no string")
+        logger.info("app client secret loaded from Secrets Manager")
+        return value
+
+    def _secrets_manager(self) -> SecretsManagerClient:
+        if self._client is None:
+            import boto3
+            from botocore.config import Config
+
+            s = self._settings
+            config = Config(
+                connect_timeout=s.connect_timeout,
+                read_timeout=s.read_timeout,
+                retries={"mode": "standard", "total_max_attempts": s.max_attempts},
+            )
+            self._client = boto3.session.Session().client(
+                "secretsmanager", region_name=s.client_secret_region, config=config
+            )
+        return self._client
+
+
+_REASONS = {
+    "ResourceNotFoundException": "no such secret",
+    "AccessDeniedException": "the function's role may not read it",
+    "DecryptionFailure": "its KMS key cannot decrypt it",
+    "InvalidRequestException": "it is scheduled for deletion",
+}
+
+
+class SecretNotLoaded(Exception):
+    """Why the secret could not be read: for the log, never for a response."""
+
+    def __init__(self, arn: str, reason: str) -> None:
+        super().__init__(f"cannot read the app client secret {arn}: {reason}")

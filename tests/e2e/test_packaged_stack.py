@@ -1,0 +1,388 @@
+"""`make package`'s output, read back: the AWS stack a user deploys, checked offline.
+
+Each stage is packaged once (chalice package + deploy/template.json), linted with
+cfn-lint (SAM transform included), and its template is asserted property by property.
+Nothing here reaches AWS.
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+import subprocess
+import sys
+import zipfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import boto3
+import botocore.session
+import pytest
+from botocore import xform_name
+
+from chalicelib.errors import GatewayUnauthorized, TokenExpired, TooManyRequests
+from chalicelib.models import WRITABLE_ATTRIBUTES
+from chalicelib.responses import envelope
+from chalicelib.settings import REQUIRED, SECRET_ARN, SECRET_VALUE
+from deploy.package import ROOT, package
+from devstack.pool import ADMIN_GROUP, create_confirmed_user
+from tests.conftest import PASSWORD
+
+# Per account and region, shared by every pool (see the README's cost section).
+COGNITO_AUTHENTICATION_QUOTA_RPS = 120
+
+
+@pytest.fixture(scope="session", params=["dev", "prod"])
+def packaged(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return package(request.param, tmp_path_factory.mktemp(request.param))
+
+
+@pytest.fixture(scope="session")
+def template(packaged: Path) -> dict[str, Any]:
+    loaded: dict[str, Any] = json.loads(packaged.read_text())
+    return loaded
+
+
+def _properties(template: dict[str, Any], name: str) -> dict[str, Any]:
+    properties: dict[str, Any] = template["Resources"][name]["Properties"]
+    return properties
+
+
+def _env(template: dict[str, Any]) -> dict[str, Any]:
+    variables: dict[str, Any] = _properties(template, "APIHandler")["Environment"]["Variables"]
+    return variables
+
+
+def _statements(template: dict[str, Any]) -> list[dict[str, Any]]:
+    (policy,) = _properties(template, "ApiHandlerRole")["Policies"]
+    statements: list[dict[str, Any]] = policy["PolicyDocument"]["Statement"]
+    return statements
+
+
+def _nodes(value: Any) -> Iterator[Any]:
+    yield value
+    children = value.values() if isinstance(value, dict) else value
+    if isinstance(value, dict | list):
+        for child in children:
+            yield from _nodes(child)
+
+
+def _cognito_model() -> Any:
+    return botocore.session.get_session().get_service_model("cognito-idp")
+
+
+def cognito_operations_called() -> set[str]:
+    """Every Cognito operation the deployed code can call, read from its source: any
+    call of a method that a cognito-idp client has (`client.admin_get_user(...)`)."""
+    model = _cognito_model()
+    by_method = {xform_name(name): name for name in model.operation_names}
+    called = set()
+    for path in (ROOT / "chalicelib").glob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Attribute)
+                and node.func.attr in by_method
+            ):
+                called.add(by_method[node.func.attr])
+    return called
+
+
+def iam_authorized(operations: set[str]) -> set[str]:
+    """The operations IAM must allow; botocore's model marks the public ones (sign-in,
+    sign-up, token-authorized calls) as unauthenticated."""
+    model = _cognito_model()
+    return {name for name in operations if model.operation_model(name).auth_type != "none"}
+
+
+def test_the_source_reading_finds_the_calls_it_must() -> None:
+    called = cognito_operations_called()
+
+    assert {"InitiateAuth", "SignUp", "GlobalSignOut", "AdminGetUser"} <= called
+    assert iam_authorized(called) == {name for name in called if name.startswith("Admin")}
+
+
+def test_packaged_template_passes_cfn_lint(packaged: Path) -> None:
+    result = subprocess.run(
+        [str(Path(sys.executable).with_name("cfn-lint")), str(packaged)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_the_pool_signs_in_by_email_and_states_its_password_policy(
+    template: dict[str, Any],
+) -> None:
+    pool = _properties(template, "UserPool")
+
+    assert pool["UsernameAttributes"] == ["email"]
+    assert pool["AutoVerifiedAttributes"] == ["email"]
+    assert pool["UsernameConfiguration"] == {"CaseSensitive": False}
+    assert pool["Policies"]["PasswordPolicy"]["MinimumLength"] >= 8
+
+
+def test_only_the_prod_pool_is_protected_from_deletion(template: dict[str, Any]) -> None:
+    pool = template["Resources"]["UserPool"]
+    prod = _env(template)["STAGE"] == "prod"
+
+    assert pool["Properties"]["DeletionProtection"] == ("ACTIVE" if prod else "INACTIVE")
+    assert pool["DeletionPolicy"] == pool["UpdateReplacePolicy"] == ("Retain" if prod else "Delete")
+
+
+def test_the_app_client_has_a_secret_and_only_the_flows_the_api_uses(
+    template: dict[str, Any],
+) -> None:
+    app_client = _properties(template, "UserPoolClient")
+
+    assert app_client["UserPoolId"] == {"Ref": "UserPool"}
+    assert app_client["GenerateSecret"] is True
+    assert sorted(app_client["ExplicitAuthFlows"]) == [
+        "ALLOW_REFRESH_TOKEN_AUTH",
+        "ALLOW_USER_PASSWORD_AUTH",
+    ]
+    assert app_client["PreventUserExistenceErrors"] == "ENABLED"
+    assert app_client["EnableTokenRevocation"] is True
+    assert (app_client["AccessTokenValidity"], app_client["IdTokenValidity"]) == (60, 60)
+    assert app_client["RefreshTokenValidity"] == 30
+    assert app_client["TokenValidityUnits"] == {
+        "AccessToken": "minutes",
+        "IdToken": "minutes",
+        "RefreshToken": "days",
+    }
+
+
+def test_the_app_client_writes_only_what_sign_up_and_the_attribute_route_accept(
+    template: dict[str, Any],
+) -> None:
+    written = set(_properties(template, "UserPoolClient")["WriteAttributes"])
+
+    assert written == WRITABLE_ATTRIBUTES | {"email"}
+
+
+def test_the_admin_group_is_the_one_the_function_checks(template: dict[str, Any]) -> None:
+    group = _properties(template, "AdminGroup")
+
+    assert group == {**group, "UserPoolId": {"Ref": "UserPool"}, "GroupName": "admin"}
+    assert _env(template)["ADMIN_GROUP"] == {"Ref": "AdminGroup"}
+
+
+def test_the_function_is_wired_to_the_pool_the_client_and_the_secret(
+    template: dict[str, Any],
+) -> None:
+    env = _env(template)
+
+    assert env["COGNITO_USER_POOL_ID"] == {"Ref": "UserPool"}
+    assert env["COGNITO_CLIENT_ID"] == {"Ref": "UserPoolClient"}
+    assert env[SECRET_ARN] == {"Ref": "ClientSecret"}
+    assert set(REQUIRED) <= set(env)
+    assert SECRET_VALUE not in env
+
+
+def test_the_client_secret_lives_only_in_secrets_manager(template: dict[str, Any]) -> None:
+    secret = template["Resources"]["ClientSecret"]
+    reads_of_the_secret = [
+        node
+        for node in _nodes(template)
+        if node == {"Fn::GetAtt": ["UserPoolClient", "ClientSecret"]}
+    ]
+
+    assert secret["Type"] == "AWS::SecretsManager::Secret"
+    assert secret["Properties"]["SecretString"] == {
+        "Fn::GetAtt": ["UserPoolClient", "ClientSecret"]
+    }
+    assert len(reads_of_the_secret) == 1
+    assert 'ClientSecret"]' not in json.dumps(template["Outputs"])
+
+
+def test_the_authorizer_trusts_the_stacks_own_pool(template: dict[str, Any]) -> None:
+    definition = _properties(template, "RestAPI")["DefinitionBody"]
+    authorizer = definition["securityDefinitions"]["CognitoUserPool"]
+
+    assert authorizer["x-amazon-apigateway-authorizer"]["providerARNs"] == [
+        {"Fn::GetAtt": ["UserPool", "Arn"]}
+    ]
+    assert "REPLACE_ME" not in json.dumps(template)
+    assert "000000000000" not in json.dumps(template)
+
+
+def test_the_policy_allows_exactly_the_admin_calls_the_code_makes_on_this_pool(
+    template: dict[str, Any],
+) -> None:
+    cognito = [s for s in _statements(template) if s["Action"][0].startswith("cognito-idp:")]
+
+    assert [s["Resource"] for s in cognito] == [{"Fn::GetAtt": ["UserPool", "Arn"]}]
+    assert {a.removeprefix("cognito-idp:") for s in cognito for a in s["Action"]} == (
+        iam_authorized(cognito_operations_called())
+    )
+
+
+def test_the_policy_reads_one_secret_and_writes_one_log_group_and_nothing_else(
+    template: dict[str, Any],
+) -> None:
+    statements = _statements(template)
+    by_service = {s["Action"][0].split(":")[0]: s for s in statements}
+
+    assert all(s["Effect"] == "Allow" for s in statements)
+    assert sorted(by_service) == ["cognito-idp", "logs", "secretsmanager"]
+    assert len(by_service) == len(statements)
+    assert by_service["secretsmanager"]["Action"] == ["secretsmanager:GetSecretValue"]
+    assert by_service["secretsmanager"]["Resource"] == {"Ref": "ClientSecret"}
+    assert sorted(by_service["logs"]["Action"]) == ["logs:CreateLogStream", "logs:PutLogEvents"]
+    assert by_service["logs"]["Resource"] == {"Fn::GetAtt": ["FunctionLogGroup", "Arn"]}
+    assert _properties(template, "APIHandler")["LoggingConfig"] == {
+        "LogGroup": {"Ref": "FunctionLogGroup"}
+    }
+    for statement in statements:
+        assert all("*" not in action for action in statement["Action"]), statement
+        assert "*" not in json.dumps(statement["Resource"]), statement
+
+
+def test_the_stage_throttles_below_cognitos_shared_quota(template: dict[str, Any]) -> None:
+    (throttle,) = _properties(template, "RestAPI")["MethodSettings"]
+    parameters = template["Parameters"]
+
+    assert (throttle["ResourcePath"], throttle["HttpMethod"]) == ("/*", "*")
+    assert throttle["ThrottlingRateLimit"] == {"Ref": "ThrottleRateLimit"}
+    assert throttle["ThrottlingBurstLimit"] == {"Ref": "ThrottleBurstLimit"}
+    assert parameters["ThrottleRateLimit"]["Default"] < COGNITO_AUTHENTICATION_QUOTA_RPS
+    assert parameters["ThrottleBurstLimit"]["Default"] >= parameters["ThrottleRateLimit"]["Default"]
+
+
+def _render(response: dict[str, Any], message: str) -> Any:
+    """A gateway response's body as API Gateway renders it for a quoted message."""
+    body = response["ResponseTemplates"]["application/json"]
+    return json.loads(body.replace("$context.error.messageString", json.dumps(message)))
+
+
+@pytest.mark.parametrize("error", [GatewayUnauthorized(), TokenExpired()])
+def test_gateway_401s_keep_the_bodies_the_routes_promise(
+    template: dict[str, Any], error: GatewayUnauthorized
+) -> None:
+    response = _properties(template, "RestAPI")["GatewayResponses"]["UNAUTHORIZED"]
+
+    assert response["StatusCode"] == "401"
+    assert _render(response, error.message) == {"message": error.message}
+    assert response["ResponseParameters"]["Headers"]["Content-Type"] == "'application/json'"
+
+
+def test_gateway_throttling_answers_like_the_apps_own_429(template: dict[str, Any]) -> None:
+    response = _properties(template, "RestAPI")["GatewayResponses"]["THROTTLED"]
+    ours = TooManyRequests()
+
+    assert response["StatusCode"] == "429"
+    assert _render(response, "ignored") == envelope(ours.message, error=True)
+    assert response["ResponseParameters"]["Headers"]["Retry-After"] == (
+        f"'{ours.headers['Retry-After']}'"
+    )
+
+
+def test_the_deployment_zip_holds_the_app_and_no_operator_code(packaged: Path) -> None:
+    with zipfile.ZipFile(packaged.with_name("deployment.zip")) as archive:
+        tops = {name.split("/")[0] for name in archive.namelist()}
+
+    assert {"app.py", "chalicelib", "pydantic"} <= tops
+    assert not tops & {"deploy", "devstack", "bench", "tests", ".chalice"}
+
+
+def test_the_existing_pool_stage_allows_the_same_admin_calls() -> None:
+    policy = json.loads((ROOT / ".chalice" / "policy-existing-pool.json").read_text())
+    actions = {
+        action.removeprefix("cognito-idp:")
+        for statement in policy["Statement"]
+        for action in statement["Action"]
+        if action.startswith("cognito-idp:")
+    }
+
+    assert actions == iam_authorized(cognito_operations_called())
+
+
+LAMBDA_RUN = """
+import json, sys
+import app
+
+responses = []
+for path, body in json.loads(sys.argv[1]):
+    event = {
+        "resource": path, "path": path, "httpMethod": "POST",
+        "headers": {"Content-Type": "application/json"}, "multiValueHeaders": {},
+        "queryStringParameters": None, "multiValueQueryStringParameters": None,
+        "pathParameters": None, "stageVariables": None, "isBase64Encoded": False,
+        "requestContext": {"resourcePath": path, "httpMethod": "POST", "path": "/api" + path,
+                           "stage": "api", "requestId": "packaged-test"},
+        "body": json.dumps(body if path == "/login" else {**body, **responses[-1]}),
+    }
+    answer = app.app(event, None)
+    data = json.loads(answer["body"])["data"] or {}
+    responses.append({"refresh_token": data.get("refresh_token", "")})
+    print(json.dumps([answer["statusCode"], sorted(data)]))
+"""
+
+
+def test_the_packaged_function_signs_in_with_the_secret_from_secrets_manager(
+    packaged: Path,
+    template: dict[str, Any],
+    stack: dict[str, Any],
+    stack_cognito: Any,
+    client_secret: str,
+    tmp_path: Path,
+) -> None:
+    """The zip as Lambda would unpack it, with the environment the template gives it,
+    against moto's server standing in for both Cognito and Secrets Manager. moto only
+    checks SECRET_HASH on refresh, and there over the typed name (COGNITO_DIALECT=moto),
+    so the renewal is what proves the secret was read right."""
+    with zipfile.ZipFile(packaged.with_name("deployment.zip")) as archive:
+        archive.extractall(tmp_path)
+    endpoint = stack["cognito_endpoint"]
+    secrets = boto3.client(
+        "secretsmanager",
+        region_name=stack["region"],
+        endpoint_url=endpoint,
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+    )
+    arn = secrets.create_secret(Name=f"client-{tmp_path.name}", SecretString=client_secret)["ARN"]
+    user = f"packaged-{tmp_path.name}@example.com"
+    create_confirmed_user(stack_cognito, stack["user_pool_id"], user, PASSWORD, "Packaged")
+    resolved = {
+        "UserPool": stack["user_pool_id"],
+        "UserPoolClient": stack["client_id"],
+        "ClientSecret": arn,
+        "AdminGroup": ADMIN_GROUP,
+    }
+    env = {
+        name: resolved[value["Ref"]] if isinstance(value, dict) else value
+        for name, value in _env(template).items()
+    }
+    env.update(
+        PATH="/usr/bin:/bin",
+        PYTHONPATH=str(tmp_path),
+        AWS_LAMBDA_FUNCTION_NAME="cognito-auth-api",
+        AWS_ENDPOINT_URL=endpoint,
+        AWS_ACCESS_KEY_ID="testing",
+        AWS_SECRET_ACCESS_KEY="testing",
+        COGNITO_DIALECT="moto",
+    )
+    calls = [
+        ["/login", {"username": user, "password": PASSWORD}],
+        ["/user/renew_refresh_token", {"username": user}],
+    ]
+
+    result = subprocess.run(
+        [sys.executable, "-c", LAMBDA_RUN, json.dumps(calls)],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+    assert result.returncode == 0, result.stderr
+    login, renewal = (json.loads(line) for line in result.stdout.splitlines())
+    assert login == [200, ["access_token", "expires_in", "id_token", "refresh_token", "token_type"]]
+    assert renewal == [200, ["access_token", "expires_in", "id_token", "token_type"]]
+    assert client_secret not in result.stdout + result.stderr

@@ -1,0 +1,120 @@
+"""The app client's secret from AWS Secrets Manager (moto in-process): read once per
+process, and a clear log line, not a leak, when it cannot be read."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+import boto3
+import pytest
+
+from chalicelib import settings as settings_module
+from chalicelib.client_secret import ClientSecret
+from chalicelib.cognito_gateway import CognitoGateway, gateway
+from devstack.pool import Pool
+from tests.conftest import ALICE, PASSWORD, Http
+
+if TYPE_CHECKING:
+    from mypy_boto3_secretsmanager import SecretsManagerClient
+
+SECRET_REGION = "eu-central-1"
+
+
+@pytest.fixture
+def secrets_manager(pool: Pool) -> SecretsManagerClient:
+    # `pool` runs inside moto's mock_aws, which serves Secrets Manager as well.
+    return boto3.client("secretsmanager", region_name=SECRET_REGION)
+
+
+@pytest.fixture
+def secret_arn(
+    pool: Pool, secrets_manager: SecretsManagerClient, monkeypatch: pytest.MonkeyPatch
+) -> str:
+    """The deployed arrangement: the environment names the secret, not its value."""
+    arn = secrets_manager.create_secret(
+        Name="cognito-auth-api-client-secret", SecretString=pool.client_secret
+    )["ARN"]
+    _use_secret_arn(monkeypatch, arn)
+    return arn
+
+
+def _use_secret_arn(monkeypatch: pytest.MonkeyPatch, arn: str) -> None:
+    monkeypatch.delenv("COGNITO_CLIENT_SECRET")
+    monkeypatch.setenv("COGNITO_CLIENT_SECRET_ARN", arn)
+    settings_module.get_settings.cache_clear()
+    gateway.override(None)
+
+
+def _counting(client: SecretsManagerClient) -> list[str]:
+    calls: list[str] = []
+
+    def record(**_: Any) -> None:
+        calls.append("GetSecretValue")
+
+    client.meta.events.register("before-call.secrets-manager.GetSecretValue", record)
+    return calls
+
+
+def test_deployed_app_reads_the_secret_once_and_signs_every_call_with_it(
+    api: Http,
+    secret_arn: str,
+    secrets_manager: SecretsManagerClient,
+    login: Callable[[str], dict[str, Any]],
+) -> None:
+    settings = settings_module.get_settings()
+    reads = _counting(secrets_manager)
+    gateway.override(
+        CognitoGateway(settings, client_secret=ClientSecret(settings, secrets_manager))
+    )
+
+    tokens = login(ALICE)
+    again = login(ALICE)
+    # moto checks SECRET_HASH on refresh: a wrong secret would get 401 here.
+    status, body = api.post(
+        "/user/renew_refresh_token",
+        {"username": ALICE, "refresh_token": again["refresh_token"]},
+    )
+
+    assert status == 200, body
+    assert tokens["id_token"] != body["data"]["id_token"]
+    assert reads == ["GetSecretValue"]
+
+
+def test_deployed_app_answers_503_and_logs_why_when_the_secret_is_missing(
+    api: Http,
+    pool: Pool,
+    users: dict[str, str],
+    secrets_manager: SecretsManagerClient,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    missing = f"arn:aws:secretsmanager:{SECRET_REGION}:123456789012:secret:gone-AbCdEf"
+    _use_secret_arn(monkeypatch, missing)
+
+    with caplog.at_level(logging.WARNING):
+        status, body = api.post("/login", {"username": ALICE, "password": PASSWORD})
+
+    assert status == 503
+    assert body["message"] == "The service is temporarily unavailable, please retry later"
+    assert "secret" not in str(body)
+    assert f"cannot read the app client secret {missing}: no such secret" in caplog.text
+
+
+def test_a_failed_secret_read_is_retried_on_the_next_request(
+    api: Http,
+    pool: Pool,
+    users: dict[str, str],
+    secrets_manager: SecretsManagerClient,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    name = "created-after-the-first-request"
+    arn = f"arn:aws:secretsmanager:{SECRET_REGION}:123456789012:secret:{name}"
+    _use_secret_arn(monkeypatch, arn)
+    first, _ = api.post("/login", {"username": ALICE, "password": PASSWORD})
+
+    secrets_manager.create_secret(Name=name, SecretString=pool.client_secret)
+    second, body = api.post("/login", {"username": ALICE, "password": PASSWORD})
+
+    assert (first, second) == (503, 200), body
