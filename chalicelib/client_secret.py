@@ -31,7 +31,7 @@ class ClientSecret:
             return self._settings.client_secret
         arn = self._settings.client_secret_arn
         assert arn is not None, "Settings requires the secret or its ARN"
-        from botocore.exceptions import BotoCoreError, ClientError
+        from botocore.exceptions import BotoCoreError, ClientError  # as boto3: on first use
 
         try:
             answer = self._secrets_manager().get_secret_value(SecretId=arn)
@@ -48,17 +48,12 @@ class ClientSecret:
 
     def _secrets_manager(self) -> SecretsManagerClient:
         if self._client is None:
+            # Imported here, as the Cognito client's: not at import, not locally at all.
             import boto3
-            from botocore.config import Config
 
             s = self._settings
-            config = Config(
-                connect_timeout=s.connect_timeout,
-                read_timeout=s.read_timeout,
-                retries={"mode": "standard", "total_max_attempts": s.max_attempts},
-            )
             self._client = boto3.session.Session().client(
-                "secretsmanager", region_name=s.client_secret_region, config=config
+                "secretsmanager", region_name=s.client_secret_region, config=s.aws_config()
             )
         return self._client
 
@@ -67,7 +62,7 @@ _REASONS = {
     "ResourceNotFoundException": "no such secret",
     "AccessDeniedException": "the function's role may not read it",
     "DecryptionFailure": "its KMS key cannot decrypt it",
-    "InvalidRequestException": "it is scheduled for deletion",
+    "InvalidRequestException": "it cannot be read in its current state (deleted?)",
 }
 
 

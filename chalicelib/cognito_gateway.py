@@ -99,16 +99,10 @@ class CognitoGateway:
     def _create_client(self) -> CognitoIdentityProviderClient:
         # Imported here: boto3 costs ~150 ms, paid on the first Cognito call, not at import.
         import boto3
-        from botocore.config import Config
 
         s = self._settings
-        config = Config(
-            connect_timeout=s.connect_timeout,
-            read_timeout=s.read_timeout,
-            retries={"mode": "standard", "total_max_attempts": s.max_attempts},
-        )
         return boto3.session.Session().client(
-            "cognito-idp", region_name=s.region, endpoint_url=s.endpoint_url, config=config
+            "cognito-idp", region_name=s.region, endpoint_url=s.endpoint_url, config=s.aws_config()
         )
 
     def _moto(self, extra: ErrorMap) -> ErrorMap:

@@ -7,7 +7,10 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
+
+if TYPE_CHECKING:
+    from botocore.config import Config
 
 Dialect = Literal["aws", "moto"]
 
@@ -54,6 +57,17 @@ class Settings:
         """Where the secret lives: its ARN says, else the pool's region."""
         match = _SECRET_ARN.match(self.client_secret_arn or "")
         return match["region"] if match else self.region
+
+    def aws_config(self) -> Config:
+        """Timeouts and attempts for every AWS client the service makes."""
+        # Imported here: botocore costs most of boto3's import, paid on the first AWS call.
+        from botocore.config import Config
+
+        return Config(
+            connect_timeout=self.connect_timeout,
+            read_timeout=self.read_timeout,
+            retries={"mode": "standard", "total_max_attempts": self.max_attempts},
+        )
 
     def __repr__(self) -> str:
         return (

@@ -6,15 +6,12 @@ import base64
 import json
 import socket
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import pytest
 import requests
 
 from devstack.process import free_port, local_stack
-
-if TYPE_CHECKING:
-    pass
 
 pytestmark = pytest.mark.e2e
 

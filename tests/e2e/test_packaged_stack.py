@@ -8,7 +8,10 @@ Nothing here reaches AWS.
 from __future__ import annotations
 
 import ast
+import copy
+import importlib.metadata
 import json
+import re
 import subprocess
 import sys
 import zipfile
@@ -20,6 +23,8 @@ import boto3
 import botocore.session
 import pytest
 from botocore import xform_name
+from samtranslator.parser.parser import Parser
+from samtranslator.translator.translator import Translator
 
 from chalicelib.errors import GatewayUnauthorized, TokenExpired, TooManyRequests
 from chalicelib.models import WRITABLE_ATTRIBUTES
@@ -29,19 +34,35 @@ from deploy.package import ROOT, package
 from devstack.pool import ADMIN_GROUP, create_confirmed_user
 from tests.conftest import PASSWORD
 
+pytestmark = pytest.mark.e2e
+
 # Per account and region, shared by every pool (see the README's cost section).
 COGNITO_AUTHENTICATION_QUOTA_RPS = 120
 
 
 @pytest.fixture(scope="session", params=["dev", "prod"])
 def packaged(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return package(request.param, tmp_path_factory.mktemp(request.param))
+    """build/<stage>/sam.json, as `make package STAGE=<stage>` writes it."""
+    return package(request.param, tmp_path_factory.mktemp("packages") / request.param)
 
 
 @pytest.fixture(scope="session")
 def template(packaged: Path) -> dict[str, Any]:
     loaded: dict[str, Any] = json.loads(packaged.read_text())
     return loaded
+
+
+@pytest.fixture(scope="session")
+def deployed(template: dict[str, Any]) -> dict[str, Any]:
+    """The CloudFormation that the SAM transform makes of the template at deploy time,
+    after `aws cloudformation package` has put the zip in S3."""
+    sam = copy.deepcopy(template)
+    sam["Resources"]["APIHandler"]["Properties"]["CodeUri"] = "s3://deploy-bucket/deployment.zip"
+    translator = Translator(
+        None, Parser(), boto_session=boto3.session.Session(region_name="eu-west-1")
+    )
+    resources: dict[str, Any] = translator.translate(sam, parameter_values={})["Resources"]
+    return resources
 
 
 def _properties(template: dict[str, Any], name: str) -> dict[str, Any]:
@@ -78,7 +99,7 @@ def cognito_operations_called() -> set[str]:
     model = _cognito_model()
     by_method = {xform_name(name): name for name in model.operation_names}
     called = set()
-    for path in (ROOT / "chalicelib").glob("*.py"):
+    for path in [ROOT / "app.py", *(ROOT / "chalicelib").rglob("*.py")]:
         for node in ast.walk(ast.parse(path.read_text())):
             if (
                 isinstance(node, ast.Call)
@@ -122,12 +143,36 @@ def test_the_pool_signs_in_by_email_and_states_its_password_policy(
     assert pool["UsernameAttributes"] == ["email"]
     assert pool["AutoVerifiedAttributes"] == ["email"]
     assert pool["UsernameConfiguration"] == {"CaseSensitive": False}
-    assert pool["Policies"]["PasswordPolicy"]["MinimumLength"] >= 8
+    assert pool["Policies"]["PasswordPolicy"] == {
+        "MinimumLength": 8,
+        "RequireUppercase": True,
+        "RequireLowercase": True,
+        "RequireNumbers": True,
+        "RequireSymbols": False,
+        "TemporaryPasswordValidityDays": 7,
+    }
+    assert pool["AccountRecoverySetting"] == {
+        "RecoveryMechanisms": [{"Name": "verified_email", "Priority": 1}]
+    }
+    assert pool["AdminCreateUserConfig"] == {"AllowAdminCreateUserOnly": False}
+    assert pool["MfaConfiguration"] == "OFF"
+    assert pool["UserPoolTier"] == "LITE"
 
 
-def test_only_the_prod_pool_is_protected_from_deletion(template: dict[str, Any]) -> None:
+def test_a_new_email_counts_only_once_verified(template: dict[str, Any]) -> None:
+    """The client may write `email` (sign-up needs it), so a token holder could call
+    Cognito's UpdateUserAttributes directly; the pool keeps the old, verified address
+    until the new one is confirmed."""
+    settings = _properties(template, "UserPool")["UserAttributeUpdateSettings"]
+
+    assert settings == {"AttributesRequireVerificationBeforeUpdate": ["email"]}
+
+
+def test_only_the_prod_pool_is_protected_from_deletion(
+    packaged: Path, template: dict[str, Any]
+) -> None:
     pool = template["Resources"]["UserPool"]
-    prod = _env(template)["STAGE"] == "prod"
+    prod = packaged.parent.name == "prod"
 
     assert pool["Properties"]["DeletionProtection"] == ("ACTIVE" if prod else "INACTIVE")
     assert pool["DeletionPolicy"] == pool["UpdateReplacePolicy"] == ("Retain" if prod else "Delete")
@@ -167,7 +212,7 @@ def test_the_admin_group_is_the_one_the_function_checks(template: dict[str, Any]
     group = _properties(template, "AdminGroup")
 
     assert group == {**group, "UserPoolId": {"Ref": "UserPool"}, "GroupName": "admin"}
-    assert _env(template)["ADMIN_GROUP"] == {"Ref": "AdminGroup"}
+    assert _env(template)["ADMIN_GROUP"] == group["GroupName"]
 
 
 def test_the_function_is_wired_to_the_pool_the_client_and_the_secret(
@@ -236,9 +281,45 @@ def test_the_policy_reads_one_secret_and_writes_one_log_group_and_nothing_else(
     assert _properties(template, "APIHandler")["LoggingConfig"] == {
         "LogGroup": {"Ref": "FunctionLogGroup"}
     }
+    role = _properties(template, "ApiHandlerRole")
+    assert set(role) == {"AssumeRolePolicyDocument", "Policies"}
     for statement in statements:
         assert all("*" not in action for action in statement["Action"]), statement
         assert "*" not in json.dumps(statement["Resource"]), statement
+
+
+def test_the_function_logs_to_its_own_group_and_sends_no_traces(
+    template: dict[str, Any],
+) -> None:
+    """No X-Ray: sending segments would need `xray:*` on `*`."""
+    group = _properties(template, "FunctionLogGroup")
+
+    assert group["LogGroupName"] == {"Fn::Sub": "/aws/lambda/${AWS::StackName}-api"}
+    assert group["RetentionInDays"] == {"Ref": "LogRetentionDays"}
+    assert template["Parameters"]["LogRetentionDays"]["Default"] == 30
+    assert _properties(template, "APIHandler")["Tracing"] == "Disabled"
+
+
+def test_the_outputs_the_readme_uses_are_there(template: dict[str, Any]) -> None:
+    assert {"EndpointURL", "UserPoolId", "UserPoolClientId"} <= set(template["Outputs"])
+
+
+def test_the_api_has_one_stage_and_it_is_throttled(deployed: dict[str, Any]) -> None:
+    """SAM adds a stage named `Stage` unless OpenApiVersion is set: an unthrottled
+    second door to the same function."""
+    stages = [r for r in deployed.values() if r["Type"] == "AWS::ApiGateway::Stage"]
+    deployments = [r for r in deployed.values() if r["Type"] == "AWS::ApiGateway::Deployment"]
+
+    assert [stage["Properties"]["StageName"] for stage in stages] == ["api"]
+    assert [d["Properties"].get("StageName") for d in deployments] == [None]
+    assert stages[0]["Properties"]["MethodSettings"] == [
+        {
+            "ResourcePath": "/*",
+            "HttpMethod": "*",
+            "ThrottlingRateLimit": {"Ref": "ThrottleRateLimit"},
+            "ThrottlingBurstLimit": {"Ref": "ThrottleBurstLimit"},
+        }
+    ]
 
 
 def test_the_stage_throttles_below_cognitos_shared_quota(template: dict[str, Any]) -> None:
@@ -252,32 +333,51 @@ def test_the_stage_throttles_below_cognitos_shared_quota(template: dict[str, Any
     assert parameters["ThrottleBurstLimit"]["Default"] >= parameters["ThrottleRateLimit"]["Default"]
 
 
+def _gateway_responses(deployed: dict[str, Any]) -> dict[str, Any]:
+    (api,) = [r for r in deployed.values() if r["Type"] == "AWS::ApiGateway::RestApi"]
+    responses: dict[str, Any] = api["Properties"]["Body"]["x-amazon-apigateway-gateway-responses"]
+    return responses
+
+
 def _render(response: dict[str, Any], message: str) -> Any:
-    """A gateway response's body as API Gateway renders it for a quoted message."""
-    body = response["ResponseTemplates"]["application/json"]
+    """A gateway response's body as API Gateway renders it: messageString is quoted."""
+    body = response["responseTemplates"]["application/json"]
     return json.loads(body.replace("$context.error.messageString", json.dumps(message)))
+
+
+def _header(response: dict[str, Any], name: str) -> str:
+    value: str = response["responseParameters"][f"gatewayresponse.header.{name}"]
+    return value
 
 
 @pytest.mark.parametrize("error", [GatewayUnauthorized(), TokenExpired()])
 def test_gateway_401s_keep_the_bodies_the_routes_promise(
-    template: dict[str, Any], error: GatewayUnauthorized
+    deployed: dict[str, Any], error: GatewayUnauthorized
 ) -> None:
-    response = _properties(template, "RestAPI")["GatewayResponses"]["UNAUTHORIZED"]
+    response = _gateway_responses(deployed)["UNAUTHORIZED"]
 
-    assert response["StatusCode"] == "401"
+    assert response["statusCode"] == "401"
     assert _render(response, error.message) == {"message": error.message}
-    assert response["ResponseParameters"]["Headers"]["Content-Type"] == "'application/json'"
+    assert _header(response, "Content-Type") == "'application/json'"
 
 
-def test_gateway_throttling_answers_like_the_apps_own_429(template: dict[str, Any]) -> None:
-    response = _properties(template, "RestAPI")["GatewayResponses"]["THROTTLED"]
+def test_gateway_throttling_answers_like_the_apps_own_429(deployed: dict[str, Any]) -> None:
+    response = _gateway_responses(deployed)["THROTTLED"]
     ours = TooManyRequests()
 
-    assert response["StatusCode"] == "429"
+    assert response["statusCode"] == "429"
     assert _render(response, "ignored") == envelope(ours.message, error=True)
-    assert response["ResponseParameters"]["Headers"]["Retry-After"] == (
-        f"'{ours.headers['Retry-After']}'"
+    assert _header(response, "Retry-After") == f"'{ours.headers['Retry-After']}'"
+
+
+def test_gateway_errors_answer_in_the_envelope(deployed: dict[str, Any]) -> None:
+    response = _gateway_responses(deployed)["DEFAULT_5XX"]
+
+    assert "statusCode" not in response
+    assert _render(response, "Endpoint request timed out") == envelope(
+        "Endpoint request timed out", error=True
     )
+    assert _header(response, "Content-Type") == "'application/json'"
 
 
 def test_the_deployment_zip_holds_the_app_and_no_operator_code(packaged: Path) -> None:
@@ -298,6 +398,25 @@ def test_the_existing_pool_stage_allows_the_same_admin_calls() -> None:
     }
 
     assert actions == iam_authorized(cognito_operations_called())
+
+
+def _lambda_runtime(target: Path) -> Path:
+    """What Lambda's Python runtime adds to a function's zip: boto3 and what it needs,
+    linked from this environment (and nothing else from it)."""
+    target.mkdir()
+    pending, seen = ["boto3"], set()
+    while pending:
+        dist = importlib.metadata.distribution(pending.pop())
+        if dist.metadata["Name"].lower() in seen:
+            continue
+        seen.add(dist.metadata["Name"].lower())
+        pending += [
+            re.split(r"[ ;<>=!~\[(]", r)[0] for r in dist.requires or [] if "extra" not in r
+        ]
+        for top in {file.parts[0] for file in dist.files or []}:
+            if top != ".." and not top.endswith(".dist-info") and not (target / top).exists():
+                (target / top).symlink_to(Path(str(dist.locate_file(top))))
+    return target
 
 
 LAMBDA_RUN = """
@@ -330,12 +449,14 @@ def test_the_packaged_function_signs_in_with_the_secret_from_secrets_manager(
     client_secret: str,
     tmp_path: Path,
 ) -> None:
-    """The zip as Lambda would unpack it, with the environment the template gives it,
+    """The zip as Lambda unpacks it, with the environment the template gives it,
     against moto's server standing in for both Cognito and Secrets Manager. moto only
     checks SECRET_HASH on refresh, and there over the typed name (COGNITO_DIALECT=moto),
     so the renewal is what proves the secret was read right."""
+    function = tmp_path / "function"
     with zipfile.ZipFile(packaged.with_name("deployment.zip")) as archive:
-        archive.extractall(tmp_path)
+        archive.extractall(function)
+    runtime = _lambda_runtime(tmp_path / "runtime")
     endpoint = stack["cognito_endpoint"]
     secrets = boto3.client(
         "secretsmanager",
@@ -359,7 +480,7 @@ def test_the_packaged_function_signs_in_with_the_secret_from_secrets_manager(
     }
     env.update(
         PATH="/usr/bin:/bin",
-        PYTHONPATH=str(tmp_path),
+        PYTHONPATH=f"{function}:{runtime}",
         AWS_LAMBDA_FUNCTION_NAME="cognito-auth-api",
         AWS_ENDPOINT_URL=endpoint,
         AWS_ACCESS_KEY_ID="testing",
@@ -372,8 +493,9 @@ def test_the_packaged_function_signs_in_with_the_secret_from_secrets_manager(
     ]
 
     result = subprocess.run(
-        [sys.executable, "-c", LAMBDA_RUN, json.dumps(calls)],
-        cwd=tmp_path,
+        # -S: no site-packages, so the function finds only its zip and the runtime's boto3.
+        [sys.executable, "-S", "-c", LAMBDA_RUN, json.dumps(calls)],
+        cwd=function,
         env=env,
         capture_output=True,
         text=True,
