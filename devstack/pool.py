@@ -6,6 +6,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from chalicelib.attributes import READABLE_STANDARD_ATTRIBUTES
+
 if TYPE_CHECKING:
     from mypy_boto3_cognito_idp import CognitoIdentityProviderClient
     from mypy_boto3_cognito_idp.type_defs import AttributeTypeTypeDef
@@ -24,7 +26,9 @@ class Pool:
 
 def create_pool(client: CognitoIdentityProviderClient) -> Pool:
     """A pool that signs in by email, hides user existence, and has an app client
-    with a secret and the password and refresh flows."""
+    with a secret and the password and refresh flows, allowed to read the standard
+    attributes. Named, because moto's id tokens carry only the ReadAttributes
+    (and custom ones), where AWS's carry every attribute when none are named."""
     pool_id = client.create_user_pool(
         PoolName="cognito-auth-api-local",
         UsernameAttributes=["email"],
@@ -45,6 +49,7 @@ def create_pool(client: CognitoIdentityProviderClient) -> Pool:
         GenerateSecret=True,
         ExplicitAuthFlows=["ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"],
         PreventUserExistenceErrors="ENABLED",
+        ReadAttributes=list(READABLE_STANDARD_ATTRIBUTES),
     )["UserPoolClient"]
     client.create_group(UserPoolId=pool_id, GroupName=ADMIN_GROUP)
     return Pool(pool_id, app_client["ClientId"], app_client["ClientSecret"])
