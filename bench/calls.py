@@ -212,12 +212,12 @@ def measure() -> tuple[list[Row], dict[str, dict[str, tuple[int, int, str]]]]:
         moto_first, moto_steady, _ = counted["moto"][route]
         notes = [] if first == steady else [f"first request {first}"]
         if (moto_first, moto_steady) != (first, steady):
-            notes.append(f"moto dialect {moto_first}, then {moto_steady}")
-        detail = f"; {'; '.join(notes)}" if notes else ""
+            notes.append(f"moto dialect {moto_steady}")
+        detail = f" ({', '.join(notes)})" if notes else ""
         rows.append(
             Row(
                 SECTION,
-                f"{route} [{operations}{detail}]",
+                f"{route}: {operations}{detail}",
                 steady,
                 TUTORIAL_CALLS,
                 "calls",

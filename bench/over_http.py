@@ -177,7 +177,7 @@ def measure_stack(
             rows.append(
                 Row(
                     SECTION,
-                    f"{name}, time per request at full rate (1/rps)",
+                    f"{name}, 1/throughput",
                     1e3 / measured["rps"],
                     1e3 / floor["rps"],
                     "ms",

@@ -124,18 +124,24 @@ def _goal(row: Row) -> str:
 
 
 def text_table(rows: Iterable[Row]) -> str:
+    rows = list(rows)
     lines = []
     section = None
-    header = f"  {'measured':<44} {'value':>10} {'baseline':>10}  {'ratio':>7}  goal"
+    width = 0
     for row in rows:
         if row.section != section:
             section = row.section
-            lines.append(f"{section}")
-            lines.append(header)
+            width = max(len(other.name) for other in rows if other.section == section)
+            lines.append(section)
+            lines.append(
+                f"  {'measured':<{width}} {'value':>12} {'baseline':>10} {'ratio':>7}  "
+                f"{'goal':<14} baseline is"
+            )
         value = f"{_number(row.value, row.unit)} {row.unit}"
-        baseline = _number(row.baseline, row.unit)
-        lines.append(f"  {row.name:<44} {value:>10} {baseline:>10}  {_ratio(row):>7}  {_goal(row)}")
-        lines.append(f"  {'':<44} {'':>10} {'= ' + row.baseline_name}")
+        lines.append(
+            f"  {row.name:<{width}} {value:>12} {_number(row.baseline, row.unit):>10} "
+            f"{_ratio(row):>7}  {_goal(row):<14} {row.baseline_name}"
+        )
     return "\n".join(lines)
 
 
