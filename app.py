@@ -27,7 +27,7 @@ from chalicelib.models import (
     UsernameRequest,
     body_parser,
 )
-from chalicelib.openapi import openapi_document
+from chalicelib.openapi import openapi_document, request_header
 from chalicelib.responses import JSON_HEADERS, handle_errors, success
 from chalicelib.settings import get_settings
 from chalicelib.token_verification import USER_SCOPE
@@ -141,9 +141,30 @@ def password_confirm(body: ConfirmForgotPasswordRequest) -> Response:
 
 @app.route("/user/test-user", methods=["POST"], authorizer=id_token_authorizer)
 @accepts(TestUserRequest, optional=True)
+@request_header(
+    "Cache-Control",
+    "`no-cache`: read the caller's own attributes from Cognito now, not from the id token.",
+)
 def test_user(body: TestUserRequest) -> Response:
-    """The caller's attributes; another user's for members of the admin group."""
-    return success(auth_service.user_attributes(claims(_request()), body), message=None)
+    """The caller's attributes; another user's for members of the admin group.
+
+    The caller's own attributes come from the verified id token, with no call to
+    Cognito: they are the attributes as they were when the token was issued (its
+    `iat`), so at most as old as an id token lives (1 hour by default). A change made
+    with `POST /user/attributes` shows after the next token renewal, or at once with
+    the request header `Cache-Control: no-cache`, which reads them from Cognito.
+    Another user's attributes (admin group only) are always read from Cognito. Either
+    way, attributes are listed as Cognito's AdminGetUser lists them, ordered by name.
+    """
+    return success(
+        auth_service.user_attributes(claims(_request()), body, fresh=_no_cache()), message=None
+    )
+
+
+def _no_cache() -> bool:
+    """Whether the request says `Cache-Control: no-cache` (among other directives)."""
+    directives = _request().headers.get("cache-control", "")
+    return "no-cache" in {directive.strip().lower() for directive in directives.split(",")}
 
 
 @app.route("/user/change-password", methods=["POST"], authorizer=access_token_authorizer)

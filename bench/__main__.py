@@ -1,111 +1,112 @@
-"""`make bench`: what token verification and the app's imports cost, as ratios
-against baselines measured in the same run (absolute numbers move with the machine).
+"""`make bench`: cold start, per-request overhead, token verification, Cognito calls
+per request and HTTP latency, each against a floor measured in the same run, as
+ratios (absolute times on a shared machine are noise). Prints one table, writes
+bench/results.json, and with --markdown prints the table docs/performance.md holds.
 
-1. Verifying a Cognito-shaped id token with TokenVerifier (PyJWT plus our claim
-   checks), against the bare RS256 signature check with `cryptography`.
-2. Importing the app (the Lambda cold start's share that is ours), with and
-   without chalice.local (which Lambda packages do not contain), against
-   importing boto3, which every Lambda that talks to Cognito pays anyway.
+Every repetition count is a parameter (Parameters), so that the tests can run the
+whole bench in seconds (tests/unit/test_bench.py); the defaults are the ones the
+published numbers come from.
 """
 
 from __future__ import annotations
 
-import base64
-import gzip
+import argparse
 import json
-import statistics
-import subprocess
 import sys
 import time
-import timeit
-from importlib import resources
+from dataclasses import asdict, dataclass
+from pathlib import Path
 from typing import Any
 
-import jwt
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.asymmetric import padding
+from bench import calls, cold_start, over_http, per_request, verification
+from bench.report import Row, machine, markdown_table, text_table
 
-from chalicelib.token_verification import JwksCache, TokenVerifier
-
-POOL = "eu-west-1_AbCdEf123"
-CLIENT = "4bd3oq2n7sq4ib1hpl6v9vmlfk"
-ISSUER = f"https://cognito-idp.eu-west-1.amazonaws.com/{POOL}"
+RESULTS = Path(__file__).resolve().parent / "results.json"
 
 
-def _jwks(name: str) -> dict[str, Any]:
-    resource = resources.files("moto.cognitoidp") / "resources" / f"{name}.json.gz"
-    document: dict[str, Any] = json.loads(gzip.decompress(resource.read_bytes()))
-    return document
+@dataclass(frozen=True)
+class Parameters:
+    # 1. cold start: alternating floor/ours pairs of fresh interpreters, then runs
+    # under -X importtime for the shares.
+    cold_start_pairs: int = 21
+    importtime_runs: int = 7
+    # 2. per request: rounds of batches, median of the per-call means.
+    per_request_rounds: int = 31
+    per_request_batch: int = 20
+    # 3. verification: median of `repeat` timings of `number` verifications.
+    verification_repeat: int = 31
+    verification_number: int = 1000
+    # 5. over HTTP: requests per route, variant and concurrency.
+    http_requests: int = 400
+    http_concurrency: tuple[int, ...] = (1, 8)
 
 
-def _token() -> str:
-    now = int(time.time())
-    claims = {
-        "sub": "3f6c2a8e-1b7d-4c5e-9a0f-2d4b6e8a1c3f",
-        "email_verified": True,
-        "iss": ISSUER,
-        "cognito:username": "3f6c2a8e-1b7d-4c5e-9a0f-2d4b6e8a1c3f",
-        "cognito:groups": ["admin"],
-        "origin_jti": "9b1c3d6e-2f4a-4b8c-8d0e-1a2b3c4d5e6f",
-        "aud": CLIENT,
-        "event_id": "0d1e2f3a-4b5c-4d6e-8f7a-9b0c1d2e3f4a",
-        "token_use": "id",
-        "auth_time": now,
-        "name": "Demo User",
-        "exp": now + 3600,
-        "iat": now,
-        "jti": "1a2b3c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d",
-        "email": "demo@example.com",
+QUICK = Parameters(
+    cold_start_pairs=1,
+    importtime_runs=1,
+    per_request_rounds=1,
+    per_request_batch=1,
+    verification_repeat=1,
+    verification_number=1,
+    http_requests=8,
+    http_concurrency=(1, 2),
+)
+
+
+def run(parameters: Parameters, http: bool = True) -> dict[str, Any]:
+    """Every measurement; the results as results.json holds them."""
+    started = time.monotonic()
+    rows: list[Row] = []
+    rows += cold_start.measure(parameters.cold_start_pairs, parameters.importtime_runs)
+    rows += per_request.measure(parameters.per_request_rounds, parameters.per_request_batch)
+    rows += verification.measure(parameters.verification_repeat, parameters.verification_number)
+    call_rows, counted = calls.measure()
+    rows += call_rows
+    if http:
+        rows += over_http.measure(parameters.http_requests, parameters.http_concurrency)
+    return {
+        "machine": machine(),
+        "parameters": asdict(parameters),
+        "seconds": round(time.monotonic() - started, 1),
+        "rows": [row.as_json() for row in rows],
+        "calls_per_route": {
+            dialect: {
+                route: {"first": first, "steady": steady, "operations": operations}
+                for route, (first, steady, operations) in routes.items()
+            }
+            for dialect, routes in counted.items()
+        },
     }
-    key = jwt.PyJWK(_jwks("jwks-private")).key
-    return jwt.encode(claims, key, algorithm="RS256", headers={"kid": "dummy"})
 
 
-def _best_per_call(function: Any, number: int) -> float:
-    return min(timeit.repeat(function, number=number, repeat=7)) / number
+def rows_of(results: dict[str, Any]) -> list[Row]:
+    fields = set(Row.__dataclass_fields__)
+    return [Row(**{k: v for k, v in row.items() if k in fields}) for row in results["rows"]]
 
 
-def verification() -> tuple[float, float]:
-    token = _token()
-    public = _jwks("jwks-public")
-    verifier = TokenVerifier(ISSUER, CLIENT, JwksCache(lambda: public))
-    verifier.verify(token, "id")
-    key = jwt.PyJWK(public["keys"][0]).key
-    signing_input, _, signature_b64 = token.rpartition(".")
-    signature = base64.urlsafe_b64decode(signature_b64 + "==")
-
-    def bare() -> None:
-        key.verify(signature, signing_input.encode(), padding.PKCS1v15(), hashes.SHA256())
-
-    return _best_per_call(bare, 2000), _best_per_call(lambda: verifier.verify(token, "id"), 2000)
-
-
-def import_seconds(module: str, runs: int = 7, prelude: str = "") -> float:
-    code = (
-        f"{prelude}import time; t = time.perf_counter(); import {module}; "
-        "print(time.perf_counter() - t)"
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    parser.add_argument(
+        "--markdown",
+        action="store_true",
+        help="print the table of the last run (bench/results.json) as markdown, measure nothing",
     )
-    samples = [
-        float(subprocess.check_output([sys.executable, "-c", code], text=True)) for _ in range(runs)
-    ]
-    return statistics.median(samples)
-
-
-def main() -> None:
-    bare, ours = verification()
-    print("token verification, per token (best of 7 x 2000)")
-    print(f"  bare RS256 signature check  {bare * 1e6:8.1f} us   1.00")
-    print(f"  TokenVerifier.verify        {ours * 1e6:8.1f} us   {ours / bare:4.2f}x")
-    boto = import_seconds("boto3")
-    print("imports in a fresh interpreter (median of 7)")
-    print(f"  boto3 (baseline)            {boto * 1e3:8.1f} ms   1.00")
-    for module in ("jwt", "pydantic", "app"):
-        seconds = import_seconds(module)
-        print(f"  {module:<27} {seconds * 1e3:8.1f} ms   {seconds / boto:4.2f}x")
-    # A Lambda package holds only chalice.app: without chalice.local, as deployed.
-    seconds = import_seconds("app", prelude="import sys; sys.modules['chalice.local'] = None; ")
-    print(f"  {'app, as packaged':<27} {seconds * 1e3:8.1f} ms   {seconds / boto:4.2f}x")
+    parser.add_argument("--quick", action="store_true", help="tiny repetition counts (smoke run)")
+    parser.add_argument("--output", type=Path, default=RESULTS)
+    args = parser.parse_args(argv)
+    if args.markdown:
+        print(markdown_table(rows_of(json.loads(args.output.read_text()))))
+        return 0
+    results = run(QUICK if args.quick else Parameters())
+    args.output.write_text(json.dumps(results, indent=2) + "\n")
+    print(text_table(rows_of(results)))
+    info = results["machine"]
+    print(
+        f"\n{info['processor']}, {info['cpu_count']} cpus, Python {info['python']}; "
+        f"{results['seconds']} s; written to {args.output.name}"
+    )
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

@@ -6,7 +6,7 @@ import logging
 from collections.abc import Mapping
 from typing import Any
 
-from chalicelib import errors
+from chalicelib import attributes, errors
 from chalicelib.cognito_gateway import gateway
 from chalicelib.models import (
     ChallengeRequest,
@@ -120,15 +120,23 @@ def renew(request: RenewRequest) -> dict[str, Any]:
     return _tokens(gateway.get().refresh_auth(request.username, request.refresh_token))
 
 
-def user_attributes(claims: Claims, request: TestUserRequest) -> list[dict[str, str]]:
-    """The caller's attributes; another user's only for members of the admin group."""
+def user_attributes(
+    claims: Claims, request: TestUserRequest, *, fresh: bool = False
+) -> list[dict[str, str]]:
+    """The caller's attributes; another user's only for members of the admin group.
+
+    The caller's own come from the verified id token (no Cognito call), as they were
+    when it was issued; `fresh` reads them from Cognito instead (one AdminGetUser).
+    Another user's are always read from Cognito."""
     own_name: str = claims["cognito:username"]
     wanted = request.username
     if wanted is None or _names_caller(wanted, claims):
-        return gateway.get().user_attributes(own_name)
+        if not fresh:
+            return attributes.from_id_token(claims)
+        return attributes.by_name(gateway.get().user_attributes(own_name))
     if get_settings().admin_group not in claims.get("cognito:groups", []):
         raise errors.Forbidden("You may only read your own attributes")
-    return gateway.get().user_attributes(wanted)
+    return attributes.by_name(gateway.get().user_attributes(wanted))
 
 
 def _names_caller(name: str, claims: Claims) -> bool:

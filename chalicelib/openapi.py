@@ -3,8 +3,9 @@ pydantic models that validate each body, so the two cannot drift apart."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
+import inspect
+from collections.abc import Callable, Mapping
+from typing import Any, TypeVar
 
 from chalice.app import CognitoUserPoolAuthorizer, RouteEntry
 
@@ -45,6 +46,20 @@ _ERRORS = {
 }
 
 
+V = TypeVar("V", bound=Callable[..., Any])
+
+
+def request_header(name: str, description: str) -> Callable[[V], V]:
+    """Declares an optional request header that a view reads, for the document."""
+
+    def declare(view: V) -> V:
+        declared = getattr(view, "request_headers", ())
+        view.request_headers = (*declared, (name, description))  # type: ignore[attr-defined]
+        return view
+
+    return declare
+
+
 def _json(schema: Mapping[str, Any]) -> dict[str, Any]:
     return {"application/json": {"schema": dict(schema)}}
 
@@ -52,8 +67,23 @@ def _json(schema: Mapping[str, Any]) -> dict[str, Any]:
 def _operation(name: str, entry: RouteEntry, schemas: dict[str, Any]) -> dict[str, Any]:
     view = entry.view_function
     spec: BodySpec | None = getattr(view, "body_spec", None)
-    summary = (view.__doc__ or name).strip().splitlines()[0]
+    # The docstring's first line is the summary; any paragraphs after it, the description.
+    summary, _, description = inspect.cleandoc(view.__doc__ or name).partition("\n")
     operation: dict[str, Any] = {"operationId": name, "summary": summary}
+    if description.strip():
+        operation["description"] = description.strip()
+    headers: tuple[tuple[str, str], ...] = getattr(view, "request_headers", ())
+    if headers:
+        operation["parameters"] = [
+            {
+                "name": header,
+                "in": "header",
+                "required": False,
+                "description": text,
+                "schema": {"type": "string"},
+            }
+            for header, text in headers
+        ]
     envelope = {"$ref": "#/components/schemas/Envelope"}
     responses: dict[str, Any] = {
         str(spec.status if spec else 200): {"description": "Success", "content": _json(envelope)}

@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from chalicelib.attributes import READABLE_STANDARD_ATTRIBUTES
+
 if TYPE_CHECKING:
     from mypy_boto3_cognito_idp import CognitoIdentityProviderClient
     from mypy_boto3_cognito_idp.type_defs import AttributeTypeTypeDef
@@ -28,7 +30,9 @@ class Pool:
 def create_pool(client: CognitoIdentityProviderClient) -> Pool:
     """A pool and app client set up as deploy/template.json deploys them (email as the
     username, user existence hidden, a secret, the password and refresh flows), so
-    that local behaviour matches the deployed stack's."""
+    that local behaviour matches the deployed stack's. The client names the standard
+    attributes it reads: moto's id tokens carry only the ReadAttributes (and custom
+    ones), where AWS's carry every attribute when none are named, as deployed."""
     deployed = json.loads(TEMPLATE.read_text())["Resources"]
     pool = deployed["UserPool"]["Properties"]
     pool_id = client.create_user_pool(
@@ -45,6 +49,7 @@ def create_pool(client: CognitoIdentityProviderClient) -> Pool:
         ExplicitAuthFlows=app["ExplicitAuthFlows"],
         PreventUserExistenceErrors=app["PreventUserExistenceErrors"],
         EnableTokenRevocation=app["EnableTokenRevocation"],
+        ReadAttributes=list(READABLE_STANDARD_ATTRIBUTES),
     )["UserPoolClient"]
     client.create_group(
         UserPoolId=pool_id, GroupName=deployed["AdminGroup"]["Properties"]["GroupName"]

@@ -70,7 +70,14 @@ def test_sign_up_to_sign_out(stack: dict[str, Any]) -> None:
         stack, "/user/attributes", {"attributes": {"name": "Leona"}}, tokens["access_token"]
     )
     assert status == 200
-    status, profile = _post(stack, "/user/test-user", {}, tokens["id_token"])
+    # The profile answers from the id token: the new name shows once it is renewed.
+    status, renewed = _post(
+        stack,
+        "/user/renew_refresh_token",
+        {"username": user, "refresh_token": tokens["refresh_token"]},
+    )
+    assert status == 200
+    status, profile = _post(stack, "/user/test-user", {}, renewed["data"]["id_token"])
     assert status == 200
     assert {a["Name"]: a["Value"] for a in profile["data"]}["name"] == "Leona"
 

@@ -84,7 +84,12 @@ def test_update_attributes_changes_the_profile(
     assert status == 200
     assert body["data"] == {"updated": ["locale", "name"]}
     assert _attributes(cognito, pool)["name"] == "Alicia"
-    profile = api.post("/user/test-user", {}, {"Authorization": tokens["id_token"]})[1]
+    # The id token still holds the old name until renewed; no-cache reads Cognito.
+    profile = api.post(
+        "/user/test-user",
+        {},
+        {"Authorization": tokens["id_token"], "Cache-Control": "no-cache"},
+    )[1]
     assert {a["Name"]: a["Value"] for a in profile["data"]}["name"] == "Alicia"
 
 

@@ -247,7 +247,11 @@ def test_private_route_maps_cognito_failures(
     stubber, api = stubbed
     stubber.add_client_error("admin_get_user", code, "not for clients")
 
-    answer = api.post("/user/test-user", {}, {"Authorization": mint_token(STUB_POOL)})
+    answer = api.post(
+        "/user/test-user",
+        {},
+        {"Authorization": mint_token(STUB_POOL), "Cache-Control": "no-cache"},
+    )
 
     assert answer == (status, {"message": message, "error": True, "success": False, "data": None})
 

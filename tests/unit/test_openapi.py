@@ -56,3 +56,13 @@ def test_guarded_routes_declare_their_security(api: Http) -> None:
 
 def test_the_committed_openapi_json_is_current() -> None:
     assert TARGET.read_text() == render(), "run `make openapi` and commit openapi.json"
+
+
+def test_the_private_route_documents_its_freshness_and_the_no_cache_header(api: Http) -> None:
+    operation = _document(api)["paths"]["/user/test-user"]["post"]
+
+    assert [(p["name"], p["in"], p["required"]) for p in operation["parameters"]] == [
+        ("Cache-Control", "header", False)
+    ]
+    assert "Cache-Control: no-cache" in operation["description"]
+    assert "1 hour" in operation["description"]

@@ -1,12 +1,16 @@
-"""POST /user/test-user: the caller's own attributes, and nobody else's unless admin."""
+"""POST /user/test-user: the caller's own attributes, and nobody else's unless admin.
+
+The caller's own come from the verified id token (no Cognito call) unless the request
+says `Cache-Control: no-cache`; another user's are read from Cognito."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from chalicelib.cognito_gateway import gateway
 from tests.conftest import ADMIN, ALICE, BOB, Http
 
 if TYPE_CHECKING:
@@ -15,6 +19,7 @@ if TYPE_CHECKING:
     from devstack.pool import Pool
 
 Login = Callable[[str], dict[str, Any]]
+NO_CACHE = {"Cache-Control": "no-cache"}
 
 
 def _attributes(body: dict[str, Any]) -> dict[str, str]:
@@ -24,6 +29,27 @@ def _attributes(body: dict[str, Any]) -> dict[str, str]:
 
 def _as(login: Login, who: str) -> dict[str, str]:
     return {"Authorization": login(who)["id_token"]}
+
+
+@pytest.fixture
+def cognito_calls(api: Http) -> Iterator[list[str]]:
+    """The names of the Cognito operations the app calls from now on."""
+    calls: list[str] = []
+
+    def record(model: Any, **_: Any) -> None:
+        calls.append(model.name)
+
+    events = gateway.get().client.meta.events
+    events.register("before-call.cognito-idp", record, unique_id="test-cognito-calls")
+    yield calls
+    events.unregister("before-call.cognito-idp", unique_id="test-cognito-calls")
+
+
+def _admin_get_user(
+    cognito: CognitoIdentityProviderClient, pool: Pool, username: str
+) -> list[dict[str, str]]:
+    user = cognito.admin_get_user(UserPoolId=pool.user_pool_id, Username=username)
+    return [{"Name": a["Name"], "Value": a["Value"]} for a in user["UserAttributes"]]
 
 
 def test_private_route_returns_the_callers_own_attributes(
@@ -101,15 +127,153 @@ def test_admin_asking_for_an_unknown_user_gets_404(api: Http, login: Login) -> N
     assert (status, body["message"]) == (404, "Invalid username")
 
 
-def test_private_route_answers_404_when_the_caller_was_deleted(
+def test_a_deleted_caller_reads_the_token_until_it_expires_and_404_from_cognito(
     api: Http, login: Login, cognito: CognitoIdentityProviderClient, pool: Pool
 ) -> None:
+    """As at API Gateway, an id token stays valid until it expires; Cognito knows better."""
     headers = _as(login, BOB)
     cognito.admin_delete_user(UserPoolId=pool.user_pool_id, Username=BOB)
 
-    status, body = api.post("/user/test-user", {}, headers)
+    from_token = api.post("/user/test-user", {}, headers)
+    from_cognito = api.post("/user/test-user", {}, {**headers, **NO_CACHE})
 
-    assert (status, body["message"]) == (404, "Invalid username")
+    assert from_token[0] == 200
+    assert _attributes(from_token[1])["email"] == BOB
+    assert (from_cognito[0], from_cognito[1]["message"]) == (404, "Invalid username")
+
+
+def test_the_callers_own_attributes_cost_no_cognito_call(
+    api: Http, login: Login, cognito_calls: list[str]
+) -> None:
+    headers = _as(login, ALICE)
+    cognito_calls.clear()
+
+    for body in ({}, {"username": ALICE}):
+        assert api.post("/user/test-user", body, headers)[0] == 200
+
+    assert cognito_calls == []
+
+
+@pytest.mark.parametrize(
+    ("who", "body", "headers"),
+    [
+        (ALICE, {}, NO_CACHE),
+        (ALICE, {}, {"cache-control": "max-age=0, No-Cache"}),
+        (ADMIN, {"username": BOB}, {}),
+    ],
+    ids=["no-cache", "no-cache among directives", "admin reads another user"],
+)
+def test_a_fresh_or_another_users_read_costs_one_admin_get_user(
+    api: Http,
+    login: Login,
+    cognito_calls: list[str],
+    who: str,
+    body: dict[str, str],
+    headers: dict[str, str],
+) -> None:
+    token = _as(login, who)
+    cognito_calls.clear()
+
+    assert api.post("/user/test-user", body, {**token, **headers})[0] == 200
+
+    assert cognito_calls == ["AdminGetUser"]
+
+
+def test_attributes_from_the_token_equal_what_admin_get_user_lists(
+    api: Http,
+    login: Login,
+    cognito: CognitoIdentityProviderClient,
+    pool: Pool,
+    users: dict[str, str],
+) -> None:
+    cognito.add_custom_attributes(
+        UserPoolId=pool.user_pool_id,
+        CustomAttributes=[{"Name": "tier", "AttributeDataType": "String", "Mutable": True}],
+    )
+    extra = {
+        ALICE: {"custom:tier": "gold", "locale": "fr", "phone_number": "+15555550100"},
+        BOB: {"given_name": "Robert", "family_name": "Tables", "address": "1 Main St"},
+        ADMIN: {"custom:tier": "staff", "website": "https://example.com/ada"},
+    }
+    for user, attributes in extra.items():
+        cognito.admin_update_user_attributes(
+            UserPoolId=pool.user_pool_id,
+            Username=user,
+            UserAttributes=[{"Name": k, "Value": v} for k, v in attributes.items()],
+        )
+
+    for user, attributes in extra.items():
+        headers = _as(login, user)
+        from_token = api.post("/user/test-user", {}, headers)[1]["data"]
+        from_cognito = api.post("/user/test-user", {}, {**headers, **NO_CACHE})[1]["data"]
+
+        expected = _admin_get_user(cognito, pool, user)
+        assert sorted(from_token, key=str) == sorted(expected, key=str)
+        assert from_token == from_cognito  # both ordered by name
+        assert [a["Name"] for a in from_token] == sorted(a["Name"] for a in from_token)
+        assert set(attributes.items()) <= set(_attributes({"data": from_token}).items())
+
+
+def test_an_aws_shaped_id_token_becomes_admin_get_users_strings(
+    api: Http, mint: Callable[..., str]
+) -> None:
+    """AWS's id tokens carry booleans, a numeric updated_at and an address object;
+    AdminGetUser lists strings. Token mechanics are never attributes."""
+    token = mint(
+        **{
+            "sub": "5c1e3a7b-0d2f-4e6a-8b9c-1d2e3f4a5b6c",
+            "cognito:username": "5c1e3a7b-0d2f-4e6a-8b9c-1d2e3f4a5b6c",
+            "cognito:groups": ["readers"],
+            "email": "dana@example.com",
+            "email_verified": True,
+            "phone_number": "+15555550199",
+            "phone_number_verified": False,
+            "updated_at": 1700000000,
+            "address": {"formatted": "1 Main St, Springfield"},
+            "custom:tier": "gold",
+            "origin_jti": "9b1c3d6e-2f4a-4b8c-8d0e-1a2b3c4d5e6f",
+            "event_id": "0d1e2f3a-4b5c-4d6e-8f7a-9b0c1d2e3f4a",
+            "jti": "1a2b3c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d",
+            "identities": [{"providerName": "Google"}],
+        }
+    )
+
+    status, body = api.post("/user/test-user", {}, {"Authorization": token})
+
+    assert status == 200
+    assert body["data"] == [
+        {"Name": "address", "Value": "1 Main St, Springfield"},
+        {"Name": "custom:tier", "Value": "gold"},
+        {"Name": "email", "Value": "dana@example.com"},
+        {"Name": "email_verified", "Value": "true"},
+        {"Name": "phone_number", "Value": "+15555550199"},
+        {"Name": "phone_number_verified", "Value": "false"},
+        {"Name": "sub", "Value": "5c1e3a7b-0d2f-4e6a-8b9c-1d2e3f4a5b6c"},
+        {"Name": "updated_at", "Value": "1700000000"},
+    ]
+
+
+def test_a_changed_attribute_shows_with_no_cache_or_after_renewal_not_before(
+    api: Http, login: Login
+) -> None:
+    """The documented freshness: attributes as of the id token's issue."""
+    tokens = login(ALICE)
+    old = {"Authorization": tokens["id_token"]}
+    access = {"Authorization": tokens["access_token"]}
+    assert api.post("/user/attributes", {"attributes": {"name": "Alicia"}}, access)[0] == 200
+
+    stale = api.post("/user/test-user", {}, old)[1]
+    fresh = api.post("/user/test-user", {}, {**old, **NO_CACHE})[1]
+    _, renewed = api.post(
+        "/user/renew_refresh_token", {"username": ALICE, "refresh_token": tokens["refresh_token"]}
+    )
+    after_renewal = api.post("/user/test-user", {}, {"Authorization": renewed["data"]["id_token"]})[
+        1
+    ]
+
+    assert _attributes(stale)["name"] == "Alice"
+    assert _attributes(fresh)["name"] == "Alicia"
+    assert _attributes(after_renewal)["name"] == "Alicia"
 
 
 @pytest.mark.parametrize(
