@@ -92,7 +92,9 @@ _MISSING = frozenset({"missing", "string_type", "blank"})
 
 
 class RequestModel(BaseModel):
-    model_config = ConfigDict(strict=True, extra="ignore", frozen=True)
+    # defer_build: a model's validator is built on its first use, so a cold start
+    # builds only the one its first request needs.
+    model_config = ConfigDict(strict=True, extra="ignore", frozen=True, defer_build=True)
     missing_message: ClassVar[str] = "{field} is required"
     invalid_message: ClassVar[str] = "{field} is invalid"
 

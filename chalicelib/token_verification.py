@@ -3,6 +3,11 @@
 Chalice's local gateway (`chalice local`, chalice.test.Client) admits any token, so
 the app verifies every token itself, in every stage. Failures raise
 GatewayUnauthorized / TokenExpired, whose bodies are the gateway's own.
+
+joserfc (and the parts of cryptography it loads) is imported on the first
+verification, not with this module: the app imports this module at start, and
+routes without a token (/login, sign-up) never need it, so a cold start that serves
+one of them does not pay for it.
 """
 
 from __future__ import annotations
@@ -11,15 +16,15 @@ import json
 import logging
 import threading
 import time
-import urllib.request
 from collections.abc import Callable
-from typing import Any, Literal
-
-import jwt
+from typing import TYPE_CHECKING, Any, Literal, TypeGuard
 
 from chalicelib import errors
 from chalicelib.lazy import Lazy
 from chalicelib.settings import get_settings
+
+if TYPE_CHECKING:
+    from joserfc.jwk import GuestProtocol, RSAKey
 
 logger = logging.getLogger(__name__)
 
@@ -47,6 +52,9 @@ JwksFetcher = Callable[[], dict[str, Any]]
 
 def http_jwks_fetcher(url: str, timeout: float) -> JwksFetcher:
     def fetch() -> dict[str, Any]:
+        # Deferred like joserfc: only a guarded route's first request fetches keys.
+        import urllib.request
+
         with urllib.request.urlopen(url, timeout=timeout) as response:  # noqa: S310 (https or local stand-in)
             raw = response.read(MAX_JWKS_BYTES + 1)
         if len(raw) > MAX_JWKS_BYTES:
@@ -58,7 +66,10 @@ def http_jwks_fetcher(url: str, timeout: float) -> JwksFetcher:
 
 
 class JwksCache:
-    """The pool's signing keys, fetched once and refetched only for an unknown kid."""
+    """The pool's signing keys, fetched once and refetched only for an unknown kid.
+
+    Keys are kept imported (public key objects), so a verification never parses a JWK.
+    """
 
     def __init__(
         self,
@@ -69,12 +80,12 @@ class JwksCache:
         self._fetch = fetch
         self._cooldown = cooldown
         self._clock = clock
-        self._keys: dict[str, jwt.PyJWK] | None = None
+        self._keys: dict[str, RSAKey] | None = None
         self._fetched_at = 0.0
         self._failed_at: float | None = None
         self._lock = threading.Lock()
 
-    def key(self, kid: str) -> jwt.PyJWK | None:
+    def key(self, kid: str) -> RSAKey | None:
         keys = self._keys
         if keys is None or (kid not in keys and self._may_refetch()):
             keys = self._refresh()
@@ -83,7 +94,7 @@ class JwksCache:
     def _may_refetch(self) -> bool:
         return self._clock() - self._fetched_at >= self._cooldown
 
-    def _refresh(self) -> dict[str, jwt.PyJWK]:
+    def _refresh(self) -> dict[str, RSAKey]:
         with self._lock:
             if self._keys is not None and not self._may_refetch():
                 return self._keys  # another thread just refreshed
@@ -101,8 +112,11 @@ class JwksCache:
             return self._keys
 
 
-def _signing_keys(document: Any) -> dict[str, jwt.PyJWK]:
-    keys: dict[str, jwt.PyJWK] = {}
+def _signing_keys(document: Any) -> dict[str, RSAKey]:
+    from joserfc.errors import JoseError
+    from joserfc.jwk import RSAKey
+
+    keys: dict[str, RSAKey] = {}
     for jwk in document.get("keys", []) if isinstance(document, dict) else []:
         if not isinstance(jwk, dict) or not isinstance(jwk.get("kid"), str):
             continue
@@ -111,8 +125,8 @@ def _signing_keys(document: Any) -> dict[str, jwt.PyJWK]:
         if jwk.get("alg", ALGORITHM) != ALGORITHM:
             continue
         try:
-            keys[jwk["kid"]] = jwt.PyJWK(jwk, algorithm=ALGORITHM)
-        except (jwt.PyJWKError, jwt.InvalidKeyError, ValueError, TypeError, KeyError):
+            keys[jwk["kid"]] = RSAKey.import_key(jwk)
+        except (JoseError, ValueError, TypeError, KeyError):
             logger.warning("ignoring an unusable key in the JWKS (kid %s)", jwk["kid"])
     return keys
 
@@ -125,56 +139,58 @@ class TokenVerifier:
         jwks: JwksCache,
         clock: Callable[[], float] = time.time,
     ) -> None:
+        # Here rather than in verify(), where an import statement would cost each call.
+        from joserfc.errors import JoseError
+        from joserfc.jws import JWSRegistry
+        from joserfc.jwt import decode
+
         self._issuer = issuer
         self._client_id = client_id
         self._jwks = jwks
         self._clock = clock
+        self._decode = decode
+        # RS256 only. Header parameters outside the JWS registry are let through, as
+        # API Gateway does; the registered ones must have their registered types.
+        self._registry = JWSRegistry(algorithms=[ALGORITHM], strict_check_header=False)
+        # joserfc lets TypeError (a "crit" that is not a list of names) and ValueError (a
+        # lone surrogate in the token) through as well; every unreadable token is a 401.
+        self._unreadable = (JoseError, ValueError, TypeError)
 
     def verify(self, token: str, token_use: TokenUse, scopes: tuple[str, ...] = ()) -> Claims:
         """The token's claims, or GatewayUnauthorized / TokenExpired."""
         if len(token) > MAX_TOKEN_CHARS or token.count(".") != 2:
             raise errors.GatewayUnauthorized()
         try:
-            header = jwt.get_unverified_header(token)
-        except jwt.InvalidTokenError:
-            raise errors.GatewayUnauthorized() from None
-        kid = header.get("kid")
-        if header.get("alg") != ALGORITHM or not isinstance(kid, str):
-            raise errors.GatewayUnauthorized()
-        key = self._jwks.key(kid)
-        if key is None:
-            raise errors.GatewayUnauthorized()
-        try:
-            claims: Claims = jwt.decode(
-                token,
-                key.key,
-                algorithms=[ALGORITHM],
-                issuer=self._issuer,
-                leeway=0,
-                options={
-                    "require": ["exp", "iss", "sub", "token_use"],
-                    "verify_aud": False,
-                    "verify_iat": False,
-                    "verify_nbf": False,
-                },
-            )
-        except jwt.ExpiredSignatureError:
-            raise errors.TokenExpired() from None
-        except jwt.InvalidTokenError:
+            claims = self._decode(token, self._key, registry=self._registry).claims
+        except self._unreadable:
             raise errors.GatewayUnauthorized() from None
         self._check_claims(claims, token_use, scopes)
         return claims
 
-    def _check_claims(self, claims: Claims, token_use: TokenUse, scopes: tuple[str, ...]) -> None:
-        # PyJWT takes any int()-able exp ("123", 1.5e10); Cognito's is a number.
-        if not _is_int(claims["exp"]):
+    def _key(self, token: GuestProtocol) -> RSAKey:
+        # joserfc calls this after it has checked the header's types and its alg, so
+        # a token of another algorithm never triggers a JWKS fetch.
+        kid = token.headers().get("kid")
+        key = self._jwks.key(kid) if isinstance(kid, str) else None
+        if key is None:
             raise errors.GatewayUnauthorized()
-        latest = self._clock() + CLOCK_SKEW_SECONDS
+        return key
+
+    def _check_claims(self, claims: Claims, token_use: TokenUse, scopes: tuple[str, ...]) -> None:
+        # Cognito's times are whole seconds; JSON floats, strings and booleans are not.
+        exp = claims.get("exp")
+        if not _is_int(exp):
+            raise errors.GatewayUnauthorized()
+        now = self._clock()
+        if exp <= now:
+            raise errors.TokenExpired()
         for name in ("iat", "nbf"):
             value = claims.get(name)
-            if value is not None and (not _is_int(value) or value > latest):
+            if value is not None and (not _is_int(value) or value > now + CLOCK_SKEW_SECONDS):
                 raise errors.GatewayUnauthorized()
-        if claims["token_use"] != token_use or not isinstance(claims["sub"], str):
+        if claims.get("iss") != self._issuer or claims.get("token_use") != token_use:
+            raise errors.GatewayUnauthorized()
+        if not isinstance(claims.get("sub"), str) or not isinstance(claims.get("jti", ""), str):
             raise errors.GatewayUnauthorized()
         audience = claims.get("aud") if token_use == "id" else claims.get("client_id")
         if audience != self._client_id:
@@ -190,7 +206,7 @@ class TokenVerifier:
                 raise errors.GatewayUnauthorized()
 
 
-def _is_int(value: Any) -> bool:
+def _is_int(value: object) -> TypeGuard[int]:
     return isinstance(value, int) and not isinstance(value, bool)
 
 

@@ -1,24 +1,35 @@
 """The JWKS cache behind token verification: fetched once, refetched once for an
-unknown kid, then quiet for the cooldown; an unreachable JWKS answers 503."""
+unknown kid, then quiet for the cooldown; an unreachable JWKS answers 503. And what
+the attack matrix cannot reach over HTTP: exact expiry, malformed headers, and that
+importing the app does not load the JOSE library."""
 
 from __future__ import annotations
 
+import base64
 import json
+import subprocess
+import sys
+import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from chalicelib import errors
+from chalicelib.settings import get_settings
 from chalicelib.token_verification import (
     FAILURE_BACKOFF_SECONDS,
     REFETCH_COOLDOWN_SECONDS,
     USER_SCOPE,
     JwksCache,
+    TokenVerifier,
     verifier,
 )
 from devstack.pool import Pool
 from tests.conftest import MOTO_PUBLIC_JWKS
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 class Clock:
@@ -45,6 +56,12 @@ def test_jwks_is_fetched_once_for_many_lookups() -> None:
 
     assert all(cache.key("dummy") is not None for _ in range(50))
     assert len(calls) == 1
+
+
+def test_keys_are_imported_once_not_per_lookup() -> None:
+    cache = JwksCache(lambda: MOTO_PUBLIC_JWKS)
+
+    assert cache.key("dummy") is cache.key("dummy")
 
 
 def test_unknown_kid_refetches_once_then_waits_for_the_cooldown() -> None:
@@ -148,3 +165,71 @@ def test_a_failed_fetch_is_not_retried_for_the_backoff() -> None:
     with pytest.raises(errors.ServiceUnavailable):
         cache.key("dummy")
     assert len(attempts) == 2
+
+
+def _verifier_at(now: float) -> TokenVerifier:
+    settings = get_settings()
+    return TokenVerifier(
+        settings.issuer,
+        settings.client_id,
+        JwksCache(lambda: MOTO_PUBLIC_JWKS),
+        clock=lambda: now,
+    )
+
+
+@pytest.mark.usefixtures("pool")
+def test_a_token_expires_at_its_exp_to_the_second(mint: Callable[..., str]) -> None:
+    exp = int(time.time()) + 600
+    token = mint(exp=exp)
+
+    assert _verifier_at(exp - 1).verify(token, "id")["exp"] == exp
+    with pytest.raises(errors.TokenExpired):
+        _verifier_at(exp).verify(token, "id")
+
+
+@pytest.mark.usefixtures("pool")
+@pytest.mark.parametrize("jti", [7, ["a"], {"id": "a"}])
+def test_a_jti_that_is_not_a_string_is_refused(mint: Callable[..., str], jti: Any) -> None:
+    with pytest.raises(errors.GatewayUnauthorized):
+        verifier.get().verify(mint(jti=jti), "id")
+
+
+def _b64(raw: bytes) -> str:
+    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+
+
+@pytest.mark.usefixtures("pool")
+@pytest.mark.parametrize(
+    "header",
+    [
+        json.dumps({"alg": "RS256", "kid": "dummy", "crit": 5}),
+        json.dumps({"alg": "RS256", "kid": "dummy", "crit": [["b64"]]}),
+        json.dumps({"alg": "RS256", "kid": "dummy", "b64": False}),
+        json.dumps("alg"),
+        json.dumps({"alg": "RS256", "kid": {"dummy": 1}}),
+    ],
+)
+def test_malformed_headers_are_refused_not_crashed(mint: Callable[..., str], header: str) -> None:
+    _, payload, signature = mint().split(".")
+    token = f"{_b64(header.encode())}.{payload}.{signature}"
+
+    with pytest.raises(errors.GatewayUnauthorized):
+        verifier.get().verify(token, "id")
+
+
+@pytest.mark.usefixtures("pool")
+def test_a_token_that_is_not_encodable_text_is_refused() -> None:
+    with pytest.raises(errors.GatewayUnauthorized):
+        verifier.get().verify("eyJhbGciOiJSUzI1NiJ9.\ud800.c2ln", "id")
+
+
+def test_importing_the_app_leaves_the_jose_library_for_the_first_verification() -> None:
+    """/login, sign-up and the other routes without a token never verify one, so a
+    cold start that serves them does not load joserfc and cryptography."""
+    code = "import sys, app; print(sorted({'joserfc', 'cryptography'} & set(sys.modules)))"
+
+    loaded = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True
+    ).stdout
+
+    assert loaded.strip() == "[]"
