@@ -3,6 +3,9 @@ PYTHON3 ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 READY := $(VENV)/.ready
+# The template checkers live apart: aws-sam-translator pins pydantic (requirements-cfn.txt).
+CFN_VENV := .venv-cfn
+CFN_READY := $(CFN_VENV)/.ready
 
 .PHONY: run test unit e2e lint format bench openapi fuzz load package clean
 
@@ -11,18 +14,23 @@ $(READY): requirements.txt requirements-dev.txt
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 	touch $@
 
+$(CFN_READY): requirements-cfn.txt
+	$(PYTHON3) -m venv $(CFN_VENV)
+	$(CFN_VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r requirements-cfn.txt
+	touch $@
+
 ## make run: the service on 127.0.0.1:$$PORT (8000) over moto on $$COGNITO_PORT (9229)
 run: $(READY)
 	$(PY) -m devstack
 
 ## make test: lint, type checks, unit and end-to-end tests
-test: lint
+test: lint $(CFN_READY)
 	$(PY) -m pytest
 
 unit: $(READY)
 	$(PY) -m pytest tests/unit
 
-e2e: $(READY)
+e2e: $(READY) $(CFN_READY)
 	$(PY) -m pytest tests/e2e
 
 lint: $(READY)
@@ -48,13 +56,13 @@ load: $(READY)
 
 ## make package [STAGE=prod|dev]: the AWS stack (SAM template + zip) in build/$$STAGE, linted
 STAGE ?= prod
-package: $(READY)
+package: $(READY) $(CFN_READY)
 	$(PY) -m deploy.package $(STAGE)
-	$(VENV)/bin/cfn-lint build/$(STAGE)/sam.json
+	$(CFN_VENV)/bin/cfn-lint build/$(STAGE)/sam.json
 
 format: $(READY)
 	$(PY) -m ruff format .
 	$(PY) -m ruff check --fix .
 
 clean:
-	rm -rf $(VENV) .local build .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(CFN_VENV) .local build .pytest_cache .mypy_cache .ruff_cache

@@ -23,8 +23,6 @@ import boto3
 import botocore.session
 import pytest
 from botocore import xform_name
-from samtranslator.parser.parser import Parser
-from samtranslator.translator.translator import Translator
 
 from chalicelib.errors import GatewayUnauthorized, TokenExpired, TooManyRequests
 from chalicelib.models import WRITABLE_ATTRIBUTES
@@ -35,6 +33,19 @@ from devstack.pool import ADMIN_GROUP, create_confirmed_user
 from tests.conftest import PASSWORD
 
 pytestmark = pytest.mark.e2e
+
+# cfn-lint and the SAM transform, in the environment `make test` builds for them.
+CFN_TOOLS = ROOT / ".venv-cfn" / "bin"
+SAM_TRANSFORM = """
+import json, sys
+import boto3
+from samtranslator.parser.parser import Parser
+from samtranslator.translator.translator import Translator
+
+sam = json.load(sys.stdin)
+session = boto3.session.Session(region_name="eu-west-1")
+print(json.dumps(Translator(None, Parser(), boto_session=session).translate(sam, {})))
+"""
 
 # Per account and region, shared by every pool (see the README's cost section).
 COGNITO_AUTHENTICATION_QUOTA_RPS = 120
@@ -58,11 +69,21 @@ def deployed(template: dict[str, Any]) -> dict[str, Any]:
     after `aws cloudformation package` has put the zip in S3."""
     sam = copy.deepcopy(template)
     sam["Resources"]["APIHandler"]["Properties"]["CodeUri"] = "s3://deploy-bucket/deployment.zip"
-    translator = Translator(
-        None, Parser(), boto_session=boto3.session.Session(region_name="eu-west-1")
+    result = subprocess.run(
+        [_cfn_tool("python"), "-c", SAM_TRANSFORM],
+        input=json.dumps(sam),
+        capture_output=True,
+        text=True,
+        check=True,
     )
-    resources: dict[str, Any] = translator.translate(sam, parameter_values={})["Resources"]
+    resources: dict[str, Any] = json.loads(result.stdout)["Resources"]
     return resources
+
+
+def _cfn_tool(name: str) -> str:
+    tool = CFN_TOOLS / name
+    assert tool.exists(), f"{tool} is missing: `make test` (or `make e2e`) installs it"
+    return str(tool)
 
 
 def _properties(template: dict[str, Any], name: str) -> dict[str, Any]:
@@ -126,7 +147,7 @@ def test_the_source_reading_finds_the_calls_it_must() -> None:
 
 def test_packaged_template_passes_cfn_lint(packaged: Path) -> None:
     result = subprocess.run(
-        [str(Path(sys.executable).with_name("cfn-lint")), str(packaged)],
+        [_cfn_tool("cfn-lint"), str(packaged)],
         capture_output=True,
         text=True,
         check=False,
