@@ -99,10 +99,20 @@ def _child(kind: str, env: dict[str, str], importtime: bool = False) -> tuple[fl
 
 def added_dependencies() -> list[str]:
     """Third-party top-level packages that chalicelib imports, anywhere in its code
-    (a lazy import inside a function is still paid before the first answer)."""
+    (a lazy import inside a function may be paid before the first answer; one under
+    `if TYPE_CHECKING:` never is)."""
     found: set[str] = set()
     for path in sorted((ROOT / "chalicelib").glob("*.py")):
-        for node in ast.walk(ast.parse(path.read_text())):
+        tree = ast.parse(path.read_text())
+        typing_only = {
+            id(child)
+            for node in ast.walk(tree)
+            if isinstance(node, ast.If) and ast.unparse(node.test) == "TYPE_CHECKING"
+            for child in ast.walk(node)
+        }
+        for node in ast.walk(tree):
+            if id(node) in typing_only:
+                continue
             names: list[str] = []
             if isinstance(node, ast.Import):
                 names = [alias.name for alias in node.names]
