@@ -20,12 +20,11 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import boto3
 import requests
 
 from bench.report import Row, percentile
 from chalicelib.cognito_gateway import secret_hash
-from devstack.process import local_stack
+from devstack.process import local_stack, stack_client
 
 SECTION = "5. over HTTP (local stack)"
 Call = Callable[[], None]
@@ -102,16 +101,7 @@ def measure_stack(
     api, user, password = stack["api_url"], stack["demo_username"], stack["demo_password"]
     pool_id, client_id = stack["user_pool_id"], stack["client_id"]
 
-    def cognito() -> Any:
-        return boto3.client(
-            "cognito-idp",
-            region_name=stack["region"],
-            endpoint_url=stack["cognito_endpoint"],
-            aws_access_key_id="testing",
-            aws_secret_access_key="testing",
-        )
-
-    admin = cognito()
+    admin = stack_client(stack, "cognito-idp")
     secret = admin.describe_user_pool_client(UserPoolId=pool_id, ClientId=client_id)[
         "UserPoolClient"
     ]["ClientSecret"]
@@ -122,7 +112,7 @@ def measure_stack(
 
     def bare(operation: str, **parameters: Any) -> Callable[[], Call]:
         def make() -> Call:
-            client = cognito()
+            client = stack_client(stack, "cognito-idp")
             method = getattr(client, operation)
             return lambda: method(**parameters)
 

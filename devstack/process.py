@@ -19,6 +19,22 @@ ROOT = Path(__file__).resolve().parent.parent
 START_TIMEOUT = 90.0
 
 
+def stack_client(state: dict[str, Any], service: str) -> Any:
+    """A boto3 client of the stack's stand-in (moto serves every AWS service), with
+    the fake credentials it accepts."""
+    import boto3
+
+    # Typed as Any: boto3-stubs types a client only for a literal service name.
+    session: Any = boto3.session.Session()
+    return session.client(
+        service,
+        region_name=state["region"],
+        endpoint_url=state["cognito_endpoint"],
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+    )
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))

@@ -5,10 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
-import boto3
 import pytest
 
-from devstack.process import local_stack
+from devstack.process import local_stack, stack_client
 
 if TYPE_CHECKING:
     from mypy_boto3_cognito_idp import CognitoIdentityProviderClient
@@ -23,13 +22,8 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
 @pytest.fixture(scope="session")
 def stack_cognito(stack: dict[str, Any]) -> CognitoIdentityProviderClient:
     """A client of the stack's Cognito stand-in, as an administrator would have."""
-    return boto3.client(
-        "cognito-idp",
-        region_name=stack["region"],
-        endpoint_url=stack["cognito_endpoint"],
-        aws_access_key_id="testing",
-        aws_secret_access_key="testing",
-    )
+    client: CognitoIdentityProviderClient = stack_client(stack, "cognito-idp")
+    return client
 
 
 @pytest.fixture(scope="session")

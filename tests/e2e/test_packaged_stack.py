@@ -19,7 +19,6 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import boto3
 import botocore.session
 import pytest
 from botocore import xform_name
@@ -30,6 +29,7 @@ from chalicelib.responses import envelope
 from chalicelib.settings import REQUIRED, SECRET_ARN, SECRET_VALUE
 from deploy.package import ROOT, package
 from devstack.pool import ADMIN_GROUP, create_confirmed_user
+from devstack.process import stack_client
 from tests.conftest import PASSWORD
 
 pytestmark = pytest.mark.e2e
@@ -479,13 +479,7 @@ def test_the_packaged_function_signs_in_with_the_secret_from_secrets_manager(
         archive.extractall(function)
     runtime = _lambda_runtime(tmp_path / "runtime")
     endpoint = stack["cognito_endpoint"]
-    secrets = boto3.client(
-        "secretsmanager",
-        region_name=stack["region"],
-        endpoint_url=endpoint,
-        aws_access_key_id="testing",
-        aws_secret_access_key="testing",
-    )
+    secrets = stack_client(stack, "secretsmanager")
     arn = secrets.create_secret(Name=f"client-{tmp_path.name}", SecretString=client_secret)["ARN"]
     user = f"packaged-{tmp_path.name}@example.com"
     create_confirmed_user(stack_cognito, stack["user_pool_id"], user, PASSWORD, "Packaged")
