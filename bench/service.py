@@ -3,7 +3,6 @@ unit tests run it: for the per-request and calls-per-request rows."""
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -12,10 +11,10 @@ from typing import TYPE_CHECKING, Any
 
 from chalice.test import Client
 
-from bench.tokens import moto_jwks
 from chalicelib import settings as settings_module
 from chalicelib.cognito_gateway import CognitoGateway, gateway
 from chalicelib.token_verification import JwksCache, TokenVerifier, verifier
+from devstack.harness import OFFLINE_AWS, Http, moto_jwks
 from devstack.pool import Pool, create_confirmed_user, create_pool
 from devstack.process import ROOT
 
@@ -26,31 +25,6 @@ if TYPE_CHECKING:
 USERNAME = "bench@example.com"
 PASSWORD = "Bench-Passw0rd!"
 ADMIN = "bench-admin@example.com"
-FAKE_AWS = {
-    "AWS_ACCESS_KEY_ID": "testing",
-    "AWS_SECRET_ACCESS_KEY": "testing",
-    "AWS_SESSION_TOKEN": "testing",
-    "AWS_DEFAULT_REGION": "us-east-1",
-    "AWS_CONFIG_FILE": os.devnull,
-    "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
-}
-
-
-class Http:
-    """A chalice.test.Client speaking JSON."""
-
-    def __init__(self, client: Client) -> None:
-        self._client = client
-
-    def post(
-        self, path: str, body: Any = None, headers: dict[str, str] | None = None
-    ) -> tuple[int, Any]:
-        response = self._client.http.post(
-            path,
-            headers={"Content-Type": "application/json", **(headers or {})},
-            body=b"" if body is None else json.dumps(body).encode(),
-        )
-        return response.status_code, json.loads(response.body)
 
 
 @dataclass
@@ -93,7 +67,7 @@ def in_process(dialect: str = "moto", email_usernames: bool = True) -> Iterator[
     import boto3
     from moto import mock_aws
 
-    with _environment(FAKE_AWS), mock_aws():
+    with _environment(OFFLINE_AWS), mock_aws():
         cognito = boto3.client("cognito-idp", region_name="us-east-1")
         pool = create_pool(cognito) if email_usernames else _plain_username_pool(cognito)
         for user in (USERNAME, ADMIN):

@@ -5,24 +5,17 @@ library the service uses, the bench neither depends on it nor favours it."""
 from __future__ import annotations
 
 import base64
-import gzip
 import json
 import time
 from functools import cache
-from importlib import resources
 from typing import Any
 
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
+from devstack.harness import moto_jwks
+
 KID = "dummy"  # the kid of moto's one key
-
-
-def moto_jwks(name: str) -> dict[str, Any]:
-    """`jwks-public` or `jwks-private`, as moto ships them."""
-    resource = resources.files("moto.cognitoidp") / "resources" / f"{name}.json.gz"
-    document: dict[str, Any] = json.loads(gzip.decompress(resource.read_bytes()))
-    return document
 
 
 def _int(jwk: dict[str, Any], name: str) -> int:

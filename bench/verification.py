@@ -12,8 +12,9 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding
 
 from bench.report import Row
-from bench.tokens import cognito_id_token, moto_jwks, public_key
+from bench.tokens import cognito_id_token, public_key
 from chalicelib.token_verification import JwksCache, TokenVerifier
+from devstack.harness import moto_jwks
 
 POOL = "eu-west-1_AbCdEf123"
 CLIENT = "4bd3oq2n7sq4ib1hpl6v9vmlfk"

@@ -133,10 +133,10 @@ def user_attributes(
     if wanted is None or _names_caller(wanted, claims):
         if not fresh:
             return attributes.from_id_token(claims)
-        return attributes.by_name(gateway.get().user_attributes(own_name))
+        return gateway.get().user_attributes(own_name)
     if get_settings().admin_group not in claims.get("cognito:groups", []):
         raise errors.Forbidden("You may only read your own attributes")
-    return attributes.by_name(gateway.get().user_attributes(wanted))
+    return gateway.get().user_attributes(wanted)
 
 
 def _names_caller(name: str, claims: Claims) -> bool:

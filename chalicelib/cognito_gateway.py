@@ -15,7 +15,7 @@ import time
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, NoReturn, TypedDict, TypeVar
 
-from chalicelib import errors
+from chalicelib import attributes, errors
 from chalicelib.client_secret import ClientSecret
 from chalicelib.lazy import Lazy
 from chalicelib.settings import Settings, get_settings
@@ -186,9 +186,11 @@ class CognitoGateway:
         return user["Username"]
 
     def user_attributes(self, username: str) -> list[dict[str, str]]:
-        """The user's attributes as Cognito lists them."""
+        """The user's attributes as Cognito lists them, in the order every answer uses."""
         user = self._admin_get_user(username, {"UserNotFoundException": errors.NotFound})
-        return [{"Name": a["Name"], "Value": a.get("Value", "")} for a in user["UserAttributes"]]
+        return attributes.by_name(
+            {"Name": a["Name"], "Value": a.get("Value", "")} for a in user["UserAttributes"]
+        )
 
     def _admin_get_user(self, username: str, known: ErrorMap) -> AdminGetUserResponseTypeDef:
         return self._call(

@@ -3,12 +3,9 @@ chalice.test.Client, and tokens minted with moto's own signing key."""
 
 from __future__ import annotations
 
-import gzip
-import json
 import os
 import time
 from collections.abc import Callable, Iterator
-from importlib import resources
 from typing import TYPE_CHECKING, Any
 
 import boto3
@@ -21,22 +18,14 @@ from moto import mock_aws
 from chalicelib import settings as settings_module
 from chalicelib.cognito_gateway import CognitoGateway, gateway, secret_hash
 from chalicelib.token_verification import JwksCache, TokenVerifier, verifier
+from devstack.harness import OFFLINE_AWS, Http, moto_jwks
 from devstack.pool import ADMIN_GROUP, Pool, create_confirmed_user, create_pool
 
 if TYPE_CHECKING:
     from mypy_boto3_cognito_idp import CognitoIdentityProviderClient
 
 # No test may ever reach AWS: fake credentials, a fixed region, no profile files.
-os.environ.update(
-    {
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_SESSION_TOKEN": "testing",
-        "AWS_DEFAULT_REGION": "us-east-1",
-        "AWS_CONFIG_FILE": os.devnull,
-        "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
-    }
-)
+os.environ.update(OFFLINE_AWS)
 for _name in ("AWS_PROFILE", "AWS_ENDPOINT_URL", "COGNITO_ENDPOINT_URL"):
     os.environ.pop(_name, None)
 
@@ -47,46 +36,8 @@ ADMIN = "admin@example.com"
 UNCONFIRMED = "carol@example.com"
 
 
-def _moto_jwks(name: str) -> dict[str, Any]:
-    resource = resources.files("moto.cognitoidp") / "resources" / f"{name}.json.gz"
-    document: dict[str, Any] = json.loads(gzip.decompress(resource.read_bytes()))
-    return document
-
-
-MOTO_PUBLIC_JWKS = _moto_jwks("jwks-public")
-MOTO_PRIVATE_JWK = _moto_jwks("jwks-private")
-
-
-class Http:
-    """chalice.test.Client with JSON in and out."""
-
-    def __init__(self, client: Client) -> None:
-        self._client = client
-
-    def raw_get(self, path: str) -> Any:
-        return self._client.http.get(path)
-
-    def raw_post(
-        self,
-        path: str,
-        body: Any = None,
-        headers: dict[str, str] | None = None,
-        raw: bytes | None = None,
-    ) -> Any:
-        payload = raw if raw is not None else (b"" if body is None else json.dumps(body).encode())
-        return self._client.http.post(
-            path, headers={"Content-Type": "application/json", **(headers or {})}, body=payload
-        )
-
-    def post(
-        self,
-        path: str,
-        body: Any = None,
-        headers: dict[str, str] | None = None,
-        raw: bytes | None = None,
-    ) -> tuple[int, Any]:
-        response = self.raw_post(path, body, headers, raw)
-        return response.status_code, json.loads(response.body)
+MOTO_PUBLIC_JWKS = moto_jwks("jwks-public")
+MOTO_PRIVATE_JWK = moto_jwks("jwks-private")
 
 
 @pytest.fixture

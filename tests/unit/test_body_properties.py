@@ -13,7 +13,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from chalicelib.models import MAX_BODY_BYTES
-from tests.conftest import ALICE, Http
+from devstack.harness import Http
+from tests.conftest import ALICE
 
 ROUTES = [
     "/login",

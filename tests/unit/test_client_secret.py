@@ -13,8 +13,9 @@ import pytest
 from chalicelib import settings as settings_module
 from chalicelib.client_secret import ClientSecret
 from chalicelib.cognito_gateway import CognitoGateway, gateway
+from devstack.harness import Http
 from devstack.pool import Pool
-from tests.conftest import ALICE, PASSWORD, Http
+from tests.conftest import ALICE, PASSWORD
 
 if TYPE_CHECKING:
     from mypy_boto3_secretsmanager import SecretsManagerClient

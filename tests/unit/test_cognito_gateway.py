@@ -16,16 +16,9 @@ from botocore.stub import Stubber
 from chalicelib.cognito_gateway import CognitoGateway, gateway
 from chalicelib.settings import Settings
 from chalicelib.token_verification import JwksCache, TokenVerifier, http_jwks_fetcher, verifier
+from devstack.harness import Http
 from devstack.pool import Pool
-from tests.conftest import (
-    ALICE,
-    PASSWORD,
-    STUB_HASH_OF_ALICE,
-    STUB_POOL,
-    STUB_SUB,
-    Http,
-    mint_token,
-)
+from tests.conftest import ALICE, PASSWORD, STUB_HASH_OF_ALICE, STUB_POOL, STUB_SUB, mint_token
 
 LOGIN = {"username": ALICE, "password": PASSWORD}
 UNAVAILABLE = {

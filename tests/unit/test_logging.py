@@ -14,8 +14,9 @@ from botocore.stub import Stubber
 
 from chalicelib import logs
 from chalicelib.cognito_gateway import secret_hash
+from devstack.harness import Http
 from devstack.pool import Pool
-from tests.conftest import ALICE, PASSWORD, Http
+from tests.conftest import ALICE, PASSWORD
 
 if TYPE_CHECKING:
     from mypy_boto3_cognito_idp import CognitoIdentityProviderClient

@@ -7,7 +7,8 @@ from typing import TYPE_CHECKING, Any
 import jwt
 import pytest
 
-from tests.conftest import ALICE, PASSWORD, UNCONFIRMED, Http
+from devstack.harness import Http
+from tests.conftest import ALICE, PASSWORD, UNCONFIRMED
 
 if TYPE_CHECKING:
     from mypy_boto3_cognito_idp import CognitoIdentityProviderClient

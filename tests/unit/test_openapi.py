@@ -6,8 +6,8 @@ import json
 from typing import Any
 
 from chalicelib.models import RequestModel
+from devstack.harness import Http
 from devstack.openapi import TARGET, render
-from tests.conftest import Http
 
 
 def _document(api: Http) -> dict[str, Any]:

@@ -8,7 +8,8 @@ import re
 import pytest
 from botocore.stub import Stubber
 
-from tests.conftest import ALICE, PASSWORD, STUB_HASH_OF_ALICE, STUB_POOL, Http
+from devstack.harness import Http
+from tests.conftest import ALICE, PASSWORD, STUB_HASH_OF_ALICE, STUB_POOL
 
 NEW_PASSWORD = "N3w-Passw0rd!"
 pytestmark = pytest.mark.usefixtures("users")

@@ -11,7 +11,8 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from chalicelib.cognito_gateway import gateway
-from tests.conftest import ADMIN, ALICE, BOB, Http
+from devstack.harness import Http
+from tests.conftest import ADMIN, ALICE, BOB
 
 if TYPE_CHECKING:
     from mypy_boto3_cognito_idp import CognitoIdentityProviderClient

@@ -9,7 +9,8 @@ import jwt
 import pytest
 from botocore.stub import Stubber
 
-from tests.conftest import ALICE, BOB, STUB_HASH_OF_SUB, STUB_POOL, STUB_SUB, Http
+from devstack.harness import Http
+from tests.conftest import ALICE, BOB, STUB_HASH_OF_SUB, STUB_POOL, STUB_SUB
 
 if TYPE_CHECKING:
     from mypy_boto3_cognito_idp import CognitoIdentityProviderClient

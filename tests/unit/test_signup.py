@@ -7,7 +7,8 @@ from typing import TYPE_CHECKING, Any
 import pytest
 from botocore.stub import Stubber
 
-from tests.conftest import ALICE, PASSWORD, STUB_HASH_OF_ALICE, STUB_POOL, Http
+from devstack.harness import Http
+from tests.conftest import ALICE, PASSWORD, STUB_HASH_OF_ALICE, STUB_POOL
 
 if TYPE_CHECKING:
     from mypy_boto3_cognito_idp import CognitoIdentityProviderClient
