@@ -28,7 +28,8 @@ from contextlib import contextmanager
 
 from bench.report import Row
 from devstack.pool import create_confirmed_user, create_pool
-from devstack.process import ROOT, free_port
+from devstack.environment import ROOT
+from devstack.process import free_port
 
 SECTION = "1. cold start"
 GOAL = 1.15

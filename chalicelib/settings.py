@@ -50,7 +50,17 @@ class Settings:
 
     @property
     def issuer(self) -> str:
+        """The ORIGINAL issuer form, which Cognito (and moto) sign with by default."""
         return _issuer(self.region, self.user_pool_id)
+
+    @property
+    def issuers(self) -> tuple[str, str]:
+        """Both forms a pool may sign with (IssuerConfigurationType): ORIGINAL, and
+        UPDATED, which AWS recommends for every pool."""
+        return (
+            self.issuer,
+            f"https://issuer-cognito-idp.{self.region}.amazonaws.com/{self.user_pool_id}",
+        )
 
     @property
     def client_secret_region(self) -> str:

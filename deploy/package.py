@@ -18,7 +18,8 @@ from typing import Any
 
 from chalice.package import TemplateDeepMerger
 
-ROOT = Path(__file__).resolve().parent.parent
+from devstack.environment import ROOT
+
 TEMPLATE = ROOT / "deploy" / "template.json"
 STAGES = ("dev", "prod")
 

@@ -20,15 +20,9 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
+from devstack.environment import FAKE_CREDENTIALS, REGION, ROOT
 from devstack.pool import DEMO_PASSWORD, DEMO_USERNAME, create_confirmed_user, create_pool
 
-ROOT = Path(__file__).resolve().parent.parent
-FAKE_AWS = {
-    "AWS_ACCESS_KEY_ID": "testing",
-    "AWS_SECRET_ACCESS_KEY": "testing",
-    "AWS_SESSION_TOKEN": "testing",
-    "AWS_DEFAULT_REGION": "us-east-1",
-}
 
 
 class Stop(Exception):
@@ -60,7 +54,8 @@ def _start_stand_in(host: str, port: int) -> tuple[Any, dict[str, str], dict[str
     import boto3
     from moto.server import ThreadedMotoServer
 
-    os.environ.update({k: os.environ.get(k, v) for k, v in FAKE_AWS.items()})
+    os.environ.update({k: os.environ.get(k, v) for k, v in FAKE_CREDENTIALS.items()})
+    os.environ.setdefault("AWS_DEFAULT_REGION", REGION)
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
     server = ThreadedMotoServer(ip_address=host, port=port, verbose=False)
     server.start()

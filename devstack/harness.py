@@ -4,21 +4,13 @@ from __future__ import annotations
 
 import gzip
 import json
-import os
 from importlib import resources
 from typing import Any
 
 from chalice.test import Client
 
-# Nothing run in-process may reach AWS: fake credentials, a fixed region, no profile files.
-OFFLINE_AWS = {
-    "AWS_ACCESS_KEY_ID": "testing",
-    "AWS_SECRET_ACCESS_KEY": "testing",
-    "AWS_SESSION_TOKEN": "testing",
-    "AWS_DEFAULT_REGION": "us-east-1",
-    "AWS_CONFIG_FILE": os.devnull,
-    "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
-}
+from devstack.environment import OFFLINE_AWS
+
 
 
 def moto_jwks(name: str) -> dict[str, Any]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import sys
 
-from devstack.process import ROOT
+from devstack.environment import ROOT
 
 TARGET = ROOT / "openapi.json"
 

@@ -15,7 +15,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
+from devstack.environment import FAKE_CREDENTIALS, ROOT
+
 START_TIMEOUT = 90.0
 
 
@@ -30,8 +31,8 @@ def stack_client(state: dict[str, Any], service: str) -> Any:
         service,
         region_name=state["region"],
         endpoint_url=state["cognito_endpoint"],
-        aws_access_key_id="testing",
-        aws_secret_access_key="testing",
+        aws_access_key_id=FAKE_CREDENTIALS["AWS_ACCESS_KEY_ID"],
+        aws_secret_access_key=FAKE_CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
     )
 
 

@@ -18,7 +18,8 @@ from moto import mock_aws
 from chalicelib import settings as settings_module
 from chalicelib.cognito_gateway import CognitoGateway, gateway, secret_hash
 from chalicelib.token_verification import JwksCache, TokenVerifier, verifier
-from devstack.harness import OFFLINE_AWS, Http, moto_jwks
+from devstack.environment import OFFLINE_AWS
+from devstack.harness import Http, moto_jwks
 from devstack.pool import ADMIN_GROUP, Pool, create_confirmed_user, create_pool
 
 if TYPE_CHECKING:

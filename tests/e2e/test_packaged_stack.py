@@ -27,7 +27,8 @@ from chalicelib.errors import GatewayUnauthorized, TokenExpired, TooManyRequests
 from chalicelib.models import WRITABLE_ATTRIBUTES
 from chalicelib.responses import envelope
 from chalicelib.settings import REQUIRED, SECRET_ARN, SECRET_VALUE
-from deploy.package import ROOT, package
+from deploy.package import package
+from devstack.environment import ROOT
 from devstack.pool import ADMIN_GROUP, create_confirmed_user
 from devstack.process import stack_client
 from tests.conftest import PASSWORD

@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from devstack.events import proxy_event
 from tests.conftest import ALICE, BOB
 
 pytestmark = pytest.mark.usefixtures("users")
@@ -19,30 +20,6 @@ pytestmark = pytest.mark.usefixtures("users")
 class Context:
     aws_request_id = str(uuid.uuid4())
     function_name = "cognito-auth-api-dev"
-
-
-def _event(path: str, body: Any, headers: dict[str, str], claims: dict[str, str]) -> dict[str, Any]:
-    return {
-        "resource": path,
-        "path": path,
-        "httpMethod": "POST",
-        "headers": {"Content-Type": "application/json", **headers},
-        "multiValueHeaders": {},
-        "queryStringParameters": None,
-        "multiValueQueryStringParameters": None,
-        "pathParameters": None,
-        "stageVariables": None,
-        "requestContext": {
-            "resourcePath": path,
-            "httpMethod": "POST",
-            "path": f"/api{path}",
-            "stage": "api",
-            "requestId": str(uuid.uuid4()),
-            "authorizer": {"claims": claims},
-        },
-        "body": json.dumps(body),
-        "isBase64Encoded": False,
-    }
 
 
 def _invoke(event: dict[str, Any]) -> tuple[int, Any]:
@@ -60,11 +37,11 @@ def test_the_handler_serves_the_caller_from_the_verified_token(
     misleading = {"cognito:username": users[BOB], "cognito:groups": "[admin]", "email": BOB}
 
     status, _ = _invoke(
-        _event("/user/test-user", {"username": BOB}, {"Authorization": token}, misleading)
+        proxy_event("/user/test-user", {"username": BOB}, {"Authorization": token}, claims=misleading)
     )
 
     assert status == 403
-    status, body = _invoke(_event("/user/test-user", {}, {"Authorization": token}, misleading))
+    status, body = _invoke(proxy_event("/user/test-user", {}, {"Authorization": token}, claims=misleading))
     assert status == 200
     assert {a["Name"]: a["Value"] for a in body["data"]}["email"] == ALICE
 
@@ -72,12 +49,12 @@ def test_the_handler_serves_the_caller_from_the_verified_token(
 def test_the_handler_refuses_a_request_without_a_token(users: dict[str, str]) -> None:
     claims = {"cognito:username": users[ALICE], "email": ALICE}
 
-    assert _invoke(_event("/user/test-user", {}, {}, claims)) == (401, {"message": "Unauthorized"})
+    assert _invoke(proxy_event("/user/test-user", {}, {}, claims=claims)) == (401, {"message": "Unauthorized"})
 
 
 def test_the_handler_logs_in(api: Any) -> None:
     status, body = _invoke(
-        _event("/login", {"username": ALICE, "password": "Corr3ct-Horse!"}, {}, {})
+        proxy_event("/login", {"username": ALICE, "password": "Corr3ct-Horse!"}, claims={})
     )
 
     assert status == 200

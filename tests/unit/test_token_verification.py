@@ -26,10 +26,11 @@ from chalicelib.token_verification import (
     TokenVerifier,
     verifier,
 )
+from devstack.environment import ROOT
 from devstack.pool import Pool
 from tests.conftest import MOTO_PUBLIC_JWKS
 
-ROOT = Path(__file__).resolve().parents[2]
+
 
 
 class Clock:
