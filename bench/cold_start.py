@@ -27,8 +27,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from bench.report import Row
-from devstack.pool import create_confirmed_user, create_pool
 from devstack.environment import ROOT
+from devstack.pool import create_confirmed_user, create_pool
 from devstack.process import free_port
 
 SECTION = "1. cold start"

@@ -14,10 +14,9 @@ from chalice.test import Client
 from chalicelib import settings as settings_module
 from chalicelib.cognito_gateway import CognitoGateway, gateway
 from chalicelib.token_verification import JwksCache, TokenVerifier, verifier
-from devstack.environment import OFFLINE_AWS
+from devstack.environment import OFFLINE_AWS, ROOT
 from devstack.harness import Http, moto_jwks
 from devstack.pool import Pool, create_confirmed_user, create_pool
-from devstack.environment import ROOT
 
 if TYPE_CHECKING:
     from chalice.app import Chalice

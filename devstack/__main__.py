@@ -24,7 +24,6 @@ from devstack.environment import FAKE_CREDENTIALS, REGION, ROOT
 from devstack.pool import DEMO_PASSWORD, DEMO_USERNAME, create_confirmed_user, create_pool
 
 
-
 class Stop(Exception):
     """SIGTERM, handled like Ctrl-C."""
 

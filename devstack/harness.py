@@ -9,9 +9,6 @@ from typing import Any
 
 from chalice.test import Client
 
-from devstack.environment import OFFLINE_AWS
-
-
 
 def moto_jwks(name: str) -> dict[str, Any]:
     """`jwks-public` or `jwks-private`, as moto ships them (its tokens' key)."""

@@ -37,11 +37,15 @@ def test_the_handler_serves_the_caller_from_the_verified_token(
     misleading = {"cognito:username": users[BOB], "cognito:groups": "[admin]", "email": BOB}
 
     status, _ = _invoke(
-        proxy_event("/user/test-user", {"username": BOB}, {"Authorization": token}, claims=misleading)
+        proxy_event(
+            "/user/test-user", {"username": BOB}, {"Authorization": token}, claims=misleading
+        )
     )
 
     assert status == 403
-    status, body = _invoke(proxy_event("/user/test-user", {}, {"Authorization": token}, claims=misleading))
+    status, body = _invoke(
+        proxy_event("/user/test-user", {}, {"Authorization": token}, claims=misleading)
+    )
     assert status == 200
     assert {a["Name"]: a["Value"] for a in body["data"]}["email"] == ALICE
 
@@ -49,7 +53,10 @@ def test_the_handler_serves_the_caller_from_the_verified_token(
 def test_the_handler_refuses_a_request_without_a_token(users: dict[str, str]) -> None:
     claims = {"cognito:username": users[ALICE], "email": ALICE}
 
-    assert _invoke(proxy_event("/user/test-user", {}, {}, claims=claims)) == (401, {"message": "Unauthorized"})
+    assert _invoke(proxy_event("/user/test-user", {}, {}, claims=claims)) == (
+        401,
+        {"message": "Unauthorized"},
+    )
 
 
 def test_the_handler_logs_in(api: Any) -> None:

@@ -11,7 +11,6 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -29,8 +28,6 @@ from chalicelib.token_verification import (
 from devstack.environment import ROOT
 from devstack.pool import Pool
 from tests.conftest import MOTO_PUBLIC_JWKS
-
-
 
 
 class Clock:
