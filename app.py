@@ -29,7 +29,7 @@ from chalicelib.models import (
 )
 from chalicelib.openapi import openapi_document, request_header
 from chalicelib.responses import JSON_HEADERS, handle_errors, success
-from chalicelib.settings import get_settings
+from chalicelib.services import services
 from chalicelib.token_verification import USER_SCOPE
 
 logs.configure(logging.INFO)
@@ -43,7 +43,7 @@ local_gateway.harden()
 
 if os.environ.get("AWS_LAMBDA_FUNCTION_NAME"):
     # Deployed: a missing setting fails the cold start with a message naming it.
-    get_settings()
+    services.settings()
 
 # Only API Gateway reads this ARN; `chalice deploy`/`package` set it from the stage.
 id_token_authorizer = CognitoUserPoolAuthorizer(

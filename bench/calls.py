@@ -20,8 +20,9 @@ from botocore.stub import Stubber
 
 from bench.report import Row
 from bench.service import ADMIN, PASSWORD, USERNAME, Service, in_process
-from chalicelib.cognito_gateway import MOTO_CODE_HEADER, CognitoGateway, gateway, secret_hash
-from chalicelib.settings import get_settings
+from chalicelib.cognito_gateway import secret_hash
+from chalicelib.services import services
+from chalicelib.stand_in import CODE_HEADER
 
 SECTION = "4. Cognito calls per request"
 # The original tutorial made one Cognito call in each of its handlers.
@@ -89,7 +90,7 @@ def _requests(service: Service) -> dict[str, Callable[[], Request]]:
             Username=name,
             SecretHash=secret_hash(name, pool.client_id, pool.client_secret),
         )
-        code = answer["ResponseMetadata"]["HTTPHeaders"][MOTO_CODE_HEADER]
+        code = answer["ResponseMetadata"]["HTTPHeaders"][CODE_HEADER]
         return "/password/confirm", {"username": name, "code": code, "password": NEW_PASSWORD}, {}
 
     def with_access(path: str, body: dict[str, Any]) -> Callable[[], Request]:
@@ -168,24 +169,24 @@ def _count(service: Service, make: Callable[[], Request], stubbed: bool) -> tupl
 
 @contextmanager
 def _maybe_stubbed(stubbed: bool) -> Iterator[Any]:
-    current = gateway.get()
     if not stubbed:
-        yield current.client
+        yield services.cognito_client()
         return
     import boto3
 
-    client = boto3.client("cognito-idp", region_name=get_settings().region)
+    client = boto3.client("cognito-idp", region_name=services.settings().region)
     stubber = Stubber(client)
     stubber.add_response(
         "resend_confirmation_code",
         {"CodeDeliveryDetails": {"Destination": "b***@e***", "DeliveryMedium": "EMAIL"}},
     )
-    gateway.override(CognitoGateway(get_settings(), client))
+    real = services.cognito_client()
+    services.override(cognito_client=client)
     try:
         with stubber:
             yield client
     finally:
-        gateway.override(current)
+        services.override(cognito_client=real)
 
 
 def count_all() -> dict[str, dict[str, tuple[int, int, str]]]:

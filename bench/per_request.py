@@ -11,7 +11,8 @@ from __future__ import annotations
 
 from bench.report import Row, median_per_call
 from bench.service import ADMIN, PASSWORD, USERNAME, in_process
-from chalicelib.cognito_gateway import gateway, secret_hash
+from chalicelib.cognito_gateway import secret_hash
+from chalicelib.services import services
 
 SECTION = "2. per request (in-process)"
 GOAL = 1.2
@@ -23,7 +24,7 @@ def measure(rounds: int, batch: int) -> list[Row]:
     with in_process() as service:
         http, pool = service.http, service.pool
         tutorial = service.app_client(tutorial_app.app)
-        client = gateway.get().client
+        client = services.cognito_client()
         tokens = service.tokens()
         own = {"Authorization": tokens["id_token"]}
         login = {"username": USERNAME, "password": PASSWORD}

@@ -3,7 +3,6 @@ unit tests run it: for the per-request and calls-per-request rows."""
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -11,12 +10,10 @@ from typing import TYPE_CHECKING, Any
 
 from chalice.test import Client
 
-from chalicelib import settings as settings_module
-from chalicelib.cognito_gateway import CognitoGateway, gateway
-from chalicelib.token_verification import JwksCache, TokenVerifier, verifier
-from devstack.environment import OFFLINE_AWS, ROOT
-from devstack.harness import Http, moto_jwks
-from devstack.pool import Pool, create_confirmed_user, create_pool
+from devstack.environment import ROOT
+from devstack.harness import Http, environment, pool_environment, stand_in_pool
+from devstack.harness import in_process as app_in_process
+from devstack.pool import Pool, create_confirmed_user
 
 if TYPE_CHECKING:
     from chalice.app import Chalice
@@ -46,30 +43,13 @@ class Service:
 
 
 @contextmanager
-def _environment(values: dict[str, str]) -> Iterator[None]:
-    saved = {name: os.environ.get(name) for name in values}
-    os.environ.update(values)
-    try:
-        yield
-    finally:
-        for name, value in saved.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
-
-
-@contextmanager
 def in_process(dialect: str = "moto", email_usernames: bool = True) -> Iterator[Service]:
     """The service on a fresh in-process pool with a user and an admin. With
     email_usernames false, users sign in with plain names: then the aws dialect's
     renewal, which hashes the internal name, also satisfies moto."""
-    import boto3
-    from moto import mock_aws
-
-    with _environment(OFFLINE_AWS), mock_aws():
-        cognito = boto3.client("cognito-idp", region_name="us-east-1")
-        pool = create_pool(cognito) if email_usernames else _plain_username_pool(cognito)
+    with stand_in_pool() as (cognito, pool):
+        if not email_usernames:
+            pool = _plain_username_pool(cognito)
         for user in (USERNAME, ADMIN):
             create_confirmed_user(
                 cognito,
@@ -79,30 +59,10 @@ def in_process(dialect: str = "moto", email_usernames: bool = True) -> Iterator[
                 name="Bench",
                 groups=["admin"] if user == ADMIN else [],
             )
-        env = {
-            "COGNITO_USER_POOL_ID": pool.user_pool_id,
-            "COGNITO_CLIENT_ID": pool.client_id,
-            "COGNITO_CLIENT_SECRET": pool.client_secret,
-            "COGNITO_DIALECT": dialect,
-        }
-        with _environment(env):
-            settings_module.get_settings.cache_clear()
-            settings = settings_module.get_settings()
-            gateway.override(CognitoGateway(settings))
-            # In-process moto answers boto3, not urllib: the verifier gets moto's keys.
-            jwks = moto_jwks("jwks-public")
-            verifier.override(
-                TokenVerifier(settings.issuer, settings.client_id, JwksCache(lambda: jwks))
-            )
-            from app import app
-
-            try:
-                with Client(app, stage_name="local", project_dir=str(ROOT)) as client:
-                    yield Service(cognito, pool, Http(client))
-            finally:
-                settings_module.get_settings.cache_clear()
-                gateway.override(None)
-                verifier.override(None)
+        settings = pool_environment(pool, dialect)
+        # The floor and tutorial apps read their settings from the environment.
+        with environment(settings), app_in_process(settings) as http:
+            yield Service(cognito, pool, http)
 
 
 def _plain_username_pool(cognito: CognitoIdentityProviderClient) -> Pool:

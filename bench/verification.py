@@ -30,7 +30,7 @@ def measure(repeat: int, number: int) -> list[Row]:
     """Median over `repeat` runs of `number` verifications each."""
     token = cognito_id_token(ISSUER, CLIENT)
     jwks = moto_jwks("jwks-public")
-    verifier = TokenVerifier(ISSUER, CLIENT, JwksCache(lambda: jwks))
+    verifier = TokenVerifier([ISSUER], CLIENT, JwksCache(lambda: jwks))
     verifier.verify(token, "id")  # the key set is fetched (here: handed over) once
     key = public_key()
     signing_input, _, signature_b64 = token.rpartition(".")

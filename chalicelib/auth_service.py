@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Mapping
 from typing import Any
 
 from chalicelib import attributes, errors
-from chalicelib.cognito_gateway import gateway
 from chalicelib.models import (
     ChallengeRequest,
     ChangePasswordRequest,
@@ -20,11 +18,8 @@ from chalicelib.models import (
     UpdateAttributesRequest,
     UsernameRequest,
 )
-from chalicelib.settings import get_settings
+from chalicelib.services import services
 from chalicelib.token_verification import Claims
-
-logger = logging.getLogger(__name__)
-
 
 # Challenge parameters that are hints for the client, never secrets or internal ids.
 _PUBLIC_CHALLENGE_PARAMETERS = frozenset(
@@ -33,12 +28,14 @@ _PUBLIC_CHALLENGE_PARAMETERS = frozenset(
 
 
 def login(request: LoginRequest) -> dict[str, Any]:
-    return _tokens_or_challenge(gateway.get().password_auth(request.username, request.password))
+    return _tokens_or_challenge(
+        services.gateway().password_auth(request.username, request.password)
+    )
 
 
 def answer_challenge(request: ChallengeRequest) -> dict[str, Any]:
     return _tokens_or_challenge(
-        gateway.get().respond_to_challenge(
+        services.gateway().respond_to_challenge(
             request.username, request.challenge_name, request.session, request.cognito_answer()
         )
     )
@@ -75,7 +72,7 @@ def sign_up(request: SignUpRequest) -> dict[str, Any]:
     attributes = {"email": request.email or request.username}
     if request.name is not None:
         attributes["name"] = request.name
-    answer = gateway.get().sign_up(request.username, request.password, attributes)
+    answer = services.gateway().sign_up(request.username, request.password, attributes)
     return {
         "user_confirmed": answer["UserConfirmed"],
         "destination": answer.get("CodeDeliveryDetails", {}).get("Destination"),
@@ -83,41 +80,38 @@ def sign_up(request: SignUpRequest) -> dict[str, Any]:
 
 
 def confirm_sign_up(request: ConfirmSignUpRequest) -> None:
-    gateway.get().confirm_sign_up(request.username, request.code)
+    services.gateway().confirm_sign_up(request.username, request.code)
 
 
 def resend_code(request: UsernameRequest) -> None:
-    gateway.get().resend_confirmation_code(request.username)
+    services.gateway().resend_confirmation_code(request.username)
 
 
 def forgot_password(request: UsernameRequest) -> None:
-    code = gateway.get().forgot_password(request.username)
-    if code and get_settings().stage == "local":
-        # Local stand-in only: there is no mailbox, so the code goes to the terminal.
-        logger.info("local stage: password reset code for %s: %s", request.username, code)
+    services.gateway().forgot_password(request.username)
 
 
 def confirm_forgot_password(request: ConfirmForgotPasswordRequest) -> None:
-    gateway.get().confirm_forgot_password(request.username, request.code, request.password)
+    services.gateway().confirm_forgot_password(request.username, request.code, request.password)
 
 
 def change_password(access_token: str, request: ChangePasswordRequest) -> None:
-    gateway.get().change_password(
+    services.gateway().change_password(
         access_token, request.previous_password, request.proposed_password
     )
 
 
 def update_attributes(access_token: str, request: UpdateAttributesRequest) -> list[str]:
-    gateway.get().update_attributes(access_token, request.attributes)
+    services.gateway().update_attributes(access_token, request.attributes)
     return sorted(request.attributes)
 
 
 def log_out(access_token: str) -> None:
-    gateway.get().global_sign_out(access_token)
+    services.gateway().global_sign_out(access_token)
 
 
 def renew(request: RenewRequest) -> dict[str, Any]:
-    return _tokens(gateway.get().refresh_auth(request.username, request.refresh_token))
+    return _tokens(services.gateway().refresh_auth(request.username, request.refresh_token))
 
 
 def user_attributes(
@@ -133,10 +127,10 @@ def user_attributes(
     if wanted is None or _names_caller(wanted, claims):
         if not fresh:
             return attributes.from_id_token(claims)
-        return gateway.get().user_attributes(own_name)
-    if get_settings().admin_group not in claims.get("cognito:groups", []):
+        return services.gateway().user_attributes(own_name)
+    if services.settings().admin_group not in claims.get("cognito:groups", []):
         raise errors.Forbidden("You may only read your own attributes")
-    return gateway.get().user_attributes(wanted)
+    return services.gateway().user_attributes(wanted)
 
 
 def _names_caller(name: str, claims: Claims) -> bool:

@@ -1,13 +1,13 @@
 """The app client's secret: from the environment locally, from AWS Secrets Manager
-when deployed (fetched on first use, then kept for the life of the process)."""
+when deployed (the composition root reads it on first use and keeps it)."""
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from chalicelib import errors
-from chalicelib.lazy import Lazy
 from chalicelib.settings import Settings
 
 if TYPE_CHECKING:
@@ -16,46 +16,38 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 
-class ClientSecret:
-    def __init__(self, settings: Settings, client: SecretsManagerClient | None = None) -> None:
-        self._settings = settings
-        self._client = client
-        # A failed fetch is not kept: the next request tries again.
-        self._value: Lazy[str] = Lazy(self._load)
+def create_client(settings: Settings) -> SecretsManagerClient:
+    # Imported here, as the Cognito client's: not at import, not locally at all.
+    import boto3
 
-    def get(self) -> str:
-        return self._value.get()
+    return boto3.session.Session().client(
+        "secretsmanager",
+        region_name=settings.client_secret_region,
+        config=settings.aws_config(),
+    )
 
-    def _load(self) -> str:
-        if self._settings.client_secret is not None:
-            return self._settings.client_secret
-        arn = self._settings.client_secret_arn
-        assert arn is not None, "Settings requires the secret or its ARN"
-        from botocore.exceptions import BotoCoreError, ClientError  # as boto3: on first use
 
-        try:
-            answer = self._secrets_manager().get_secret_value(SecretId=arn)
-        except ClientError as exc:
-            code = exc.response.get("Error", {}).get("Code", "")
-            raise errors.ServiceUnavailable() from SecretNotLoaded(arn, _REASONS.get(code, code))
-        except BotoCoreError as exc:
-            raise errors.ServiceUnavailable() from SecretNotLoaded(arn, type(exc).__name__)
-        value = answer.get("SecretString", "").strip()
-        if not value:
-            raise errors.ServiceUnavailable() from SecretNotLoaded(arn, "it holds no string")
-        logger.info("app client secret loaded from Secrets Manager")
-        return value
+def load(settings: Settings, secrets_manager: Callable[[], SecretsManagerClient]) -> str:
+    """The secret's value; ServiceUnavailable (with the reason, for the log) when it
+    cannot be read."""
+    if settings.client_secret is not None:
+        return settings.client_secret
+    arn = settings.client_secret_arn
+    assert arn is not None, "Settings requires the secret or its ARN"
+    from botocore.exceptions import BotoCoreError, ClientError  # as boto3: on first use
 
-    def _secrets_manager(self) -> SecretsManagerClient:
-        if self._client is None:
-            # Imported here, as the Cognito client's: not at import, not locally at all.
-            import boto3
-
-            s = self._settings
-            self._client = boto3.session.Session().client(
-                "secretsmanager", region_name=s.client_secret_region, config=s.aws_config()
-            )
-        return self._client
+    try:
+        answer = secrets_manager().get_secret_value(SecretId=arn)
+    except ClientError as exc:
+        code = exc.response.get("Error", {}).get("Code", "")
+        raise errors.ServiceUnavailable() from SecretNotLoaded(arn, _REASONS.get(code, code))
+    except BotoCoreError as exc:
+        raise errors.ServiceUnavailable() from SecretNotLoaded(arn, type(exc).__name__)
+    value = answer.get("SecretString", "").strip()
+    if not value:
+        raise errors.ServiceUnavailable() from SecretNotLoaded(arn, "it holds no string")
+    logger.info("app client secret loaded from Secrets Manager")
+    return value
 
 
 _REASONS = {

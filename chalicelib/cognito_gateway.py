@@ -1,7 +1,9 @@
 """The only code that talks to Cognito.
 
-It owns the boto3 client (created lazily, once per process, injectable), computes
-SECRET_HASH, and translates every Cognito failure into one of our errors.
+It computes SECRET_HASH and translates every Cognito failure into one of our errors.
+Its boto3 client and the app client's secret come from the composition root
+(chalicelib.services), which builds them once per process. This is Cognito as AWS
+runs it; the local stand-in's differences live in chalicelib.stand_in.
 """
 
 from __future__ import annotations
@@ -16,15 +18,14 @@ from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, NoReturn, TypedDict, TypeVar
 
 from chalicelib import attributes, errors
-from chalicelib.client_secret import ClientSecret
-from chalicelib.lazy import Lazy
-from chalicelib.settings import Settings, get_settings
+from chalicelib.settings import Settings
 
 if TYPE_CHECKING:
     from mypy_boto3_cognito_idp import CognitoIdentityProviderClient
     from mypy_boto3_cognito_idp.type_defs import (
         AdminGetUserResponseTypeDef,
         AttributeTypeTypeDef,
+        ForgotPasswordResponseTypeDef,
         InitiateAuthResponseTypeDef,
         RespondToAuthChallengeResponseTypeDef,
         SignUpResponseTypeDef,
@@ -51,12 +52,11 @@ def secret_hash(username: str, client_id: str, client_secret: str) -> str:
 
 
 ErrorMap = Mapping[str, type[errors.ApiError]]
-MOTO_CODE_PREFIX = "moto-confirmation-code:"
-MOTO_CODE_HEADER = "x-moto-forgot-password-confirmation-code"
 
 
 # Answers that would tell an anonymous caller whether a user exists, is confirmed, or
-# has a verified address: PreventUserExistenceErrors, done here since moto ignores it.
+# has a verified address: what PreventUserExistenceErrors does, done here as well so
+# that a pool left on LEGACY (the API's default) reveals nothing either.
 _REVEALING = frozenset(
     {"UserNotFoundException", "InvalidParameterException", "NotAuthorizedException"}
 )
@@ -77,39 +77,32 @@ INTERNAL_NAME_TTL_SECONDS = 600.0
 INTERNAL_NAME_CACHE_SIZE = 10_000
 
 
+def create_client(settings: Settings) -> CognitoIdentityProviderClient:
+    # Imported here: boto3 costs ~150 ms, paid on the first Cognito call, not at import.
+    import boto3
+
+    return boto3.session.Session().client(
+        "cognito-idp",
+        region_name=settings.region,
+        endpoint_url=settings.endpoint_url,
+        config=settings.aws_config(),
+    )
+
+
 class CognitoGateway:
     def __init__(
         self,
         settings: Settings,
-        client: CognitoIdentityProviderClient | None = None,
-        client_secret: ClientSecret | None = None,
+        client: CognitoIdentityProviderClient,
+        client_secret: Callable[[], str],
     ) -> None:
         self._settings = settings
-        self._secret = client_secret or ClientSecret(settings)
+        self.client = client
+        # Called on every hash: the composition root reads the secret once, on first
+        # use, and tries again after a failed read.
+        self._secret = client_secret
         self._internal_names: dict[str, tuple[str, float]] = {}
         self._names_lock = threading.Lock()
-        self._client: Lazy[CognitoIdentityProviderClient] = Lazy(self._create_client)
-        if client is not None:
-            self._client.override(client)
-
-    @property
-    def client(self) -> CognitoIdentityProviderClient:
-        return self._client.get()
-
-    def _create_client(self) -> CognitoIdentityProviderClient:
-        # Imported here: boto3 costs ~150 ms, paid on the first Cognito call, not at import.
-        import boto3
-
-        s = self._settings
-        return boto3.session.Session().client(
-            "cognito-idp", region_name=s.region, endpoint_url=s.endpoint_url, config=s.aws_config()
-        )
-
-    def _moto(self, extra: ErrorMap) -> ErrorMap:
-        """Error codes the stand-in uses for other mistakes than AWS does. moto
-        answers an unknown user in ConfirmForgotPassword, or an unknown session,
-        with ResourceNotFoundException, which from AWS means a misconfigured pool."""
-        return extra if self._settings.dialect == "moto" else {}
 
     def _identify(self, username: str) -> _ClientAndUser:
         """The parameters every public call for a user repeats."""
@@ -120,7 +113,7 @@ class CognitoGateway:
         }
 
     def _hash(self, username: str) -> str:
-        return secret_hash(username, self._settings.client_id, self._secret.get())
+        return secret_hash(username, self._settings.client_id, self._secret())
 
     def password_auth(self, username: str, password: str) -> InitiateAuthResponseTypeDef:
         """InitiateAuth USER_PASSWORD_AUTH: the raw Cognito answer (tokens or a challenge)."""
@@ -148,15 +141,14 @@ class CognitoGateway:
 
         AWS checks SECRET_HASH against the user's internal name (the `sub` when
         email is the username attribute), so the name the client typed is first
-        resolved with AdminGetUser. moto checks it against the name used at
-        sign-in instead.
+        resolved with AdminGetUser.
         """
         refresh_errors: ErrorMap = {
             "NotAuthorizedException": errors.InvalidRefreshToken,
             "UserNotFoundException": errors.InvalidRefreshToken,
             "UserNotConfirmedException": errors.UserNotConfirmed,
         }
-        hash_name = self._internal_name(username, refresh_errors)
+        hash_name = self._hashed_name(username, refresh_errors)
         return self._call(
             "InitiateAuth",
             lambda: self.client.initiate_auth(
@@ -170,10 +162,9 @@ class CognitoGateway:
             refresh_errors,
         )
 
-    def _internal_name(self, username: str, known: ErrorMap) -> str:
-        """The name AWS hashes for refreshes and challenges; moto uses the typed one."""
-        if self._settings.dialect == "moto":
-            return username
+    def _hashed_name(self, username: str, known: ErrorMap) -> str:
+        """The name Cognito hashes for refreshes and challenges: the user's internal
+        name, which a typed email or alias resolves to (cached, see the TTL)."""
         with self._names_lock:
             cached = self._internal_names.get(username)
         if cached is not None and time.monotonic() - cached[1] < INTERNAL_NAME_TTL_SECONDS:
@@ -238,37 +229,22 @@ class CognitoGateway:
     def resend_confirmation_code(self, username: str) -> None:
         """Sends a new code, or nothing where Cognito's answer would tell whether
         the user exists or is confirmed ("User is already confirmed.")."""
-        if self._settings.dialect == "moto":
-            # moto has no ResendConfirmationCode (its server answers 500), and it
-            # accepts any sign-up code anyway.
-            logger.info("stand-in: no code resent; any code confirms a sign-up")
-            return
         self._call_hiding(
             "ResendConfirmationCode",
             lambda: self.client.resend_confirmation_code(**self._identify(username)),
             _REVEALING,
         )
 
-    def forgot_password(self, username: str) -> str | None:
+    def forgot_password(self, username: str) -> ForgotPasswordResponseTypeDef | None:
         """Sends a reset code, silently where Cognito's answer would tell whether the
-        user exists, is confirmed or has a verified address. Returns the code when
-        the stand-in makes it visible (moto, in a response header), else None."""
-        answer = self._call_hiding(
+        user exists, is confirmed or has a verified address (then None)."""
+        return self._call_hiding(
             "ForgotPassword",
             lambda: self.client.forgot_password(**self._identify(username)),
             _REVEALING,
         )
-        if answer is None:
-            return None
-        headers = answer.get("ResponseMetadata", {}).get("HTTPHeaders", {})
-        code: str | None = headers.get(MOTO_CODE_HEADER)
-        return code
 
     def confirm_forgot_password(self, username: str, code: str, password: str) -> None:
-        if self._settings.dialect == "moto" and not code.startswith(MOTO_CODE_PREFIX):
-            # moto checks only codes shaped like its own and accepts anything else,
-            # which would let anyone reset any password on the local stack.
-            raise errors.InvalidCode()
         self._call(
             "ConfirmForgotPassword",
             lambda: self.client.confirm_forgot_password(
@@ -283,13 +259,6 @@ class CognitoGateway:
                 "UserNotFoundException": errors.InvalidCode,
                 "NotAuthorizedException": errors.InvalidCode,
                 "InvalidParameterException": errors.InvalidInput,
-                # moto calls every wrong code expired (it never expires any).
-                **self._moto(
-                    {
-                        "ResourceNotFoundException": errors.InvalidCode,
-                        "ExpiredCodeException": errors.InvalidCode,
-                    }
-                ),
             },
         )
 
@@ -298,7 +267,7 @@ class CognitoGateway:
     ) -> RespondToAuthChallengeResponseTypeDef:
         """RespondToAuthChallenge. Like renewal, AWS wants the internal name here
         (the challenge's USER_ID_FOR_SRP) as USERNAME and in SECRET_HASH when email
-        is the username attribute; moto takes the name typed at sign-in."""
+        is the username attribute."""
         challenge_errors: ErrorMap = {
             "NotAuthorizedException": errors.SessionExpired,
             "UserNotFoundException": errors.SessionExpired,
@@ -306,9 +275,8 @@ class CognitoGateway:
             "ExpiredCodeException": errors.ExpiredCode,
             "InvalidPasswordException": errors.InvalidPassword,
             "InvalidParameterException": errors.InvalidInput,
-            **self._moto({"ResourceNotFoundException": errors.SessionExpired}),
         }
-        name = self._internal_name(username, challenge_errors)
+        name = self._hashed_name(username, challenge_errors)
         return self._call(
             "RespondToAuthChallenge",
             lambda: self.client.respond_to_auth_challenge(
@@ -406,7 +374,3 @@ def _translate(operation: str, exc: Any, known: ErrorMap, hidden: frozenset[str]
         logger.warning("Cognito throttled %s (%s)", operation, code)
         raise errors.TooManyRequests() from None
     raise errors.ServiceUnavailable() from _Detail(operation, Exception(f"{code}: {message}"))
-
-
-gateway: Lazy[CognitoGateway] = Lazy(lambda: CognitoGateway(get_settings()))
-"""The process-wide gateway; `gateway.override(...)` injects another."""

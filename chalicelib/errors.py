@@ -125,6 +125,11 @@ class TooManyRequests(ApiError):
 class ServiceUnavailable(ApiError):
     status_code = 503
     default_message = "The service is temporarily unavailable, please retry later"
+    # As long as a failed key-set fetch keeps answering 503 at once.
+    retry_after = 5
+
+    def __init__(self, message: str | None = None) -> None:
+        super().__init__(message, {"Retry-After": str(self.retry_after)})
 
 
 class GatewayUnauthorized(ApiError):
@@ -132,6 +137,10 @@ class GatewayUnauthorized(ApiError):
 
     status_code = 401
     default_message = "Unauthorized"
+
+    def __init__(self, reason: str = "unauthorized") -> None:
+        super().__init__()
+        self.reason = reason
 
 
 class TokenExpired(GatewayUnauthorized):

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import logging
+import threading
+import time
+from collections.abc import Callable
 from contextvars import ContextVar
 from typing import Any
 
@@ -43,3 +46,40 @@ def configure(level: int = logging.INFO) -> None:
     root.setLevel(level)
     for name in _QUIET:
         logging.getLogger(name).setLevel(logging.WARNING)
+
+
+class Repeats:
+    """A logger's warnings, each distinct text at most once per interval; the next
+    one that gets through says how many were held back meanwhile."""
+
+    # Distinct texts remembered; past this the memory starts over.
+    MAX_TEXTS = 256
+
+    def __init__(
+        self,
+        logger: logging.Logger,
+        interval: float,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._logger = logger
+        self._interval = interval
+        self._clock = clock
+        self._seen: dict[str, tuple[float, int]] = {}
+        self._lock = threading.Lock()
+
+    def warning(self, text: str) -> None:
+        now = self._clock()
+        with self._lock:
+            last, held = self._seen.get(text, (None, 0))
+            if last is not None and now - last < self._interval:
+                self._seen[text] = (last, held + 1)
+                return
+            if len(self._seen) >= self.MAX_TEXTS:
+                self._seen.clear()
+            self._seen[text] = (now, 0)
+        if held:
+            self._logger.warning(
+                "%s (and %d more times in the %.0f s before)", text, held, self._interval
+            )
+        else:
+            self._logger.warning("%s", text)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from http import HTTPStatus
 from typing import Any
 
@@ -57,21 +57,33 @@ def handle_errors(event: Request, get_response: Callable[[Request], Response]) -
     return response
 
 
+# An outage fails every request the same way: one line, then a count, per interval.
+_outages = logs.Repeats(logger, interval=10.0)
+
+
 def _respond(event: Request, get_response: Callable[[Request], Response]) -> Response:
     try:
         response = get_response(event)
     except ServiceUnavailable as err:
-        logger.warning("answering 503: %s", err.__cause__ or err)
+        _outages.warning(f"answering 503: {err.__cause__ or err}")
         return error_response(ServiceUnavailable())
     except ApiError as err:
         return error_response(err)
+    except Exception:
+        # Raised outside any view (a middleware): Chalice would answer its own 500
+        # body, without the envelope or the request id.
+        logger.exception("answering 500: unexpected error")
+        return _envelope_of_status(HTTPStatus.INTERNAL_SERVER_ERROR, JSON_HEADERS)
     body = response.body
     if response.status_code >= 400 and isinstance(body, dict) and set(body) == {"Code", "Message"}:
-        # The status's own phrase: Chalice's messages echo request headers back.
-        message = HTTPStatus(response.status_code).phrase
-        return Response(
-            body=envelope(message, error=True),
-            status_code=response.status_code,
-            headers={**response.headers, **JSON_HEADERS},
-        )
+        return _envelope_of_status(HTTPStatus(response.status_code), response.headers)
     return response
+
+
+def _envelope_of_status(status: HTTPStatus, headers: Mapping[str, str | list[str]]) -> Response:
+    # The status's own phrase: Chalice's messages echo request headers back.
+    return Response(
+        body=envelope(status.phrase, error=True),
+        status_code=status.value,
+        headers={**headers, **JSON_HEADERS},
+    )

@@ -6,8 +6,9 @@ import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from functools import cache
 from typing import TYPE_CHECKING, Literal
+
+from chalicelib.errors import ServiceUnavailable
 
 if TYPE_CHECKING:
     from botocore.config import Config
@@ -27,8 +28,10 @@ _SECRET_ARN = re.compile(
 )
 
 
-class ConfigurationError(RuntimeError):
-    """The environment does not describe a usable service."""
+class ConfigurationError(ServiceUnavailable):
+    """The environment does not describe a usable service. Raised at a deployed
+    function's start; should a request meet it, it answers 503 with the generic
+    message, and this message (which names the variable) goes to the log."""
 
 
 @dataclass(frozen=True)
@@ -172,13 +175,3 @@ def _positive_int(env: Mapping[str, str], name: str, default: int) -> int:
     if value != int(value):
         raise ConfigurationError(f"{name} must be a whole number, not {env[name]!r}.")
     return int(value)
-
-
-@cache
-def get_settings() -> Settings:
-    """The process-wide settings, read on first use.
-
-    Lazily, because chalice.test.Client applies a stage's environment only while a
-    request runs; a deployed Lambda calls this at import so that it fails at start.
-    """
-    return Settings.from_env()

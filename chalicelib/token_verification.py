@@ -16,12 +16,10 @@ import json
 import logging
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from typing import TYPE_CHECKING, Any, Literal, TypeGuard
 
 from chalicelib import errors
-from chalicelib.lazy import Lazy
-from chalicelib.settings import get_settings
 
 if TYPE_CHECKING:
     from joserfc.jwk import GuestProtocol, RSAKey
@@ -134,7 +132,7 @@ def _signing_keys(document: Any) -> dict[str, RSAKey]:
 class TokenVerifier:
     def __init__(
         self,
-        issuer: str,
+        issuers: Collection[str],
         client_id: str,
         jwks: JwksCache,
         clock: Callable[[], float] = time.time,
@@ -144,7 +142,7 @@ class TokenVerifier:
         from joserfc.jws import JWSRegistry
         from joserfc.jwt import decode
 
-        self._issuer = issuer
+        self._issuers = frozenset(issuers)
         self._client_id = client_id
         self._jwks = jwks
         self._clock = clock
@@ -188,7 +186,7 @@ class TokenVerifier:
             value = claims.get(name)
             if value is not None and (not _is_int(value) or value > now + CLOCK_SKEW_SECONDS):
                 raise errors.GatewayUnauthorized()
-        if claims.get("iss") != self._issuer or claims.get("token_use") != token_use:
+        if claims.get("iss") not in self._issuers or claims.get("token_use") != token_use:
             raise errors.GatewayUnauthorized()
         if not isinstance(claims.get("sub"), str) or not isinstance(claims.get("jti", ""), str):
             raise errors.GatewayUnauthorized()
@@ -208,22 +206,3 @@ class TokenVerifier:
 
 def _is_int(value: object) -> TypeGuard[int]:
     return isinstance(value, int) and not isinstance(value, bool)
-
-
-def _default_verifier() -> TokenVerifier:
-    s = get_settings()
-    return TokenVerifier(
-        s.issuer, s.client_id, JwksCache(http_jwks_fetcher(s.jwks_url, s.jwks_timeout))
-    )
-
-
-verifier: Lazy[TokenVerifier] = Lazy(_default_verifier)
-"""The process-wide verifier; `verifier.override(...)` injects another."""
-
-
-def authenticate(headers: Any, token_use: TokenUse, scopes: tuple[str, ...] = ()) -> Claims:
-    """Verify the raw JWT in the Authorization header, as API Gateway does."""
-    token = headers.get("authorization")
-    if not token:
-        raise errors.GatewayUnauthorized()
-    return verifier.get().verify(token, token_use, scopes)

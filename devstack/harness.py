@@ -1,13 +1,25 @@
-"""What the tests and the bench both need to run the app in-process on moto."""
+"""The app in this process on moto's in-process Cognito: how the unit tests and the
+bench set up the service, in one call."""
 
 from __future__ import annotations
 
 import gzip
 import json
+import os
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from importlib import resources
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chalice.test import Client
+
+from chalicelib.services import services
+from chalicelib.settings import Settings
+from devstack.environment import OFFLINE_AWS, REGION, ROOT
+from devstack.pool import Pool, create_pool
+
+if TYPE_CHECKING:
+    from mypy_boto3_cognito_idp import CognitoIdentityProviderClient
 
 
 def moto_jwks(name: str) -> dict[str, Any]:
@@ -15,6 +27,72 @@ def moto_jwks(name: str) -> dict[str, Any]:
     resource = resources.files("moto.cognitoidp") / "resources" / f"{name}.json.gz"
     document: dict[str, Any] = json.loads(gzip.decompress(resource.read_bytes()))
     return document
+
+
+MOTO_PUBLIC_JWKS = moto_jwks("jwks-public")
+
+
+def pool_environment(pool: Pool, dialect: str = "moto") -> dict[str, str]:
+    """The service's settings for `pool`, as the environment gives them, on the
+    local stage (the one chalice.test.Client runs)."""
+    return {
+        "COGNITO_USER_POOL_ID": pool.user_pool_id,
+        "COGNITO_CLIENT_ID": pool.client_id,
+        "COGNITO_CLIENT_SECRET": pool.client_secret,
+        "COGNITO_DIALECT": dialect,
+        "STAGE": "local",
+    }
+
+
+@contextmanager
+def environment(values: Mapping[str, str]) -> Iterator[None]:
+    """These environment variables for as long as it lasts."""
+    saved = {name: os.environ.get(name) for name in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
+@contextmanager
+def stand_in_pool() -> Iterator[tuple[CognitoIdentityProviderClient, Pool]]:
+    """moto's Cognito in this process, holding the pool the local stack makes; yields
+    an administrator's client of it and the pool."""
+    import boto3
+    from moto import mock_aws
+
+    # Fake credentials and a fixed region: nothing in it can reach AWS.
+    with environment(OFFLINE_AWS), mock_aws():
+        cognito = boto3.client("cognito-idp", region_name=REGION)
+        yield cognito, create_pool(cognito)
+
+
+@contextmanager
+def in_process(
+    env: Mapping[str, str], cognito_client: CognitoIdentityProviderClient | None = None
+) -> Iterator[Http]:
+    """The app, wired from these settings, under chalice.test.Client. Tokens are
+    checked against moto's signing keys (in-process moto serves boto3, not the HTTP
+    key set); `cognito_client` replaces the one the settings would make (a Stubber's).
+    Every service is forgotten again on the way out."""
+    from app import app
+
+    services.reset()
+    services.override(
+        settings=Settings.from_env(env),
+        jwks_fetcher=lambda: MOTO_PUBLIC_JWKS,
+        cognito_client=cognito_client,
+    )
+    try:
+        with Client(app, stage_name="local", project_dir=str(ROOT)) as client:
+            yield Http(client)
+    finally:
+        services.reset()
 
 
 class Http:

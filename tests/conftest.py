@@ -12,15 +12,19 @@ import boto3
 import jwt
 import pytest
 from botocore.stub import Stubber
-from chalice.test import Client
-from moto import mock_aws
 
-from chalicelib import settings as settings_module
-from chalicelib.cognito_gateway import CognitoGateway, gateway, secret_hash
-from chalicelib.token_verification import JwksCache, TokenVerifier, verifier
+from chalicelib.cognito_gateway import secret_hash
+from chalicelib.services import services
 from devstack.environment import OFFLINE_AWS
-from devstack.harness import Http, moto_jwks
-from devstack.pool import ADMIN_GROUP, Pool, create_confirmed_user, create_pool
+from devstack.harness import (
+    MOTO_PUBLIC_JWKS,
+    Http,
+    in_process,
+    moto_jwks,
+    pool_environment,
+    stand_in_pool,
+)
+from devstack.pool import ADMIN_GROUP, Pool, create_confirmed_user
 
 if TYPE_CHECKING:
     from mypy_boto3_cognito_idp import CognitoIdentityProviderClient
@@ -37,34 +41,25 @@ ADMIN = "admin@example.com"
 UNCONFIRMED = "carol@example.com"
 
 
-MOTO_PUBLIC_JWKS = moto_jwks("jwks-public")
 MOTO_PRIVATE_JWK = moto_jwks("jwks-private")
+__all__ = ["MOTO_PUBLIC_JWKS"]
 
 
 @pytest.fixture
-def cognito() -> Iterator[CognitoIdentityProviderClient]:
-    with mock_aws():
-        yield boto3.client("cognito-idp", region_name="us-east-1")
+def stand_in() -> Iterator[tuple[CognitoIdentityProviderClient, Pool]]:
+    with stand_in_pool() as created:
+        yield created
 
 
 @pytest.fixture
-def pool(cognito: CognitoIdentityProviderClient, monkeypatch: pytest.MonkeyPatch) -> Iterator[Pool]:
-    created = create_pool(cognito)
-    monkeypatch.setenv("COGNITO_USER_POOL_ID", created.user_pool_id)
-    monkeypatch.setenv("COGNITO_CLIENT_ID", created.client_id)
-    monkeypatch.setenv("COGNITO_CLIENT_SECRET", created.client_secret)
-    monkeypatch.setenv("COGNITO_DIALECT", "moto")
-    settings_module.get_settings.cache_clear()
-    gateway.override(None)
-    settings = settings_module.get_settings()
-    # In-process moto answers boto3, not urllib: hand the verifier moto's key set.
-    verifier.override(
-        TokenVerifier(settings.issuer, settings.client_id, JwksCache(lambda: MOTO_PUBLIC_JWKS))
-    )
-    yield created
-    settings_module.get_settings.cache_clear()
-    gateway.override(None)
-    verifier.override(None)
+def cognito(stand_in: tuple[CognitoIdentityProviderClient, Pool]) -> CognitoIdentityProviderClient:
+    """An administrator's client of the in-process stand-in."""
+    return stand_in[0]
+
+
+@pytest.fixture
+def pool(stand_in: tuple[CognitoIdentityProviderClient, Pool]) -> Pool:
+    return stand_in[1]
 
 
 @pytest.fixture
@@ -89,10 +84,8 @@ def users(cognito: CognitoIdentityProviderClient, pool: Pool) -> dict[str, str]:
 
 @pytest.fixture
 def api(pool: Pool) -> Iterator[Http]:
-    from app import app
-
-    with Client(app, stage_name="local") as client:
-        yield Http(client)
+    with in_process(pool_environment(pool)) as http:
+        yield http
 
 
 @pytest.fixture
@@ -153,29 +146,14 @@ STUB_HASH_OF_SUB = "4JqNtJAQtg9L7ucN7oo7OYpDzYIXtlbfN2s8/UCQmkA="
 
 
 @pytest.fixture
-def stubbed(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[Stubber, Http]]:
+def stubbed() -> Iterator[tuple[Stubber, Http]]:
     """The app on a Cognito client whose every answer a test scripts (no moto), with
     settings as deployed to AWS (COGNITO_DIALECT aws)."""
-    monkeypatch.setenv("COGNITO_USER_POOL_ID", STUB_POOL.user_pool_id)
-    monkeypatch.setenv("COGNITO_CLIENT_ID", STUB_POOL.client_id)
-    monkeypatch.setenv("COGNITO_CLIENT_SECRET", STUB_POOL.client_secret)
-    monkeypatch.delenv("COGNITO_DIALECT", raising=False)
-    settings_module.get_settings.cache_clear()
-    settings = settings_module.get_settings()
-    client = boto3.client("cognito-idp", region_name=settings.region)
+    client = boto3.client("cognito-idp", region_name=STUB_POOL.user_pool_id.split("_")[0])
     stubber = Stubber(client)
-    gateway.override(CognitoGateway(settings, client))
-    verifier.override(
-        TokenVerifier(settings.issuer, settings.client_id, JwksCache(lambda: MOTO_PUBLIC_JWKS))
-    )
-    from app import app
-
-    with stubber, Client(app, stage_name="local") as chalice_client:
-        yield stubber, Http(chalice_client)
+    with stubber, in_process(pool_environment(STUB_POOL, dialect="aws"), client) as http:
+        yield stubber, http
         stubber.assert_no_pending_responses()
-    settings_module.get_settings.cache_clear()
-    gateway.override(None)
-    verifier.override(None)
 
 
 @pytest.fixture
@@ -197,7 +175,7 @@ def target(
         post=post,
         mint=mint,
         client_id=pool.client_id,
-        issuer=settings_module.get_settings().issuer,
+        issuer=services.settings().issuer,
         names=names,
         password=PASSWORD,
         tokens={who: login(name) for who, name in names.items()},

@@ -10,10 +10,9 @@ from typing import TYPE_CHECKING, Any
 import boto3
 import pytest
 
-from chalicelib import settings as settings_module
-from chalicelib.client_secret import ClientSecret
-from chalicelib.cognito_gateway import CognitoGateway, gateway
-from devstack.harness import Http
+from chalicelib.services import services
+from chalicelib.settings import Settings
+from devstack.harness import Http, pool_environment
 from devstack.pool import Pool
 from tests.conftest import ALICE, PASSWORD
 
@@ -30,22 +29,19 @@ def secrets_manager(pool: Pool) -> SecretsManagerClient:
 
 
 @pytest.fixture
-def secret_arn(
-    pool: Pool, secrets_manager: SecretsManagerClient, monkeypatch: pytest.MonkeyPatch
-) -> str:
+def secret_arn(api: Http, pool: Pool, secrets_manager: SecretsManagerClient) -> str:
     """The deployed arrangement: the environment names the secret, not its value."""
     arn = secrets_manager.create_secret(
         Name="cognito-auth-api-client-secret", SecretString=pool.client_secret
     )["ARN"]
-    _use_secret_arn(monkeypatch, arn)
+    _use_secret_arn(pool, arn)
     return arn
 
 
-def _use_secret_arn(monkeypatch: pytest.MonkeyPatch, arn: str) -> None:
-    monkeypatch.delenv("COGNITO_CLIENT_SECRET")
-    monkeypatch.setenv("COGNITO_CLIENT_SECRET_ARN", arn)
-    settings_module.get_settings.cache_clear()
-    gateway.override(None)
+def _use_secret_arn(pool: Pool, arn: str) -> None:
+    env = {**pool_environment(pool), "COGNITO_CLIENT_SECRET_ARN": arn}
+    del env["COGNITO_CLIENT_SECRET"]
+    services.override(settings=Settings.from_env(env))
 
 
 def _counting(client: SecretsManagerClient) -> list[str]:
@@ -64,11 +60,8 @@ def test_deployed_app_reads_the_secret_once_and_signs_every_call_with_it(
     secrets_manager: SecretsManagerClient,
     login: Callable[[str], dict[str, Any]],
 ) -> None:
-    settings = settings_module.get_settings()
     reads = _counting(secrets_manager)
-    gateway.override(
-        CognitoGateway(settings, client_secret=ClientSecret(settings, secrets_manager))
-    )
+    services.override(secrets_client=secrets_manager)
 
     tokens = login(ALICE)
     again = login(ALICE)
@@ -88,11 +81,10 @@ def test_deployed_app_answers_503_and_logs_why_when_the_secret_is_missing(
     pool: Pool,
     users: dict[str, str],
     secrets_manager: SecretsManagerClient,
-    monkeypatch: pytest.MonkeyPatch,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     missing = f"arn:aws:secretsmanager:{SECRET_REGION}:123456789012:secret:gone-AbCdEf"
-    _use_secret_arn(monkeypatch, missing)
+    _use_secret_arn(pool, missing)
 
     with caplog.at_level(logging.WARNING):
         status, body = api.post("/login", {"username": ALICE, "password": PASSWORD})
@@ -108,11 +100,10 @@ def test_a_failed_secret_read_is_retried_on_the_next_request(
     pool: Pool,
     users: dict[str, str],
     secrets_manager: SecretsManagerClient,
-    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     name = "created-after-the-first-request"
     arn = f"arn:aws:secretsmanager:{SECRET_REGION}:123456789012:secret:{name}"
-    _use_secret_arn(monkeypatch, arn)
+    _use_secret_arn(pool, arn)
     first, _ = api.post("/login", {"username": ALICE, "password": PASSWORD})
 
     secrets_manager.create_secret(Name=name, SecretString=pool.client_secret)

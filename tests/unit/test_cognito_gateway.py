@@ -13,11 +13,11 @@ import boto3
 import pytest
 from botocore.stub import Stubber
 
-from chalicelib.cognito_gateway import CognitoGateway, gateway
+from chalicelib.cognito_gateway import CognitoGateway, create_client
+from chalicelib.services import services
 from chalicelib.settings import Settings
-from chalicelib.token_verification import JwksCache, TokenVerifier, http_jwks_fetcher, verifier
+from chalicelib.token_verification import http_jwks_fetcher
 from devstack.harness import Http
-from devstack.pool import Pool
 from tests.conftest import ALICE, PASSWORD, STUB_HASH_OF_ALICE, STUB_POOL, STUB_SUB, mint_token
 
 LOGIN = {"username": ALICE, "password": PASSWORD}
@@ -126,7 +126,7 @@ def test_unreachable_cognito_answers_503_and_the_service_keeps_serving(
     stubbed: tuple[Stubber, Http],
 ) -> None:
     stubber, api = stubbed
-    working = gateway.get()
+    working = services.cognito_client()
     settings = Settings.from_env(
         {
             "COGNITO_USER_POOL_ID": STUB_POOL.user_pool_id,
@@ -138,12 +138,12 @@ def test_unreachable_cognito_answers_503_and_the_service_keeps_serving(
             "COGNITO_MAX_ATTEMPTS": "2",
         }
     )
-    gateway.override(CognitoGateway(settings))
+    services.override(cognito_client=create_client(settings))
 
     assert api.post("/login", LOGIN) == (503, UNAVAILABLE)
     assert api.post("/login", LOGIN) == (503, UNAVAILABLE)
     stubber.add_response("initiate_auth", {"Session": "s" * 20, "ChallengeName": "SMS_MFA"})
-    gateway.override(working)
+    services.override(cognito_client=working)
     assert api.post("/login", LOGIN)[0] == 200
 
 
@@ -165,12 +165,12 @@ def test_one_boto3_client_serves_every_request(
         assert api.post("/login", {"username": ALICE, "password": "Wrong-1"})[0] == 401
 
     assert len(created) == 1
-    assert gateway.get().client is created[0]
+    assert services.cognito_client() is created[0]
 
 
-def test_the_boto3_client_has_bounded_timeouts_and_retries(pool: Pool) -> None:
+def test_the_boto3_client_has_bounded_timeouts_and_retries(api: Http) -> None:
     """What keeps a request from hanging: 1 s connect, 3 s read, 2 attempts."""
-    config: Any = gateway.get().client.meta.config
+    config: Any = services.cognito_client().meta.config
 
     assert config.connect_timeout == 1.0
     assert config.read_timeout == 3.0
@@ -274,7 +274,9 @@ def test_an_unexpected_exception_answers_a_500_that_says_nothing(
             raise RuntimeError("database password is hunter2")
 
     _, api = stubbed
-    gateway.override(Broken(gateway.get()._settings))
+    services.override(
+        gateway=Broken(services.settings(), services.cognito_client(), services.client_secret)
+    )
 
     with caplog.at_level(logging.ERROR):
         response = api.raw_post("/login", LOGIN)
@@ -334,7 +336,7 @@ def test_a_hung_cognito_answers_503_within_the_configured_bound(
             "COGNITO_MAX_ATTEMPTS": "2",
         }
     )
-    gateway.override(CognitoGateway(settings))
+    services.override(cognito_client=create_client(settings))
     bound = 2 * (0.5 + 0.5) + 1.0
 
     started = time.monotonic()
@@ -351,10 +353,7 @@ def test_a_hung_key_set_answers_503_within_its_timeout(
 ) -> None:
     _, api = stubbed
     url = f"http://127.0.0.1:{silent_port}/pool/.well-known/jwks.json"
-    current = verifier.get()
-    verifier.override(
-        TokenVerifier(current._issuer, current._client_id, JwksCache(http_jwks_fetcher(url, 0.5)))
-    )
+    services.override(jwks_fetcher=http_jwks_fetcher(url, 0.5))
 
     started = time.monotonic()
     status, _ = api.post("/user/test-user", {}, {"Authorization": mint_token(STUB_POOL)})

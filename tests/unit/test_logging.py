@@ -69,13 +69,8 @@ def test_no_flow_logs_or_answers_a_secret(
     pool: Pool,
     cognito: CognitoIdentityProviderClient,
     caplog: pytest.LogCaptureFixture,
-    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """Every flow, the local stage included, with everything logged at DEBUG."""
-    from chalicelib.settings import get_settings
-
-    monkeypatch.setenv("STAGE", "local")
-    get_settings.cache_clear()
     new, newer, wrong = "N3w-Passw0rd!", "N3wer-Passw0rd!", "Wr0ng-Passw0rd!"
     temporary, invited_password = "Temp-Passw0rd-1", "Invited-Passw0rd-1"
     secrets: set[str] = {

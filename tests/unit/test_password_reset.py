@@ -8,7 +8,10 @@ import re
 import pytest
 from botocore.stub import Stubber
 
-from devstack.harness import Http
+from chalicelib.services import services
+from chalicelib.settings import Settings
+from devstack.harness import Http, pool_environment
+from devstack.pool import Pool
 from tests.conftest import ALICE, PASSWORD, STUB_HASH_OF_ALICE, STUB_POOL
 
 NEW_PASSWORD = "N3w-Passw0rd!"
@@ -19,14 +22,6 @@ def _reset_code(caplog: pytest.LogCaptureFixture) -> str:
     match = re.search(r"password reset code for \S+: (moto-confirmation-code:\d+)", caplog.text)
     assert match, caplog.text
     return match.group(1)
-
-
-@pytest.fixture
-def local_stage(monkeypatch: pytest.MonkeyPatch) -> None:
-    from chalicelib.settings import get_settings
-
-    monkeypatch.setenv("STAGE", "local")
-    get_settings.cache_clear()
 
 
 def test_forgot_password_answers_unknown_and_existing_users_alike(api: Http) -> None:
@@ -65,7 +60,6 @@ def test_forgot_password_hides_what_aws_would_reveal(
     )
 
 
-@pytest.mark.usefixtures("local_stage")
 def test_local_stage_logs_the_reset_code_and_it_resets_the_password(
     api: Http, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -83,15 +77,9 @@ def test_local_stage_logs_the_reset_code_and_it_resets_the_password(
 
 
 def test_other_stages_never_log_the_reset_code(
-    api: Http, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+    api: Http, pool: Pool, caplog: pytest.LogCaptureFixture
 ) -> None:
-    from chalicelib.settings import get_settings
-
-    monkeypatch.setenv("STAGE", "dev")
-    get_settings.cache_clear()
-    # Read now, as a deployed Lambda does at start: chalice.test.Client would
-    # otherwise apply the "local" stage's STAGE while the request runs.
-    assert get_settings().stage == "dev"
+    services.override(settings=Settings.from_env({**pool_environment(pool), "STAGE": "dev"}))
     with caplog.at_level(logging.DEBUG):
         assert api.post("/password/forgot", {"username": ALICE})[0] == 200
 
@@ -99,7 +87,6 @@ def test_other_stages_never_log_the_reset_code(
     assert "reset code" not in caplog.text
 
 
-@pytest.mark.usefixtures("local_stage")
 def test_confirm_password_rejects_a_wrong_code(api: Http, caplog: pytest.LogCaptureFixture) -> None:
     """moto reports a wrong code as ExpiredCodeException (AWS: CodeMismatchException,
     pinned below); the moto dialect reads it as the wrong code it is."""
@@ -168,7 +155,6 @@ def test_confirm_password_requires_each_field(api: Http, missing: str) -> None:
     assert api.post("/password/confirm", body)[1]["message"] == f"{missing} is required"
 
 
-@pytest.mark.usefixtures("local_stage")
 def test_the_stand_in_refuses_a_code_it_never_sent(api: Http) -> None:
     """moto would accept any code not shaped like its own, resetting any password;
     the moto dialect refuses them, as AWS refuses a code it did not send."""

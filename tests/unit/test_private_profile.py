@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from chalicelib.cognito_gateway import gateway
+from chalicelib.services import services
 from devstack.harness import Http
 from tests.conftest import ADMIN, ALICE, BOB
 
@@ -40,7 +40,7 @@ def cognito_calls(api: Http) -> Iterator[list[str]]:
     def record(model: Any, **_: Any) -> None:
         calls.append(model.name)
 
-    events = gateway.get().client.meta.events
+    events = services.cognito_client().meta.events
     events.register("before-call.cognito-idp", record, unique_id="test-cognito-calls")
     yield calls
     events.unregister("before-call.cognito-idp", unique_id="test-cognito-calls")

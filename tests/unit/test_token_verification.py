@@ -16,14 +16,13 @@ from typing import Any
 import pytest
 
 from chalicelib import errors
-from chalicelib.settings import get_settings
+from chalicelib.services import services
 from chalicelib.token_verification import (
     FAILURE_BACKOFF_SECONDS,
     REFETCH_COOLDOWN_SECONDS,
     USER_SCOPE,
     JwksCache,
     TokenVerifier,
-    verifier,
 )
 from devstack.environment import ROOT
 from devstack.pool import Pool
@@ -130,10 +129,13 @@ def test_scoped_verification_needs_the_scope_in_an_access_token(
     )
 
     if accepted:
-        assert verifier.get().verify(token, "access", (USER_SCOPE,))["client_id"] == pool.client_id
+        assert (
+            services.verifier().verify(token, "access", (USER_SCOPE,))["client_id"]
+            == pool.client_id
+        )
     else:
         with pytest.raises(errors.GatewayUnauthorized):
-            verifier.get().verify(token, "access", (USER_SCOPE,))
+            services.verifier().verify(token, "access", (USER_SCOPE,))
 
 
 def test_an_access_token_for_another_client_is_refused(
@@ -142,7 +144,7 @@ def test_an_access_token_for_another_client_is_refused(
     token = mint(**{"token_use": "access", "aud": None, "client_id": "other", "scope": USER_SCOPE})
 
     with pytest.raises(errors.GatewayUnauthorized):
-        verifier.get().verify(token, "access", (USER_SCOPE,))
+        services.verifier().verify(token, "access", (USER_SCOPE,))
 
 
 def test_a_failed_fetch_is_not_retried_for_the_backoff() -> None:
@@ -166,9 +168,9 @@ def test_a_failed_fetch_is_not_retried_for_the_backoff() -> None:
 
 
 def _verifier_at(now: float) -> TokenVerifier:
-    settings = get_settings()
+    settings = services.settings()
     return TokenVerifier(
-        settings.issuer,
+        settings.issuers,
         settings.client_id,
         JwksCache(lambda: MOTO_PUBLIC_JWKS),
         clock=lambda: now,
@@ -189,7 +191,7 @@ def test_a_token_expires_at_its_exp_to_the_second(mint: Callable[..., str]) -> N
 @pytest.mark.parametrize("jti", [7, ["a"], {"id": "a"}])
 def test_a_jti_that_is_not_a_string_is_refused(mint: Callable[..., str], jti: Any) -> None:
     with pytest.raises(errors.GatewayUnauthorized):
-        verifier.get().verify(mint(jti=jti), "id")
+        services.verifier().verify(mint(jti=jti), "id")
 
 
 def _b64(raw: bytes) -> str:
@@ -212,13 +214,13 @@ def test_malformed_headers_are_refused_not_crashed(mint: Callable[..., str], hea
     token = f"{_b64(header.encode())}.{payload}.{signature}"
 
     with pytest.raises(errors.GatewayUnauthorized):
-        verifier.get().verify(token, "id")
+        services.verifier().verify(token, "id")
 
 
 @pytest.mark.usefixtures("pool")
 def test_a_token_that_is_not_encodable_text_is_refused() -> None:
     with pytest.raises(errors.GatewayUnauthorized):
-        verifier.get().verify("eyJhbGciOiJSUzI1NiJ9.\ud800.c2ln", "id")
+        services.verifier().verify("eyJhbGciOiJSUzI1NiJ9.\ud800.c2ln", "id")
 
 
 def test_importing_the_app_leaves_the_jose_library_for_the_first_verification() -> None:
