@@ -54,10 +54,11 @@ fuzz: $(READY)
 load: $(READY)
 	$(PY) -m devstack.load
 
-## make package [STAGE=prod|dev]: the AWS stack (SAM template + zip) in build/$$STAGE, linted
+## make package [STAGE=prod|dev] [ARCH=x86_64|arm64]: the AWS stack (SAM template + zip) in build/$$STAGE, linted
 STAGE ?= prod
+ARCH ?= x86_64
 package: $(READY) $(CFN_READY)
-	$(PY) -m deploy.package $(STAGE)
+	$(PY) -m deploy.package $(STAGE) --arch $(ARCH)
 	$(CFN_VENV)/bin/cfn-lint build/$(STAGE)/sam.json
 
 format: $(READY)

@@ -1,8 +1,9 @@
 """`make package`'s output, read back: the AWS stack a user deploys, checked offline.
 
-Each stage is packaged once (chalice package + deploy/template.json), linted with
-cfn-lint (SAM transform included), and its template is asserted property by property.
-Nothing here reaches AWS.
+Each stage is packaged once (chalice package + deploy/template.json), and prod once
+more for arm64; each is linted with cfn-lint (SAM transform included), its template is
+asserted property by property, and its zip is opened and run the way Lambda runs it.
+Nothing here reaches AWS (chalice fetches the Lambda wheels from the package index).
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import ast
 import copy
 import importlib.metadata
+import importlib.util
 import json
 import re
 import subprocess
@@ -17,7 +19,7 @@ import sys
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import botocore.session
 import pytest
@@ -27,8 +29,9 @@ from chalicelib.errors import GatewayUnauthorized, TokenExpired, TooManyRequests
 from chalicelib.models import WRITABLE_ATTRIBUTES
 from chalicelib.responses import envelope
 from chalicelib.settings import REQUIRED, SECRET_ARN, SECRET_VALUE
-from deploy.package import package
+from deploy.package import package, require_interpreter, runtime_version
 from devstack.environment import ROOT
+from devstack.events import proxy_event
 from devstack.pool import ADMIN_GROUP, create_confirmed_user
 from devstack.process import stack_client
 from tests.conftest import PASSWORD
@@ -48,6 +51,10 @@ session = boto3.session.Session(region_name="eu-west-1")
 print(json.dumps(Translator(None, Parser(), boto_session=session).translate(sam, {})))
 """
 
+# ELF e_machine values of Lambda's two instruction sets.
+ELF_X86_64 = 62
+ELF_AARCH64 = 183
+
 # Per account and region, shared by every pool (see the README's cost section).
 COGNITO_AUTHENTICATION_QUOTA_RPS = 120
 
@@ -56,6 +63,12 @@ COGNITO_AUTHENTICATION_QUOTA_RPS = 120
 def packaged(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """build/<stage>/sam.json, as `make package STAGE=<stage>` writes it."""
     return package(request.param, tmp_path_factory.mktemp("packages") / request.param)
+
+
+@pytest.fixture(scope="session")
+def arm64_packaged(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """build/prod/sam.json, as `make package ARCH=arm64` writes it."""
+    return package("prod", tmp_path_factory.mktemp("packages") / "prod-arm64", "arm64")
 
 
 @pytest.fixture(scope="session")
@@ -402,12 +415,112 @@ def test_gateway_errors_answer_in_the_envelope(deployed: dict[str, Any]) -> None
     assert _header(response, "Content-Type") == "'application/json'"
 
 
-def test_the_deployment_zip_holds_the_app_and_no_operator_code(packaged: Path) -> None:
+def _normalized(name: str) -> str:
+    return re.sub(r"[-_.]+", "_", name).lower()
+
+
+def test_the_deployment_zip_holds_the_app_its_requirements_and_no_operator_code(
+    packaged: Path,
+) -> None:
     with zipfile.ZipFile(packaged.with_name("deployment.zip")) as archive:
         tops = {name.split("/")[0] for name in archive.namelist()}
+    pinned = re.findall(r"^([A-Za-z0-9_.-]+)==(\S+)", (ROOT / "requirements.txt").read_text(), re.M)
+    shipped = {
+        (_normalized(name), version)
+        for name, _, version in (
+            top.removesuffix(".dist-info").rpartition("-")
+            for top in tops
+            if top.endswith(".dist-info")
+        )
+    }
 
-    assert {"app.py", "chalicelib", "pydantic"} <= tops
+    assert pinned
+    assert {"app.py", "chalicelib"} <= tops
+    assert {(_normalized(name), version) for name, version in pinned} <= shipped
     assert not tops & {"deploy", "devstack", "bench", "tests", ".chalice"}
+
+
+def test_every_module_in_the_zip_ships_unchecked_hash_bytecode_for_the_runtime(
+    packaged: Path, template: dict[str, Any]
+) -> None:
+    """Lambda's code directory is read-only: a module without valid bytecode there is
+    compiled again on every cold start."""
+    major, minor = runtime_version(template)
+    with zipfile.ZipFile(packaged.with_name("deployment.zip")) as archive:
+        entries = {info.filename: info for info in archive.infolist()}
+        sources = [name for name in entries if name.endswith(".py")]
+        for source in sources:
+            directory, _, module = source.rpartition("/")
+            cached = f"{directory}/__pycache__/" if directory else "__pycache__/"
+            cached += f"{module.removesuffix('.py')}.cpython-{major}{minor}.pyc"
+            assert cached in entries, source
+            pyc = archive.read(cached)
+            assert pyc[:4] == importlib.util.MAGIC_NUMBER, cached
+            # PEP 552 flags: bit 0 hash-based, bit 1 check the source; unchecked it is.
+            assert int.from_bytes(pyc[4:8], "little") == 0b01, cached
+            assert pyc[8:16] == importlib.util.source_hash(archive.read(source)), cached
+            assert entries[cached].external_attr == entries[source].external_attr, cached
+
+    assert {"app.py", "chalicelib/settings.py"} <= set(sources)
+
+
+def test_packaging_refuses_a_python_other_than_the_functions_runtime() -> None:
+    sam = {"Resources": {"APIHandler": {"Properties": {"Runtime": "python3.99"}}}}
+
+    with pytest.raises(SystemExit, match=r"runs on Python 3\.99 but this is Python 3\.\d+"):
+        require_interpreter(runtime_version(sam))
+
+
+def _extension_machines(archive_path: Path) -> dict[str, int]:
+    """Each compiled extension module in the zip, with its ELF header's e_machine."""
+    machines = {}
+    with zipfile.ZipFile(archive_path) as archive:
+        for name in archive.namelist():
+            if re.search(r"\.so(\.|$)", name):
+                header = archive.open(name).read(20)
+                assert header[:4] == b"\x7fELF", name
+                order: Literal["little", "big"] = "little" if header[5] == 1 else "big"
+                machines[name] = int.from_bytes(header[18:20], order)
+    return machines
+
+
+def _architecture(template: dict[str, Any]) -> str:
+    assert _properties(template, "APIHandler")["Architectures"] == [{"Ref": "Architecture"}]
+    default: str = template["Parameters"]["Architecture"]["Default"]
+    return default
+
+
+def test_the_default_package_is_x86_64_throughout(packaged: Path, template: dict[str, Any]) -> None:
+    machines = _extension_machines(packaged.with_name("deployment.zip"))
+
+    assert machines
+    assert set(machines.values()) == {ELF_X86_64}, machines
+    assert _architecture(template) == "x86_64"
+
+
+def test_an_arm64_package_is_aarch64_throughout_and_lints(arm64_packaged: Path) -> None:
+    machines = _extension_machines(arm64_packaged.with_name("deployment.zip"))
+    template = json.loads(arm64_packaged.read_text())
+    lint = subprocess.run(
+        [_cfn_tool("cfn-lint"), str(arm64_packaged)], capture_output=True, text=True, check=False
+    )
+
+    assert machines
+    assert set(machines.values()) == {ELF_AARCH64}, machines
+    assert _architecture(template) == "arm64"
+    assert lint.returncode == 0, lint.stdout + lint.stderr
+
+
+def test_the_existing_pool_stage_runs_with_the_templates_memory_size(
+    template: dict[str, Any],
+) -> None:
+    """`chalice deploy` cannot read the template, so that stage states the size again."""
+    config = json.loads((ROOT / ".chalice" / "config.json").read_text())
+
+    assert (
+        config["stages"]["existing-pool"]["lambda_memory_size"]
+        == (_properties(template, "APIHandler")["MemorySize"])
+    )
 
 
 def test_the_existing_pool_stage_allows_the_same_admin_calls() -> None:
@@ -442,25 +555,40 @@ def _lambda_runtime(target: Path) -> Path:
 
 
 LAMBDA_RUN = """
-import json, sys
+import importlib.machinery, json, os, sys
+
+# The import system compiles a module's source only when it has no usable bytecode.
+compiled = []
+source_to_code = importlib.machinery.SourceFileLoader.source_to_code
+def recording_source_to_code(loader, data, path, *args, **kwargs):
+    if os.path.abspath(path).startswith(os.getcwd() + os.sep):
+        compiled.append(os.path.relpath(path))
+    return source_to_code(loader, data, path, *args, **kwargs)
+importlib.machinery.SourceFileLoader.source_to_code = recording_source_to_code
+
 import app
 
-responses = []
-for path, body in json.loads(sys.argv[1]):
-    event = {
-        "resource": path, "path": path, "httpMethod": "POST",
-        "headers": {"Content-Type": "application/json"}, "multiValueHeaders": {},
-        "queryStringParameters": None, "multiValueQueryStringParameters": None,
-        "pathParameters": None, "stageVariables": None, "isBase64Encoded": False,
-        "requestContext": {"resourcePath": path, "httpMethod": "POST", "path": "/api" + path,
-                           "stage": "api", "requestId": "packaged-test"},
-        "body": json.dumps(body if path == "/login" else {**body, **responses[-1]}),
-    }
+refresh_token = ""
+for event in json.load(sys.stdin):
+    if event["path"] == "/user/renew_refresh_token":
+        event["body"] = json.dumps({**json.loads(event["body"]), "refresh_token": refresh_token})
     answer = app.app(event, None)
     data = json.loads(answer["body"])["data"] or {}
-    responses.append({"refresh_token": data.get("refresh_token", "")})
+    refresh_token = data.get("refresh_token", refresh_token)
     print(json.dumps([answer["statusCode"], sorted(data)]))
+# This process's own peak: getrusage's ru_maxrss would also count the parent's pages,
+# which Linux carries across the fork and exec that started it.
+with open("/proc/self/status") as status:
+    peak_kib = next(int(line.split()[1]) for line in status if line.startswith("VmHWM:"))
+print(json.dumps({"compiled": compiled, "peak_rss_kib": peak_kib}))
 """
+
+
+def _read_only(directory: Path) -> None:
+    """As Lambda's /var/task: nothing the function imports can write bytecode there."""
+    for path in [*directory.rglob("*"), directory]:
+        if not path.is_symlink():
+            path.chmod(path.stat().st_mode & ~0o222)
 
 
 def test_the_packaged_function_signs_in_with_the_secret_from_secrets_manager(
@@ -503,14 +631,17 @@ def test_the_packaged_function_signs_in_with_the_secret_from_secrets_manager(
         AWS_SECRET_ACCESS_KEY="testing",
         COGNITO_DIALECT="moto",
     )
-    calls = [
-        ["/login", {"username": user, "password": PASSWORD}],
-        ["/user/renew_refresh_token", {"username": user}],
+    # The renewal's refresh token is the login's: the child adds it to this body.
+    events = [
+        proxy_event("/login", {"username": user, "password": PASSWORD}),
+        proxy_event("/user/renew_refresh_token", {"username": user}),
     ]
+    _read_only(function)
 
     result = subprocess.run(
         # -S: no site-packages, so the function finds only its zip and the runtime's boto3.
-        [sys.executable, "-S", "-c", LAMBDA_RUN, json.dumps(calls)],
+        [sys.executable, "-S", "-c", LAMBDA_RUN],
+        input=json.dumps(events),
         cwd=function,
         env=env,
         capture_output=True,
@@ -520,7 +651,15 @@ def test_the_packaged_function_signs_in_with_the_secret_from_secrets_manager(
     )
 
     assert result.returncode == 0, result.stderr
-    login, renewal = (json.loads(line) for line in result.stdout.splitlines())
+    *answers, footer = (json.loads(line) for line in result.stdout.splitlines())
+    login, renewal = answers
     assert login == [200, ["access_token", "expires_in", "id_token", "refresh_token", "token_type"]]
     assert renewal == [200, ["access_token", "expires_in", "id_token", "token_type"]]
     assert client_secret not in result.stdout + result.stderr
+    assert footer["compiled"] == []
+    handler = template["Resources"]["APIHandler"]
+    measured_mib = handler["Metadata"]["MemorySize"]["PeakRssMiB"]
+    # The function's MemorySize was chosen from this peak: a change that moves it far
+    # must revisit that choice.
+    assert footer["peak_rss_kib"] / 1024 <= 1.5 * measured_mib
+    assert measured_mib < handler["Properties"]["MemorySize"]
