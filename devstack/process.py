@@ -13,11 +13,22 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from devstack.environment import FAKE_CREDENTIALS, ROOT
 
 START_TIMEOUT = 90.0
+STOP_TIMEOUT = 20.0
+# `python -m devstack`'s exit statuses when it does not start.
+REFUSED = 2
+PORT_IN_USE = 3
+# Picked ports can be taken by someone else before the stack binds them.
+PORT_ATTEMPTS = 3
+
+
+def env_file_for(stack_file: Path) -> Path:
+    """Where the stack writes the environment for another `chalice local`."""
+    return stack_file.with_name("stack.env")
 
 
 def stack_client(state: dict[str, Any], service: str) -> Any:
@@ -43,47 +54,109 @@ def free_port() -> int:
     return port
 
 
+class StackDidNotStart(RuntimeError):
+    def __init__(self, returncode: int | None, log: str) -> None:
+        super().__init__(f"local stack did not start ({returncode}):\n{log}")
+        self.returncode = returncode
+
+
+def start_stack(
+    stack_file: Path, port: int, cognito_port: int, log: IO[bytes]
+) -> subprocess.Popen[bytes]:
+    """`python -m devstack` in its own process group, as a terminal would run it
+    (COGNITO_PORT 0: any free port, read back from stack.json)."""
+    env = {
+        **os.environ,
+        "PORT": str(port),
+        "COGNITO_PORT": str(cognito_port),
+        "STACK_FILE": str(stack_file),
+    }
+    for name in ("COGNITO_USER_POOL_ID", "COGNITO_CLIENT_ID", "COGNITO_CLIENT_SECRET"):
+        env.pop(name, None)
+    return subprocess.Popen(
+        [sys.executable, "-m", "devstack"],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        process_group=0,
+    )
+
+
+def _description_by(stack_file: Path, pid: int) -> dict[str, Any] | None:
+    try:
+        state: dict[str, Any] = json.loads(stack_file.read_text())
+    except (OSError, ValueError):
+        return None
+    return state if state.get("pid") == pid else None
+
+
+def wait_until_ready(
+    process: subprocess.Popen[bytes], stack_file: Path, log_path: Path
+) -> dict[str, Any]:
+    """The stack description, once this stack has written it (atomically, when the
+    API answers: a stack.json left by a killed stack names another pid);
+    StackDidNotStart if the stack exits or never gets there."""
+    deadline = time.monotonic() + START_TIMEOUT
+    while (state := _description_by(stack_file, process.pid)) is None:
+        if process.poll() is not None or time.monotonic() > deadline:
+            raise StackDidNotStart(process.poll(), log_path.read_text())
+        time.sleep(0.1)
+    return state
+
+
+def stop_stack(process: subprocess.Popen[bytes]) -> None:
+    process.send_signal(signal.SIGTERM)
+    try:
+        process.wait(timeout=STOP_TIMEOUT)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
+def _start(
+    workdir: Path, port: int | None, cognito_port: int | None
+) -> tuple[subprocess.Popen[bytes], dict[str, Any]]:
+    stack_file, log_path = workdir / "stack.json", workdir / "stack.log"
+    with log_path.open("wb") as log:
+        process = start_stack(stack_file, port or free_port(), cognito_port or 0, log)
+    try:
+        return process, wait_until_ready(process, stack_file, log_path)
+    except StackDidNotStart:
+        stop_stack(process)
+        raise
+
+
+def launch(
+    workdir: Path, port: int | None = None, cognito_port: int | None = None
+) -> tuple[subprocess.Popen[bytes], dict[str, Any]]:
+    """A started stack and its description, its stack.json and stack.log in workdir;
+    the caller stops it. Ports not given are picked here; a clash is retried."""
+    workdir.mkdir(parents=True, exist_ok=True)
+    # Only a port picked here can be picked again (COGNITO_PORT 0 never clashes).
+    retries = PORT_ATTEMPTS - 1 if port is None and cognito_port is None else 0
+    for _ in range(retries):
+        try:
+            return _start(workdir, port, cognito_port)
+        except StackDidNotStart as exc:
+            if exc.returncode != PORT_IN_USE:
+                raise
+    return _start(workdir, port, cognito_port)
+
+
 @contextmanager
 def local_stack(
     workdir: Path, port: int | None = None, cognito_port: int | None = None
 ) -> Iterator[dict[str, Any]]:
     """Yields the stack description (.local/stack.json's keys, plus `log_file`)."""
-    workdir.mkdir(parents=True, exist_ok=True)
-    stack_file = workdir / "stack.json"
-    log_path = workdir / "stack.log"
-    env = {
-        **os.environ,
-        "PORT": str(port or free_port()),
-        "COGNITO_PORT": str(cognito_port or free_port()),
-        "STACK_FILE": str(stack_file),
-    }
-    for name in ("COGNITO_USER_POOL_ID", "COGNITO_CLIENT_ID", "COGNITO_CLIENT_SECRET"):
-        env.pop(name, None)
-    with log_path.open("wb") as log:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "devstack"],
-            cwd=ROOT,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-        try:
-            deadline = time.monotonic() + START_TIMEOUT
-            while not stack_file.exists():
-                if process.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError("local stack did not start:\n" + log_path.read_text())
-                time.sleep(0.1)
-            state: dict[str, Any] = json.loads(stack_file.read_text())
-            state["log_file"] = log_path
-            yield state
-        finally:
-            process.send_signal(signal.SIGTERM)
-            try:
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
-    if process.returncode != 0 or stack_file.exists():
+    process, state = launch(workdir, port, cognito_port)
+    state["log_file"] = workdir / "stack.log"
+    try:
+        yield state
+    finally:
+        stop_stack(process)
+    if process.returncode != 0 or (workdir / "stack.json").exists():
         raise RuntimeError(
-            f"local stack did not stop cleanly ({process.returncode}):\n" + log_path.read_text()
+            f"local stack did not stop cleanly ({process.returncode}):\n"
+            + state["log_file"].read_text()
         )

@@ -93,6 +93,8 @@ def test_stack_description_has_no_client_secret(stack: dict[str, Any], client_se
         "client_id",
         "demo_username",
         "demo_password",
+        "pid",
+        "chalice_pid",
     }
     assert client_secret not in json.dumps(public)
 
