@@ -12,6 +12,7 @@ import pytest
 
 from bench.__main__ import QUICK, main, rows_of, run
 from bench.cold_start import added_dependencies
+from bench.lambda_layout import lambda_layout
 from bench.report import markdown_table, text_table
 
 
@@ -25,6 +26,7 @@ def test_every_row_has_a_value_a_baseline_and_their_ratio(results: dict[str, Any
 
     assert sections == {
         "1. cold start",
+        "1. peak memory (RSS)",
         "2. per request (in-process)",
         "3. token verification",
         "4. Cognito calls per request",
@@ -43,11 +45,67 @@ def test_the_results_name_the_machine_and_the_method(results: dict[str, Any]) ->
     json.dumps(results)  # what results.json holds
 
 
+def _section(results: dict[str, Any], section: str) -> dict[str, dict[str, Any]]:
+    return {row["name"]: row for row in results["rows"] if row["section"] == section}
+
+
+def test_the_cold_start_and_its_memory_are_measured_in_the_lambda_layout_and_the_venv(
+    results: dict[str, Any],
+) -> None:
+    cold = _section(results, "1. cold start")
+    memory = _section(results, "1. peak memory (RSS)")
+
+    (lambda_layout,) = [name for name in cold if ", Lambda layout (zip " in name]
+    assert cold[lambda_layout]["goal"] == 1.1
+    assert "import app + first /login, from the venv (bytecode cached)" in cold
+    assert [row["unit"] for row in memory.values()] == ["MiB", "MiB"]
+    assert [row["goal"] for row in memory.values()] == [1.05, None]
+    for row in [cold[lambda_layout], *memory.values()]:
+        assert row["value"] > 0, row
+        assert row["ratio"] == pytest.approx(row["value"] / row["baseline"]), row
+
+
+def test_every_route_is_timed_through_the_lambda_handler_and_the_test_client(
+    results: dict[str, Any],
+) -> None:
+    rows = _section(results, "2. per request (in-process)")
+    routes = [name.removesuffix(", Lambda handler") for name in rows if "Lambda handler" in name]
+
+    assert len(routes) == 5
+    for route in routes:
+        lambda_entry, test_client = (
+            rows[f"{route}, Lambda handler"],
+            rows[f"{route}, chalice.test.Client"],
+        )
+        assert lambda_entry["goal"] == 1.05
+        assert lambda_entry["value"] > 0
+        assert test_client["value"] > 0
+        assert lambda_entry["baseline"] == test_client["baseline"]
+
+
+def test_the_lambda_layouts_code_cannot_be_written_and_holds_the_floor() -> None:
+    with lambda_layout() as layout:
+        with pytest.raises(PermissionError):
+            (layout.function / "__pycache__").mkdir()
+        with pytest.raises(PermissionError):
+            (layout.floor / "written.pyc").write_bytes(b"")
+        floor = sorted(path.name for path in layout.floor.iterdir())
+        compiled = list(layout.floor.glob("__pycache__/floor_app.*.pyc"))
+
+    assert (layout.function / "app.py").exists() is False  # removed afterwards
+    assert {"floor_app.py", "chalice"} <= set(floor)
+    assert bool(compiled) == layout.bytecode
+
+
 def test_the_cold_start_reports_the_share_of_each_added_dependency(
     results: dict[str, Any],
 ) -> None:
-    names = [row["name"] for row in results["rows"] if row["section"] == "1. cold start"]
-    shares = {name.removeprefix("  of which import ") for name in names[1:]}
+    names = _section(results, "1. cold start")
+    shares = {
+        name.removeprefix("  of which import ")
+        for name in names
+        if name.startswith("  of which import ")
+    }
 
     # The JWT library and the validation library, whichever they are, and ours.
     assert len(shares & set(added_dependencies())) >= 2
