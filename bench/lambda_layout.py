@@ -85,7 +85,7 @@ def _invalidation_mode(pyc: Path) -> py_compile.PycInvalidationMode:
     return py_compile.PycInvalidationMode.UNCHECKED_HASH
 
 
-def _floor(function: Path, target: Path) -> None:
+def floor_directory(function: Path, target: Path) -> None:
     """floor_app.py and the zip's chalice package (bytecode included), the floor's
     source compiled the way the zip's app.py is, when it is."""
     target.mkdir()
@@ -137,7 +137,7 @@ def lambda_layout(stage: str = "dev") -> Iterator[Layout]:
         with zipfile.ZipFile(root / "package" / "deployment.zip") as archive:
             archive.extractall(function)
             bytecode = any(name.endswith(".pyc") for name in archive.namelist())
-        _floor(function, root / "floor")
+        floor_directory(function, root / "floor")
         layout = Layout(function, root / "floor", lambda_runtime(root / "runtime"), bytecode)
         read_only = (layout.function, layout.floor)
         try:

@@ -3,8 +3,10 @@ measurement runs and yields rows of the right shape. No speed is asserted."""
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import math
+import py_compile
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +14,7 @@ import pytest
 
 from bench.__main__ import QUICK, main, rows_of, run
 from bench.cold_start import added_dependencies
-from bench.lambda_layout import lambda_layout
+from bench.lambda_layout import floor_directory, lambda_layout
 from bench.report import markdown_table, text_table
 
 
@@ -95,6 +97,41 @@ def test_the_lambda_layouts_code_cannot_be_written_and_holds_the_floor() -> None
     assert (layout.function / "app.py").exists() is False  # removed afterwards
     assert {"floor_app.py", "chalice"} <= set(floor)
     assert bool(compiled) == layout.bytecode
+
+
+@pytest.mark.parametrize("mode", list(py_compile.PycInvalidationMode))
+def test_the_floor_is_compiled_the_way_the_zips_app_is(
+    mode: py_compile.PycInvalidationMode, tmp_path: Path
+) -> None:
+    function = tmp_path / "function"
+    (function / "chalice").mkdir(parents=True)
+    (function / "chalice" / "app.py").write_text("class Chalice: ...\n")
+    (function / "app.py").write_text("app = None\n")
+    py_compile.compile(
+        str(function / "app.py"),
+        cfile=importlib.util.cache_from_source(str(function / "app.py")),
+        invalidation_mode=mode,
+    )
+
+    floor_directory(function, tmp_path / "floor")
+
+    pyc = Path(importlib.util.cache_from_source(str(tmp_path / "floor" / "floor_app.py")))
+    app_pyc = Path(importlib.util.cache_from_source(str(function / "app.py")))
+    assert pyc.read_bytes()[:8] == app_pyc.read_bytes()[:8]  # magic number and flags
+    assert (tmp_path / "floor" / "chalice" / "app.py").exists()
+
+
+def test_the_floor_has_no_bytecode_when_the_zip_has_none(tmp_path: Path) -> None:
+    function = tmp_path / "function"
+    (function / "chalice").mkdir(parents=True)
+    (function / "app.py").write_text("app = None\n")
+
+    floor_directory(function, tmp_path / "floor")
+
+    assert sorted(path.name for path in (tmp_path / "floor").iterdir()) == [
+        "chalice",
+        "floor_app.py",
+    ]
 
 
 def test_the_cold_start_reports_the_share_of_each_added_dependency(
