@@ -1,7 +1,8 @@
-"""`make bench`: cold start, per-request overhead, token verification, Cognito calls
-per request and HTTP latency, each against a floor measured in the same run, as
-ratios (absolute times on a shared machine are noise). Prints one table, writes
-bench/results.json, and with --markdown prints the table docs/performance.md holds.
+"""`make bench`: cold start and its peak memory, per-request overhead, token
+verification, Cognito calls per request and HTTP latency, each against a floor
+measured in the same run, as ratios (absolute times on a shared machine are
+noise). Prints one table, writes bench/results.json, and with --markdown prints the
+table docs/performance.md holds.
 
 Every repetition count is a parameter (Parameters), so that the tests can run the
 whole bench in seconds (tests/unit/test_bench.py); the defaults are the ones the
@@ -26,8 +27,9 @@ RESULTS = Path(__file__).resolve().parent / "results.json"
 
 @dataclass(frozen=True)
 class Parameters:
-    # 1. cold start: alternating floor/ours pairs of fresh interpreters, then runs
-    # under -X importtime for the shares.
+    # 1. cold start and peak memory: alternating floor/ours pairs of fresh
+    # interpreters, in the Lambda layout and from the venv each, then runs of ours
+    # in the Lambda layout under -X importtime for the shares.
     cold_start_pairs: int = 21
     importtime_runs: int = 7
     # 2. per request: rounds of batches, median of the per-call means.

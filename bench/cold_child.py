@@ -1,13 +1,15 @@
-"""One cold start, in a fresh interpreter: import an app (ours, or the floor) as a
-Lambda package holds it, serve one POST /login through its Lambda handler, print
-the system-wide monotonic clock, and exit. Run by bench.cold_start."""
+"""One cold start, in a fresh interpreter: import an app module (ours, or the floor),
+call its Lambda handler once with the API Gateway proxy event the parent built, and
+print the system-wide monotonic clock read right after the answer, then the peak
+resident set size in KiB. Run by bench.cold_start as a script (`python -P`), so that
+nothing of the bench is on the path; it imports only what any Lambda runtime has
+loaded before the handler (json, sys, time)."""
 
 from __future__ import annotations
 
 import json
 import sys
 import time
-from typing import Any
 
 
 class _Context:
@@ -15,43 +17,27 @@ class _Context:
     function_name = "cold-start"
 
 
-def _event(body: dict[str, str]) -> dict[str, Any]:
-    """An API Gateway REST proxy event, as Lambda hands the handler."""
-    return {
-        "resource": "/login",
-        "path": "/login",
-        "httpMethod": "POST",
-        "headers": {"Content-Type": "application/json"},
-        "multiValueHeaders": {},
-        "queryStringParameters": None,
-        "multiValueQueryStringParameters": None,
-        "pathParameters": None,
-        "stageVariables": None,
-        "requestContext": {
-            "resourcePath": "/login",
-            "httpMethod": "POST",
-            "path": "/api/login",
-            "stage": "api",
-            "requestId": "cold-start",
-        },
-        "body": json.dumps(body),
-        "isBase64Encoded": False,
-    }
+def _peak_rss_kib() -> int:
+    # Not getrusage's ru_maxrss: Linux carries the peak of the pre-exec image (a fork
+    # of the bench's own, much larger process) over exec into it.
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1])
+    raise RuntimeError("no VmHWM in /proc/self/status")
 
 
-def main(kind: str, username: str, password: str) -> None:
-    # A Lambda package holds chalice.app only; chalice.local is not there.
+def main(module: str, event_json: str) -> None:
+    event = json.loads(event_json)
+    # A Lambda package holds chalice.app only; from the venv, chalice.local is hidden.
     sys.modules["chalice.local"] = None  # type: ignore[assignment]
-    if kind == "floor":
-        from bench.floor_app import app
-    else:
-        from app import app
-    response = app(_event({"username": username, "password": password}), _Context())
+    __import__(module)
+    response = sys.modules[module].app(event, _Context())
     done = time.clock_gettime_ns(time.CLOCK_MONOTONIC)
     if response["statusCode"] != 200:
-        raise SystemExit(f"{kind}: /login answered {response['statusCode']}: {response['body']}")
-    print(done)
+        raise SystemExit(f"{module}: answered {response['statusCode']}: {response['body']}")
+    print(done, _peak_rss_kib())
 
 
 if __name__ == "__main__":
-    main(*sys.argv[1:4])
+    main(sys.argv[1], sys.argv[2])

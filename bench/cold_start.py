@@ -2,20 +2,29 @@
 first /login answered, against the floor (bench.floor_app), both reaching the same
 Cognito stand-in (moto's server, started here once) over HTTP, the same way.
 
-Method: the parent reads the system-wide monotonic clock just before spawning the
-child; the child reads it again right after its handler returned (bench.cold_child);
-a sample is the difference, so it covers exec, interpreter start-up, imports, the
-client's creation, and the request. Interpreter shut-down is left out. Floor and ours
-alternate, starting with each in turn, so the machine's noise falls on both alike.
+Two layouts. As Lambda runs the code (bench.lambda_layout): the stage's deployment
+zip unpacked into a read-only directory, `python -S` with only that directory and
+the runtime's boto3 on the path, no PYTHONDONTWRITEBYTECODE; the floor from a
+read-only directory of its own, holding floor_app.py and the zip's chalice package,
+compiled as the zip is. And, for comparison, from this repository and its venv.
+
+Method: the parent builds the API Gateway proxy event (devstack.events), reads the
+system-wide monotonic clock and spawns the child (bench.cold_child) with the event
+as JSON; the child reads the clock again right after its handler returned. A sample
+is the difference: exec, interpreter start-up, imports, the client's creation, and
+the request. Interpreter shut-down is left out. Floor and ours alternate, starting
+with each in turn, so the machine's noise falls on both alike. The child also
+reports its peak resident set size after the answer.
 
 The import-time share of each dependency the service adds is read with
-`python -X importtime` from runs of the same child: the dependencies are found in
-chalicelib's own import statements, not listed by hand.
+`python -X importtime` from runs of the same child in the Lambda layout: the
+dependencies are found in chalicelib's own import statements, not listed by hand.
 """
 
 from __future__ import annotations
 
 import ast
+import json
 import logging
 import os
 import re
@@ -25,16 +34,24 @@ import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
 
+from bench.lambda_layout import Layout, lambda_layout
 from bench.report import Row
-from devstack.environment import ROOT
+from devstack.environment import OFFLINE_AWS, ROOT
+from devstack.events import proxy_event
 from devstack.pool import create_confirmed_user, create_pool
 from devstack.process import free_port
 
 SECTION = "1. cold start"
-GOAL = 1.15
+MEMORY = "1. peak memory (RSS)"
+GOAL = 1.10
+MEMORY_GOAL = 1.05
 USERNAME = "cold@example.com"
 PASSWORD = "Cold-Start-1!"
+CHILD = Path(__file__).with_name("cold_child.py")
+KINDS = ("floor", "ours")
 # Installed with boto3 on every Lambda runtime, or ours: not dependencies we add.
 _NOT_ADDED = frozenset({"boto3", "botocore", "chalice", "chalicelib", "mypy_boto3_cognito_idp"})
 # Besides the third-party packages: request validation (the models, pydantic
@@ -46,17 +63,10 @@ _IMPORTTIME = re.compile(r"import time:\s+(\d+) \|\s+(\d+) \|(\s*)(\S+)")
 @contextmanager
 def stand_in() -> Iterator[dict[str, str]]:
     """moto's server on a free port with a pool and one confirmed user; yields the
-    environment a child needs (the service's settings, fake credentials)."""
+    environment the service and the floor read (settings, fake credentials)."""
     import boto3
     from moto.server import ThreadedMotoServer
 
-    fake = {
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_DEFAULT_REGION": "us-east-1",
-        "AWS_CONFIG_FILE": os.devnull,
-        "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
-    }
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
     port = free_port()
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
@@ -73,8 +83,7 @@ def stand_in() -> Iterator[dict[str, str]]:
         pool = create_pool(client)
         create_confirmed_user(client, pool.user_pool_id, USERNAME, PASSWORD)
         yield {
-            **{k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "COGNITO_"))},
-            **fake,
+            **OFFLINE_AWS,
             "COGNITO_USER_POOL_ID": pool.user_pool_id,
             "COGNITO_CLIENT_ID": pool.client_id,
             "COGNITO_CLIENT_SECRET": pool.client_secret,
@@ -87,15 +96,59 @@ def stand_in() -> Iterator[dict[str, str]]:
         server.stop()
 
 
-def _child(kind: str, env: dict[str, str], importtime: bool = False) -> tuple[float, str]:
-    """Seconds from spawn to the first answer, and the child's stderr."""
-    flags = ["-X", "importtime"] if importtime else []
-    command = [sys.executable, *flags, "-m", "bench.cold_child", kind, USERNAME, PASSWORD]
+@dataclass(frozen=True)
+class Variant:
+    """How to start one kind's child in one layout."""
+
+    flags: tuple[str, ...]
+    env: dict[str, str]
+    cwd: Path
+    module: str  # the module that holds the app
+
+
+def lambda_variants(layout: Layout, service: dict[str, str]) -> dict[str, Variant]:
+    """Per kind: the child as Lambda's runtime starts a function, nothing inherited
+    (PYTHONDONTWRITEBYTECODE included: Python tries to cache bytecode, and fails)."""
+
+    def variant(code: Path, module: str) -> Variant:
+        env = {
+            "PATH": "/usr/bin:/bin",
+            "LANG": "C.UTF-8",
+            "TZ": ":UTC",
+            "LAMBDA_TASK_ROOT": str(code),
+            "PYTHONPATH": f"{code}:{layout.runtime}",
+            **service,
+        }
+        # -S: no site-packages; -P: not the child script's own directory either.
+        return Variant(("-S", "-P"), env, code, module)
+
+    return {"floor": variant(layout.floor, "floor_app"), "ours": variant(layout.function, "app")}
+
+
+def venv_variants(service: dict[str, str]) -> dict[str, Variant]:
+    """Per kind: the child from this repository, with the venv's site-packages."""
+    inherited = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "COGNITO_"))}
+    env = {**inherited, **service, "PYTHONPATH": str(ROOT)}
+    return {
+        "floor": Variant(("-P",), env, ROOT, "bench.floor_app"),
+        "ours": Variant(("-P",), env, ROOT, "app"),
+    }
+
+
+def _child(variant: Variant, event: str, importtime: bool = False) -> tuple[float, float, str]:
+    """Seconds from spawn to the first answer, peak RSS in MiB, and the child's stderr."""
+    flags = [*variant.flags, *(["-X", "importtime"] if importtime else [])]
+    command = [sys.executable, *flags, str(CHILD), variant.module, event]
     started = time.clock_gettime_ns(time.CLOCK_MONOTONIC)
-    done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, check=False)
+    done = subprocess.run(
+        command, cwd=variant.cwd, env=variant.env, capture_output=True, text=True, check=False
+    )
     if done.returncode != 0:
-        raise RuntimeError(f"cold start child ({kind}) failed:\n{done.stdout}\n{done.stderr}")
-    return (int(done.stdout.strip()) - started) / 1e9, done.stderr
+        raise RuntimeError(
+            f"cold start child ({variant.module}) failed:\n{done.stdout}\n{done.stderr}"
+        )
+    answered, peak_kib = done.stdout.split()
+    return (int(answered) - started) / 1e9, int(peak_kib) / 1024, done.stderr
 
 
 def added_dependencies() -> list[str]:
@@ -155,47 +208,86 @@ def _outermost(stderr: str, modules: list[str]) -> list[str]:
 
 
 def measure(pairs: int, importtime_runs: int) -> list[Row]:
-    with stand_in() as env:
-        _child("floor", env)  # warm the page cache and write bytecode for both
-        _child("ours", env)
-        samples: dict[str, list[float]] = {"floor": [], "ours": []}
+    event = json.dumps(
+        proxy_event("/login", {"username": USERNAME, "password": PASSWORD}, request_id="cold")
+    )
+    with stand_in() as service, lambda_layout() as layout:
+        layouts = {"lambda": lambda_variants(layout, service), "venv": venv_variants(service)}
+        untouched = layout.snapshot()
+        for variants in layouts.values():
+            for kind in KINDS:  # unmeasured: the page cache, and the venv's bytecode
+                _child(variants[kind], event)
+        seconds: dict[tuple[str, str], list[float]] = {}
+        peaks: dict[tuple[str, str], list[float]] = {}
         for index in range(pairs):
-            order = ("floor", "ours") if index % 2 == 0 else ("ours", "floor")
-            for kind in order:
-                samples[kind].append(_child(kind, env)[0])
+            order = KINDS if index % 2 == 0 else KINDS[::-1]
+            for name, variants in layouts.items():
+                for kind in order:
+                    elapsed, peak, _ = _child(variants[kind], event)
+                    seconds.setdefault((name, kind), []).append(elapsed)
+                    peaks.setdefault((name, kind), []).append(peak)
         shares: dict[str, list[float]] = {}
         modules: list[str] = []
         for _ in range(importtime_runs):
-            seconds, stderr = _child("ours", env, importtime=True)
+            elapsed, _, stderr = _child(layouts["lambda"]["ours"], event, importtime=True)
             if not modules:
                 modules = [*_outermost(stderr, added_dependencies()), *OUR_MODULES]
             imported = _cumulative_us(stderr)
             for module in modules:
                 cumulative = imported.get(module, (0, 0))[0]
-                shares.setdefault(module, []).append(cumulative / 1e6 / seconds)
-    floor = statistics.median(samples["floor"])
-    ours = statistics.median(samples["ours"])
+                shares.setdefault(module, []).append(cumulative / 1e6 / elapsed)
+        layout.check_untouched(untouched)
+    time_ms = {key: statistics.median(values) * 1e3 for key, values in seconds.items()}
+    peak_mib = {key: statistics.median(values) for key, values in peaks.items()}
+    zipped = f"zip {'with' if layout.bytecode else 'without'} .pyc, read-only"
+    ours = time_ms["lambda", "ours"]
     rows = [
         Row(
             SECTION,
-            "import app + first /login (Lambda handler)",
-            ours * 1e3,
-            floor * 1e3,
+            f"import app + first /login, Lambda layout ({zipped})",
+            ours,
+            time_ms["lambda", "floor"],
             "ms",
-            "bare Chalice + boto3 client, same /login",
+            "bare Chalice + boto3 client, same layout, same /login",
             GOAL,
         )
     ]
-    for module in modules:
-        share = statistics.median(shares[module])
-        rows.append(
-            Row(
-                SECTION,
-                f"  of which import {module}",
-                share * ours * 1e3,
-                ours * 1e3,
-                "ms",
-                "our cold start (share: -X importtime)",
-            )
+    rows += [
+        Row(
+            SECTION,
+            f"  of which import {module}",
+            statistics.median(shares[module]) * ours,
+            ours,
+            "ms",
+            "our cold start (share: -X importtime)",
         )
+        for module in modules
+    ]
+    rows += [
+        Row(
+            SECTION,
+            "import app + first /login, from the venv (bytecode cached)",
+            time_ms["venv", "ours"],
+            time_ms["venv", "floor"],
+            "ms",
+            "bare Chalice + boto3 client, same layout, same /login",
+        ),
+        Row(
+            MEMORY,
+            f"after the first /login, Lambda layout ({zipped})",
+            peak_mib["lambda", "ours"],
+            peak_mib["lambda", "floor"],
+            "MiB",
+            "bare Chalice + boto3 client, same layout",
+            MEMORY_GOAL,
+        ),
+        Row(
+            MEMORY,
+            "after the first /login, from the venv",
+            peak_mib["venv", "ours"],
+            peak_mib["venv", "floor"],
+            "MiB",
+            "bare Chalice + boto3 client, same layout",
+        ),
+    ]
     return rows

@@ -46,6 +46,7 @@ WATCHER = (
     "import os, signal, sys; sys.stdin.buffer.read(); os.killpg(int(sys.argv[1]), signal.SIGTERM)"
 )
 
+
 class Stop(Exception):
     """A stop signal came; raised where the main flow checks for one."""
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import ast
 import copy
-import importlib.metadata
 import importlib.util
 import json
 import re
@@ -25,6 +24,7 @@ import botocore.session
 import pytest
 from botocore import xform_name
 
+from bench.lambda_layout import lambda_runtime
 from chalicelib.errors import GatewayUnauthorized, TokenExpired, TooManyRequests
 from chalicelib.models import WRITABLE_ATTRIBUTES
 from chalicelib.responses import envelope
@@ -535,25 +535,6 @@ def test_the_existing_pool_stage_allows_the_same_admin_calls() -> None:
     assert actions == iam_authorized(cognito_operations_called())
 
 
-def _lambda_runtime(target: Path) -> Path:
-    """What Lambda's Python runtime adds to a function's zip: boto3 and what it needs,
-    linked from this environment (and nothing else from it)."""
-    target.mkdir()
-    pending, seen = ["boto3"], set()
-    while pending:
-        dist = importlib.metadata.distribution(pending.pop())
-        if dist.metadata["Name"].lower() in seen:
-            continue
-        seen.add(dist.metadata["Name"].lower())
-        pending += [
-            re.split(r"[ ;<>=!~\[(]", r)[0] for r in dist.requires or [] if "extra" not in r
-        ]
-        for top in {file.parts[0] for file in dist.files or []}:
-            if top != ".." and not top.endswith(".dist-info") and not (target / top).exists():
-                (target / top).symlink_to(Path(str(dist.locate_file(top))))
-    return target
-
-
 LAMBDA_RUN = """
 import importlib.machinery, json, os, sys
 
@@ -606,7 +587,7 @@ def test_the_packaged_function_signs_in_with_the_secret_from_secrets_manager(
     function = tmp_path / "function"
     with zipfile.ZipFile(packaged.with_name("deployment.zip")) as archive:
         archive.extractall(function)
-    runtime = _lambda_runtime(tmp_path / "runtime")
+    runtime = lambda_runtime(tmp_path / "runtime")
     endpoint = stack["cognito_endpoint"]
     secrets = stack_client(stack, "secretsmanager")
     arn = secrets.create_secret(Name=f"client-{tmp_path.name}", SecretString=client_secret)["ARN"]
