@@ -12,6 +12,7 @@ from chalice.app import Request, Response
 
 from chalicelib import logs
 from chalicelib.errors import ApiError, GatewayUnauthorized, ServiceUnavailable
+from chalicelib.services import services
 
 logger = logging.getLogger(__name__)
 
@@ -57,15 +58,11 @@ def handle_errors(event: Request, get_response: Callable[[Request], Response]) -
     return response
 
 
-# An outage fails every request the same way: one line, then a count, per interval.
-_outages = logs.Repeats(logger, interval=10.0)
-
-
 def _respond(event: Request, get_response: Callable[[Request], Response]) -> Response:
     try:
         response = get_response(event)
     except ServiceUnavailable as err:
-        _outages.warning(f"answering 503: {err.__cause__ or err}")
+        services.outage_log().warning(f"answering 503: {err.__cause__ or err}")
         return error_response(ServiceUnavailable())
     except ApiError as err:
         return error_response(err)

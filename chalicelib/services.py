@@ -11,11 +11,12 @@ forgets everything, overrides included.
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from chalicelib import client_secret, cognito_gateway
+from chalicelib import client_secret, cognito_gateway, logs
 from chalicelib.settings import Settings
 from chalicelib.token_verification import JwksCache, JwksFetcher, TokenVerifier, http_jwks_fetcher
 
@@ -35,7 +36,10 @@ _DEPENDS_ON: dict[str, tuple[str, ...]] = {
     "gateway": ("settings", "cognito_client", "client_secret"),
     "jwks_fetcher": ("settings",),
     "verifier": ("settings", "jwks_fetcher"),
+    "outage_log": (),
 }
+# An outage fails every request the same way: its warning once per this many seconds.
+OUTAGE_LOG_INTERVAL = 10.0
 
 
 class Services:
@@ -88,6 +92,13 @@ class Services:
             )
 
         return self._part("verifier", build)
+
+    def outage_log(self) -> logs.Repeats:
+        """Where 503s are logged: one line per interval and cause, then a count."""
+        return self._part(
+            "outage_log",
+            lambda: logs.Repeats(logging.getLogger("chalicelib.responses"), OUTAGE_LOG_INTERVAL),
+        )
 
     def override(
         self,

@@ -151,3 +151,31 @@ def test_administrator_created_user_sets_a_new_password(
         "token_type",
     }
     assert _tokens(stack, user, NEW_PASSWORD)["token_type"] == "Bearer"
+
+
+def test_forgot_password_for_an_unknown_user_logs_no_code(stack: dict[str, Any]) -> None:
+    """moto's server sends its code header for an unknown user too, saying "None"."""
+    ghost = f"ghost-{time.monotonic_ns()}@example.com"
+
+    status, _ = _post(stack, "/password/forgot", {"username": ghost})
+    # A request that does log, so that the log has caught up with the one above.
+    _post(stack, "/password/forgot", {"username": stack["demo_username"]})
+    _logged_code(Path(stack["log_file"]), stack["demo_username"])
+
+    assert status == 200
+    assert ghost not in Path(stack["log_file"]).read_text()
+
+
+def test_signing_up_names_the_masked_email_and_confirming_twice_answers_409(
+    stack: dict[str, Any],
+) -> None:
+    """As AWS answers: moto names a fixed phone number and confirms a user twice."""
+    email = f"twice-{time.monotonic_ns()}@example.com"
+
+    status, body = _post(stack, "/signup", {"username": email, "password": PASSWORD})
+    first = _post(stack, "/signup/confirm", {"username": email, "code": "123456"})
+    again = _post(stack, "/signup/confirm", {"username": email, "code": "123456"})
+
+    assert (status, body["data"]["destination"]) == (201, "t***@e***.com")
+    assert first[0] == 200
+    assert (again[0], again[1]["message"]) == (409, "User is already confirmed")

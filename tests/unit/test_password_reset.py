@@ -50,7 +50,7 @@ def test_forgot_password_hides_what_aws_would_reveal(
     params = {"ClientId": STUB_POOL.client_id, "SecretHash": STUB_HASH_OF_ALICE, "Username": ALICE}
     stubber.add_response(
         "forgot_password",
-        {"CodeDeliveryDetails": {"Destination": "a***@e***", "DeliveryMedium": "EMAIL"}},
+        {"CodeDeliveryDetails": {"Destination": "a***@e***.com", "DeliveryMedium": "EMAIL"}},
         params,
     )
     stubber.add_client_error("forgot_password", code, "detail", expected_params=params)

@@ -25,8 +25,8 @@ def test_signup_creates_an_unconfirmed_user(
 
     assert status == 201
     assert body["message"] == "Please confirm your signup, check Email for validation code"
-    assert body["data"]["user_confirmed"] is False
-    assert isinstance(body["data"]["destination"], str)
+    # As AWS names it: the masked email (moto's own answer names a fixed phone number).
+    assert body["data"] == {"user_confirmed": False, "destination": "n***@e***.com"}
     user = cognito.admin_get_user(UserPoolId=pool.user_pool_id, Username=NEW)
     assert user["UserStatus"] == "UNCONFIRMED"
     attributes = {a["Name"]: a["Value"] for a in user["UserAttributes"]}
@@ -76,7 +76,7 @@ def test_signup_sends_aws_the_secret_hash_and_attributes(stubbed: tuple[Stubber,
             "UserConfirmed": False,
             "UserSub": "3f6c2a8e-1b7d-4c5e-9a0f-2d4b6e8a1c3f",
             "CodeDeliveryDetails": {
-                "Destination": "a***@e***",
+                "Destination": "a***@e***.com",
                 "DeliveryMedium": "EMAIL",
                 "AttributeName": "email",
             },
@@ -93,7 +93,7 @@ def test_signup_sends_aws_the_secret_hash_and_attributes(stubbed: tuple[Stubber,
     status, body = api.post("/signup", {"username": ALICE, "password": PASSWORD, "name": "A"})
 
     assert status == 201
-    assert body["data"] == {"user_confirmed": False, "destination": "a***@e***"}
+    assert body["data"] == {"user_confirmed": False, "destination": "a***@e***.com"}
 
 
 def test_confirm_signup_confirms_the_user(
@@ -161,7 +161,7 @@ def test_resend_code_answers_unknown_existing_and_confirmed_users_alike(
     }
     stubber.add_response(
         "resend_confirmation_code",
-        {"CodeDeliveryDetails": {"Destination": "a***@e***", "DeliveryMedium": "EMAIL"}},
+        {"CodeDeliveryDetails": {"Destination": "a***@e***.com", "DeliveryMedium": "EMAIL"}},
         expected,
     )
     stubber.add_client_error("resend_confirmation_code", "UserNotFoundException", "no")
@@ -194,3 +194,18 @@ def test_resend_code_on_the_stand_in_answers_everyone_alike(api: Http) -> None:
 
     assert len({str(answer) for answer in answers.values()}) == 1
     assert answers[ALICE][0] == 200
+
+
+@pytest.mark.usefixtures("users")
+def test_confirming_a_confirmed_user_again_answers_409_on_the_stand_in_too(api: Http) -> None:
+    """moto confirms a confirmed user again with a 200; the local stack answers as AWS
+    does (its NotAuthorizedException is pinned in the Stubber test above)."""
+    status, body = api.post("/signup/confirm", {"username": ALICE, "code": "123456"})
+
+    assert (status, body["message"]) == (409, "User is already confirmed")
+
+
+def test_confirming_an_unknown_user_on_the_stand_in_is_an_invalid_code(api: Http) -> None:
+    status, body = api.post("/signup/confirm", {"username": "ghost@example.com", "code": "1"})
+
+    assert (status, body["message"]) == (400, "Invalid Verification code")

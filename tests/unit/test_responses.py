@@ -1,0 +1,150 @@
+"""Every answer goes through the envelope with its request id, whatever fails and
+wherever: in a view, in the token middleware, or in the configuration."""
+
+from __future__ import annotations
+
+import json
+import logging
+import socket
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from chalice.test import Client
+
+from chalicelib import logs
+from chalicelib.cognito_gateway import create_client
+from chalicelib.services import services
+from chalicelib.settings import Settings
+from devstack.harness import Http, pool_environment
+from devstack.pool import Pool
+from tests.conftest import ALICE, PASSWORD
+
+UNAVAILABLE = {
+    "message": "The service is temporarily unavailable, please retry later",
+    "error": True,
+    "success": False,
+    "data": None,
+}
+LOGIN = {"username": ALICE, "password": PASSWORD}
+
+
+@pytest.fixture
+def unconfigured() -> Iterator[Client]:
+    """The app with nothing configured: no COGNITO_* variable in the environment."""
+    from app import app
+
+    services.reset()
+    with Client(app, stage_name="local") as client:
+        yield client
+    services.reset()
+
+
+def _post(client: Client, path: str, headers: dict[str, str] | None = None) -> Any:
+    return client.http.post(
+        path,
+        headers={"Content-Type": "application/json", **(headers or {})},
+        body=json.dumps(LOGIN).encode(),
+    )
+
+
+@pytest.mark.parametrize(
+    ("path", "headers"),
+    [("/login", {}), ("/user/test-user", {"Authorization": "a.b.c"})],
+    ids=["in a view", "in the token middleware"],
+)
+def test_a_missing_setting_answers_503_in_the_envelope_and_the_log_names_it(
+    unconfigured: Client,
+    caplog: pytest.LogCaptureFixture,
+    path: str,
+    headers: dict[str, str],
+) -> None:
+    with caplog.at_level(logging.WARNING):
+        response = _post(unconfigured, path, headers)
+
+    assert response.status_code == 503
+    assert response.json_body == UNAVAILABLE
+    assert response.headers["X-Request-Id"]
+    assert response.headers["Retry-After"] == "5"
+    assert "COGNITO_USER_POOL_ID" in caplog.text
+    assert "COGNITO_USER_POOL_ID" not in response.body.decode()
+
+
+def test_an_unexpected_error_in_the_token_middleware_answers_the_envelope(
+    api: Http, caplog: pytest.LogCaptureFixture
+) -> None:
+    class Broken:
+        def verify(self, *_: Any) -> Any:
+            raise RuntimeError("key store password is hunter2")
+
+    services.override(verifier=Broken())  # type: ignore[arg-type]
+
+    with caplog.at_level(logging.ERROR):
+        response = api.raw_post("/user/test-user", {}, {"Authorization": "a.b.c"})
+
+    assert response.status_code == 500
+    assert response.json_body == {
+        "message": "Internal Server Error",
+        "error": True,
+        "success": False,
+        "data": None,
+    }
+    assert response.headers["X-Request-Id"]
+    assert b"hunter2" not in response.body
+    assert "hunter2" in caplog.text
+
+
+def _closed_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+    return port
+
+
+def test_an_outage_is_logged_once_per_interval_not_once_per_request(
+    api: Http, pool: Pool, caplog: pytest.LogCaptureFixture
+) -> None:
+    down = Settings.from_env(
+        {
+            **pool_environment(pool),
+            "COGNITO_ENDPOINT_URL": f"http://127.0.0.1:{_closed_port()}",
+            "COGNITO_CONNECT_TIMEOUT": "0.2",
+            "COGNITO_MAX_ATTEMPTS": "1",
+        }
+    )
+    services.override(cognito_client=create_client(down))
+
+    with caplog.at_level(logging.WARNING):
+        answers = [api.raw_post("/login", LOGIN) for _ in range(20)]
+
+    assert {(a.status_code, a.headers["Retry-After"]) for a in answers} == {(503, "5")}
+    outage_lines = [r for r in caplog.records if "answering 503" in r.getMessage()]
+    assert len(outage_lines) == 1
+
+
+class _Clock:
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_repeated_warnings_say_how_many_were_held_back(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    clock = _Clock()
+    repeats = logs.Repeats(logging.getLogger("test.repeats"), interval=10.0, clock=clock)
+
+    with caplog.at_level(logging.WARNING, logger="test.repeats"):
+        for _ in range(5):
+            repeats.warning("Cognito is down")
+        repeats.warning("the key set is down")
+        clock.now = 10.0
+        repeats.warning("Cognito is down")
+
+    assert [r.getMessage() for r in caplog.records] == [
+        "Cognito is down",
+        "the key set is down",
+        "Cognito is down (and 4 more times in the 10 s before)",
+    ]
