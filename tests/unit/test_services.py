@@ -3,6 +3,8 @@ the parts built from a swapped one rebuilt."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from chalicelib.cognito_gateway import CognitoGateway, create_client
@@ -51,7 +53,8 @@ def test_new_settings_reach_every_part() -> None:
 
     assert services.gateway() is not gateway
     assert services.verifier() is not verifier
-    assert services.cognito_client().meta.config.read_timeout == 0.5
+    config: Any = services.cognito_client().meta.config
+    assert config.read_timeout == 0.5
 
 
 def test_reset_forgets_overrides_and_reads_the_environment_again(
