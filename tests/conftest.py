@@ -4,6 +4,7 @@ chalice.test.Client, and tokens minted with moto's own signing key."""
 from __future__ import annotations
 
 import os
+import socket
 import time
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
@@ -35,6 +36,12 @@ for _name in ("AWS_PROFILE", "AWS_ENDPOINT_URL", "COGNITO_ENDPOINT_URL"):
     os.environ.pop(_name, None)
 
 PASSWORD = "Corr3ct-Horse!"
+UNAVAILABLE = {
+    "message": "The service is temporarily unavailable, please retry later",
+    "error": True,
+    "success": False,
+    "data": None,
+}
 ALICE = "alice@example.com"
 BOB = "bob@example.com"
 ADMIN = "admin@example.com"
@@ -180,3 +187,11 @@ def target(
         password=PASSWORD,
         tokens={who: login(name) for who, name in names.items()},
     )
+
+
+def closed_port() -> int:
+    """A local port nothing listens on: an unreachable Cognito."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+    return port

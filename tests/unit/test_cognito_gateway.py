@@ -18,15 +18,18 @@ from chalicelib.services import services
 from chalicelib.settings import Settings
 from chalicelib.token_verification import http_jwks_fetcher
 from devstack.harness import Http
-from tests.conftest import ALICE, PASSWORD, STUB_HASH_OF_ALICE, STUB_POOL, STUB_SUB, mint_token
+from tests.conftest import (
+    ALICE,
+    PASSWORD,
+    STUB_HASH_OF_ALICE,
+    STUB_POOL,
+    STUB_SUB,
+    UNAVAILABLE,
+    closed_port,
+    mint_token,
+)
 
 LOGIN = {"username": ALICE, "password": PASSWORD}
-UNAVAILABLE = {
-    "message": "The service is temporarily unavailable, please retry later",
-    "error": True,
-    "success": False,
-    "data": None,
-}
 
 
 def test_login_sends_cognito_user_password_auth_with_the_typed_name_hash(
@@ -115,13 +118,6 @@ def test_unexpected_cognito_errors_answer_503_and_log_the_detail_only(
     assert message in caplog.text
 
 
-def _closed_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-    return port
-
-
 def test_unreachable_cognito_answers_503_and_the_service_keeps_serving(
     stubbed: tuple[Stubber, Http],
 ) -> None:
@@ -132,7 +128,7 @@ def test_unreachable_cognito_answers_503_and_the_service_keeps_serving(
             "COGNITO_USER_POOL_ID": STUB_POOL.user_pool_id,
             "COGNITO_CLIENT_ID": STUB_POOL.client_id,
             "COGNITO_CLIENT_SECRET": STUB_POOL.client_secret,
-            "COGNITO_ENDPOINT_URL": f"http://127.0.0.1:{_closed_port()}",
+            "COGNITO_ENDPOINT_URL": f"http://127.0.0.1:{closed_port()}",
             "COGNITO_CONNECT_TIMEOUT": "0.2",
             "COGNITO_READ_TIMEOUT": "0.2",
             "COGNITO_MAX_ATTEMPTS": "2",

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import logging
-import socket
 from collections.abc import Iterator
 from typing import Any
 
@@ -18,14 +17,8 @@ from chalicelib.services import services
 from chalicelib.settings import Settings
 from devstack.harness import Http, pool_environment
 from devstack.pool import Pool
-from tests.conftest import ALICE, PASSWORD
+from tests.conftest import ALICE, PASSWORD, UNAVAILABLE, closed_port
 
-UNAVAILABLE = {
-    "message": "The service is temporarily unavailable, please retry later",
-    "error": True,
-    "success": False,
-    "data": None,
-}
 LOGIN = {"username": ALICE, "password": PASSWORD}
 
 
@@ -94,20 +87,13 @@ def test_an_unexpected_error_in_the_token_middleware_answers_the_envelope(
     assert "hunter2" in caplog.text
 
 
-def _closed_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-    return port
-
-
 def test_an_outage_is_logged_once_per_interval_not_once_per_request(
     api: Http, pool: Pool, caplog: pytest.LogCaptureFixture
 ) -> None:
     down = Settings.from_env(
         {
             **pool_environment(pool),
-            "COGNITO_ENDPOINT_URL": f"http://127.0.0.1:{_closed_port()}",
+            "COGNITO_ENDPOINT_URL": f"http://127.0.0.1:{closed_port()}",
             "COGNITO_CONNECT_TIMEOUT": "0.2",
             "COGNITO_MAX_ATTEMPTS": "1",
         }
