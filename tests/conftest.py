@@ -186,7 +186,7 @@ def target(
     login: Callable[[str], dict[str, Any]],
 ) -> Any:
     """The attack matrix's view of the app in-process (tests/unit/test_attack_matrix.py)."""
-    from tests.unit.test_attack_matrix import Target
+    from tests.attack_matrix import Target
 
     def post(path: str, body: Any, headers: dict[str, str]) -> tuple[int, bytes]:
         response = api.raw_post(path, body, headers)
