@@ -315,7 +315,9 @@ verifier: Lazy[TokenVerifier] = Lazy(_default_verifier)
 
 def authenticate(headers: Any, token_use: TokenUse, scopes: tuple[str, ...] = ()) -> Claims:
     """Verify the raw JWT in the Authorization header, as API Gateway does."""
-    token = headers.get("authorization")
+    # Whitespace around a header's value is not part of it (RFC 9110, 5.5): HTTP servers
+    # drop it before the app sees the header, chalice.test.Client does not.
+    token = (headers.get("authorization") or "").strip(" \t")
     if not token:
         raise Refused("missing")
     return verifier.get().verify(token, token_use, scopes)

@@ -207,7 +207,7 @@ MATRIX: dict[str, Case] = {
     # The header itself
     "missing header": refused(ID_ROUTE, lambda t: None, "missing"),
     "empty header": refused(ID_ROUTE, lambda t: "", "missing"),
-    "blank header": refused(ID_ROUTE, lambda t: "   ", "malformed"),
+    "blank header": refused(ID_ROUTE, lambda t: "   ", "missing"),
     "not a JWT": refused(ID_ROUTE, lambda t: "not-a-jwt", "malformed"),
     "two parts": refused(ID_ROUTE, lambda t: ".".join(_parts(t.mint())[:2]), "malformed"),
     "four parts": refused(ID_ROUTE, lambda t: t.mint() + ".extra", "malformed"),
