@@ -235,7 +235,8 @@ class TokenVerifier:
         if not self._rs256.verify(signing_input, signature, key):
             raise Refused("bad_signature")
         try:
-            claims = json.loads(jws.payload)
+            # Decoded first: json.loads would otherwise sniff the bytes' encoding.
+            claims = json.loads(jws.payload.decode())
         except self._unreadable:
             raise Refused("malformed") from None
         if type(claims) is not dict:
