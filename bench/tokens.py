@@ -7,6 +7,7 @@ from __future__ import annotations
 import base64
 import json
 import time
+from collections.abc import Sequence
 from functools import cache
 from typing import Any
 
@@ -59,9 +60,9 @@ def sign(claims: dict[str, Any]) -> str:
     return f"{header}.{payload}.{_b64(signature)}"
 
 
-def cognito_id_token(issuer: str, client_id: str) -> str:
+def cognito_id_token(issuer: str, client_id: str, groups: Sequence[str] = ("admin",)) -> str:
     """An id token with the claims and sizes a Cognito pool issues for a user with a
-    name, an email and one group."""
+    name, an email and the groups (by default one)."""
     now = int(time.time())
     sub = "3f6c2a8e-1b7d-4c5e-9a0f-2d4b6e8a1c3f"
     return sign(
@@ -70,7 +71,7 @@ def cognito_id_token(issuer: str, client_id: str) -> str:
             "email_verified": True,
             "iss": issuer,
             "cognito:username": sub,
-            "cognito:groups": ["admin"],
+            "cognito:groups": list(groups),
             "origin_jti": "9b1c3d6e-2f4a-4b8c-8d0e-1a2b3c4d5e6f",
             "aud": client_id,
             "event_id": "0d1e2f3a-4b5c-4d6e-8f7a-9b0c1d2e3f4a",

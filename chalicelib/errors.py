@@ -133,7 +133,11 @@ class ServiceUnavailable(ApiError):
 
 
 class GatewayUnauthorized(ApiError):
-    """What API Gateway's Cognito authorizer answers; its body is not our envelope."""
+    """What API Gateway's Cognito authorizer answers; its body is not our envelope.
+
+    `reason` names the check that failed (`token_verification.Reason`), for the log
+    only: the response says no more than the gateway's does.
+    """
 
     status_code = 401
     default_message = "Unauthorized"
@@ -145,3 +149,6 @@ class GatewayUnauthorized(ApiError):
 
 class TokenExpired(GatewayUnauthorized):
     default_message = "The incoming token has expired"
+
+    def __init__(self) -> None:
+        super().__init__("expired")

@@ -18,7 +18,7 @@ from chalice.app import CognitoUserPoolAuthorizer, Request, Response, RouteEntry
 
 from chalicelib import errors
 from chalicelib.services import services
-from chalicelib.token_verification import Claims, TokenUse
+from chalicelib.token_verification import Claims, Refused, TokenUse
 
 Middleware = Callable[[Request, Callable[[Request], Response]], Response]
 
@@ -46,10 +46,12 @@ def authenticate(
     """The verified claims of the raw JWT in the Authorization header, as API Gateway
     reads it; the gateway's own 401 otherwise, with the reason in the log (an
     operator facing "401 for everyone" reads there which check refused them)."""
+    # Whitespace around a header's value is not part of it (RFC 9110, 5.5): HTTP servers
+    # drop it before the app sees the header, chalice.test.Client does not.
+    token = (headers.get("authorization") or "").strip(" \t")
     try:
-        token = headers.get("authorization")
         if not token:
-            raise errors.GatewayUnauthorized(reason="missing")
+            raise Refused("missing")
         return services.verifier().verify(token, token_use, scopes)
     except errors.GatewayUnauthorized as refused:
         logger.info("token refused: %s", refused.reason)

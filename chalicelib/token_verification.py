@@ -2,7 +2,8 @@
 
 Chalice's local gateway (`chalice local`, chalice.test.Client) admits any token, so
 the app verifies every token itself, in every stage. Failures raise
-GatewayUnauthorized / TokenExpired, whose bodies are the gateway's own.
+Refused / TokenExpired (both GatewayUnauthorized), whose bodies are the gateway's
+own; each names the check that failed as its `reason`, which goes to the log only.
 
 joserfc (and the parts of cryptography it loads) is imported on the first
 verification, not with this module: the app imports this module at start, and
@@ -14,15 +15,16 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import threading
 import time
 from collections.abc import Callable, Collection
-from typing import TYPE_CHECKING, Any, Literal, TypeGuard
+from typing import TYPE_CHECKING, Any, Literal
 
 from chalicelib import errors
 
 if TYPE_CHECKING:
-    from joserfc.jwk import GuestProtocol, RSAKey
+    from joserfc.jwk import RSAKey
 
 logger = logging.getLogger(__name__)
 
@@ -30,12 +32,39 @@ TokenUse = Literal["id", "access"]
 # The scope Cognito puts in access tokens for the user's own account operations.
 USER_SCOPE = "aws.cognito.signin.user.admin"
 Claims = dict[str, Any]
+# Why a token was refused, for the log: one short stable name per failed check.
+Reason = Literal[
+    "missing",  # no Authorization header, or an empty one
+    "too_large",
+    "malformed",  # not three base64url parts of JSON, or an unusable header
+    "wrong_algorithm",
+    "unknown_kid",
+    "bad_signature",
+    "expired",
+    "missing_claim",  # exp, sub, or an id token's cognito:username
+    "bad_claim_type",  # a claim present with the wrong JSON type (null included)
+    "issued_in_future",
+    "not_yet_valid",
+    "wrong_issuer",
+    "wrong_token_use",
+    "wrong_audience",  # an id token's aud
+    "wrong_client",  # an access token's client_id
+    "malformed_scope",
+    "missing_scope",
+]
 
 ALGORITHM = "RS256"
-# Real Cognito tokens stay well under this; anything larger is refused before parsing.
-MAX_TOKEN_CHARS = 8000
+# API Gateway refuses a request whose request line and headers together exceed 10,240
+# bytes, so no token it forwards is longer than that; Cognito's own can pass 8,000
+# characters (a user in many groups, long attributes). Anything larger is refused
+# before parsing.
+MAX_TOKEN_CHARS = 10240
 # Tolerated clock difference for iat/nbf; exp gets none, as at the gateway.
 CLOCK_SKEW_SECONDS = 60
+# RFC 6749, 3.3: scope = scope-token *( SP scope-token ), scope-token = 1*( %x21 /
+# %x23-5B / %x5D-7E ). A tab or a doubled space is not a separator; such a claim
+# grants nothing rather than being read generously.
+_SCOPE = re.compile(r"[\x21\x23-\x5b\x5d-\x7e]+(?: [\x21\x23-\x5b\x5d-\x7e]+)*")
 # After an unknown kid forced a JWKS refetch, further unknown kids wait this long.
 REFETCH_COOLDOWN_SECONDS = 10.0
 # After a failed fetch, requests answer 503 at once for this long instead of queueing
@@ -129,7 +158,20 @@ def _signing_keys(document: Any) -> dict[str, RSAKey]:
     return keys
 
 
+class Refused(errors.GatewayUnauthorized):
+    """A token refused for `reason`: the gateway's 401, with the failed check named
+    for the log (never for the response)."""
+
+    def __init__(self, reason: Reason) -> None:
+        super().__init__(reason)
+
+
 class TokenVerifier:
+    """Verifies tokens as API Gateway's Cognito authorizer does, with joserfc's JWS
+    layer: it splits and decodes the token (strict base64url, JSON header, size
+    limits) and checks the RS256 signature; the claims are checked here, in one pass
+    over the decoded payload."""
+
     def __init__(
         self,
         issuers: Collection[str],
@@ -138,71 +180,122 @@ class TokenVerifier:
         clock: Callable[[], float] = time.time,
     ) -> None:
         # Here rather than in verify(), where an import statement would cost each call.
+        from joserfc import jws
         from joserfc.errors import JoseError
-        from joserfc.jws import JWSRegistry
-        from joserfc.jwt import decode
+        from joserfc.util import urlsafe_b64decode
 
-        self._issuers = frozenset(issuers)
+        # A pool signs with one of two issuer URLs (IssuerConfigurationType); a lone
+        # string is one issuer, not a collection of characters. A tuple, not a set:
+        # `in` compares with ==, so an unhashable `iss` (a JSON list) is just refused.
+        self._issuers = (issuers,) if isinstance(issuers, str) else tuple(issuers)
         self._client_id = client_id
         self._jwks = jwks
         self._clock = clock
-        self._decode = decode
-        # RS256 only. Header parameters outside the JWS registry are let through, as
-        # API Gateway does; the registered ones must have their registered types.
-        self._registry = JWSRegistry(algorithms=[ALGORITHM], strict_check_header=False)
-        # joserfc lets TypeError (a "crit" that is not a list of names) and ValueError (a
-        # lone surrogate in the token) through as well; every unreadable token is a 401.
-        self._unreadable = (JoseError, ValueError, TypeError)
+        self._extract = jws.extract_compact
+        self._b64decode = urlsafe_b64decode
+        # RS256 only; extract_compact also applies the registry's size limits.
+        self._registry = jws.JWSRegistry(algorithms=[ALGORITHM])
+        self._rs256 = self._registry.get_alg(ALGORITHM)
+        # joserfc lets ValueError (a lone surrogate, a non-ASCII byte) and TypeError
+        # through as well; every unreadable token is the same 401.
+        self._unreadable = (JoseError, ValueError, TypeError, RecursionError)
 
     def verify(self, token: str, token_use: TokenUse, scopes: tuple[str, ...] = ()) -> Claims:
-        """The token's claims, or GatewayUnauthorized / TokenExpired."""
-        if len(token) > MAX_TOKEN_CHARS or token.count(".") != 2:
-            raise errors.GatewayUnauthorized()
+        """The token's claims, or Refused / errors.TokenExpired."""
+        if len(token) > MAX_TOKEN_CHARS:
+            raise Refused("too_large")
         try:
-            claims = self._decode(token, self._key, registry=self._registry).claims
+            jws = self._extract(token.encode(), registry=self._registry)
         except self._unreadable:
-            raise errors.GatewayUnauthorized() from None
+            raise Refused("malformed") from None
+        header = jws.protected
+        if type(header) is not dict:  # a JSON string header has an "alg" in it too
+            raise Refused("malformed")
+        if header.get("alg") != ALGORITHM:
+            raise Refused("wrong_algorithm")
+        # No extension is understood here, so a critical one must be refused (RFC
+        # 7515, 4.1.11); Cognito sends none.
+        if "crit" in header:
+            raise Refused("malformed")
+        kid = header.get("kid")
+        if type(kid) is not str:
+            raise Refused("malformed")
+        # After the algorithm check: a token of another algorithm never causes a fetch.
+        key = self._jwks.key(kid)
+        if key is None:
+            raise Refused("unknown_kid")
+        segments = jws.segments
+        try:
+            signature = self._b64decode(segments["signature"])
+        except self._unreadable:
+            raise Refused("malformed") from None
+        signing_input = segments["header"] + b"." + segments["payload"]
+        if not self._rs256.verify(signing_input, signature, key):
+            raise Refused("bad_signature")
+        try:
+            # Decoded first: json.loads would otherwise sniff the bytes' encoding.
+            claims = json.loads(jws.payload.decode())
+        except self._unreadable:
+            raise Refused("malformed") from None
+        if type(claims) is not dict:
+            raise Refused("malformed")
         self._check_claims(claims, token_use, scopes)
         return claims
 
-    def _key(self, token: GuestProtocol) -> RSAKey:
-        # joserfc calls this after it has checked the header's types and its alg, so
-        # a token of another algorithm never triggers a JWKS fetch.
-        kid = token.headers().get("kid")
-        key = self._jwks.key(kid) if isinstance(kid, str) else None
-        if key is None:
-            raise errors.GatewayUnauthorized()
-        return key
-
     def _check_claims(self, claims: Claims, token_use: TokenUse, scopes: tuple[str, ...]) -> None:
-        # Cognito's times are whole seconds; JSON floats, strings and booleans are not.
+        # Cognito's times are whole seconds: JSON floats, strings, booleans and null
+        # are not times (and `type(x) is int` is False for a bool).
         exp = claims.get("exp")
-        if not _is_int(exp):
-            raise errors.GatewayUnauthorized()
+        if type(exp) is not int:
+            raise Refused(_absent_or_mistyped(claims, "exp"))
         now = self._clock()
         if exp <= now:
             raise errors.TokenExpired()
-        for name in ("iat", "nbf"):
-            value = claims.get(name)
-            if value is not None and (not _is_int(value) or value > now + CLOCK_SKEW_SECONDS):
-                raise errors.GatewayUnauthorized()
-        if claims.get("iss") not in self._issuers or claims.get("token_use") != token_use:
-            raise errors.GatewayUnauthorized()
-        if not isinstance(claims.get("sub"), str) or not isinstance(claims.get("jti", ""), str):
-            raise errors.GatewayUnauthorized()
-        audience = claims.get("aud") if token_use == "id" else claims.get("client_id")
-        if audience != self._client_id:
-            raise errors.GatewayUnauthorized()
-        if token_use == "id" and not isinstance(claims.get("cognito:username"), str):
-            raise errors.GatewayUnauthorized()
-        groups = claims.get("cognito:groups", [])
-        if not isinstance(groups, list) or not all(isinstance(g, str) for g in groups):
-            raise errors.GatewayUnauthorized()
+        latest = now + CLOCK_SKEW_SECONDS
+        if "iat" in claims:
+            iat = claims["iat"]
+            if type(iat) is not int:
+                raise Refused("bad_claim_type")
+            if iat > latest:
+                raise Refused("issued_in_future")
+        if "nbf" in claims:
+            nbf = claims["nbf"]
+            if type(nbf) is not int:
+                raise Refused("bad_claim_type")
+            if nbf > latest:
+                raise Refused("not_yet_valid")
+        if claims.get("iss") not in self._issuers:
+            raise Refused("wrong_issuer")
+        if claims.get("token_use") != token_use:
+            raise Refused("wrong_token_use")
+        if type(claims.get("sub")) is not str:
+            raise Refused(_absent_or_mistyped(claims, "sub"))
+        if "jti" in claims and type(claims["jti"]) is not str:
+            raise Refused("bad_claim_type")
+        if token_use == "id":
+            if claims.get("aud") != self._client_id:
+                raise Refused("wrong_audience")
+            if type(claims.get("cognito:username")) is not str:
+                raise Refused(_absent_or_mistyped(claims, "cognito:username"))
+        elif claims.get("client_id") != self._client_id:
+            raise Refused("wrong_client")
+        if "cognito:groups" in claims:
+            groups = claims["cognito:groups"]
+            if type(groups) is not list or not all(type(group) is str for group in groups):
+                raise Refused("bad_claim_type")
         if scopes:
-            granted = claims.get("scope")
-            if not isinstance(granted, str) or not set(scopes) & set(granted.split()):
-                raise errors.GatewayUnauthorized()
+            self._check_scope(claims, scopes)
+
+    @staticmethod
+    def _check_scope(claims: Claims, scopes: tuple[str, ...]) -> None:
+        granted = claims.get("scope")
+        if type(granted) is not str:
+            raise Refused("missing_scope" if granted is None else "bad_claim_type")
+        if _SCOPE.fullmatch(granted) is None:
+            raise Refused("malformed_scope")
+        if set(scopes).isdisjoint(granted.split(" ")):
+            raise Refused("missing_scope")
 
 
-def _is_int(value: object) -> TypeGuard[int]:
-    return isinstance(value, int) and not isinstance(value, bool)
+def _absent_or_mistyped(claims: Claims, name: str) -> Reason:
+    return "bad_claim_type" if name in claims else "missing_claim"

@@ -73,15 +73,13 @@ def stand_in_pool() -> Iterator[tuple[CognitoIdentityProviderClient, Pool]]:
 
 
 @contextmanager
-def in_process(
+def wired(
     env: Mapping[str, str], cognito_client: CognitoIdentityProviderClient | None = None
-) -> Iterator[Http]:
-    """The app, wired from these settings, under chalice.test.Client. Tokens are
-    checked against moto's signing keys (in-process moto serves boto3, not the HTTP
-    key set); `cognito_client` replaces the one the settings would make (a Stubber's).
-    Every service is forgotten again on the way out."""
-    from app import app
-
+) -> Iterator[None]:
+    """The app's services wired from these settings. Tokens are checked against
+    moto's signing keys (in-process moto serves boto3, not the HTTP key set);
+    `cognito_client` replaces the one the settings would make (a Stubber's). Every
+    service is forgotten again on the way out."""
     services.reset()
     services.override(
         settings=Settings.from_env(env),
@@ -89,10 +87,23 @@ def in_process(
         cognito_client=cognito_client,
     )
     try:
-        with Client(app, stage_name="local", project_dir=str(ROOT)) as client:
-            yield Http(client)
+        yield
     finally:
         services.reset()
+
+
+@contextmanager
+def in_process(
+    env: Mapping[str, str], cognito_client: CognitoIdentityProviderClient | None = None
+) -> Iterator[Http]:
+    """The app, wired from these settings (see `wired`), under chalice.test.Client."""
+    from app import app
+
+    with (
+        wired(env, cognito_client),
+        Client(app, stage_name="local", project_dir=str(ROOT)) as client,
+    ):
+        yield Http(client)
 
 
 class Http:

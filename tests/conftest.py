@@ -13,17 +13,18 @@ import boto3
 import jwt
 import pytest
 from botocore.stub import Stubber
+from chalice.test import Client
 
 from chalicelib.cognito_gateway import secret_hash
 from chalicelib.services import services
-from devstack.environment import OFFLINE_AWS
+from devstack.environment import OFFLINE_AWS, ROOT
 from devstack.harness import (
-    MOTO_PUBLIC_JWKS,
     Http,
     in_process,
     moto_jwks,
     pool_environment,
     stand_in_pool,
+    wired,
 )
 from devstack.pool import ADMIN_GROUP, Pool, create_confirmed_user
 
@@ -49,7 +50,6 @@ UNCONFIRMED = "carol@example.com"
 
 
 MOTO_PRIVATE_JWK = moto_jwks("jwks-private")
-__all__ = ["MOTO_PUBLIC_JWKS"]
 
 
 @pytest.fixture
@@ -65,8 +65,10 @@ def cognito(stand_in: tuple[CognitoIdentityProviderClient, Pool]) -> CognitoIden
 
 
 @pytest.fixture
-def pool(stand_in: tuple[CognitoIdentityProviderClient, Pool]) -> Pool:
-    return stand_in[1]
+def pool(stand_in: tuple[CognitoIdentityProviderClient, Pool]) -> Iterator[Pool]:
+    """The stand-in's pool, with the app's services wired to it."""
+    with wired(pool_environment(stand_in[1])):
+        yield stand_in[1]
 
 
 @pytest.fixture
@@ -91,8 +93,10 @@ def users(cognito: CognitoIdentityProviderClient, pool: Pool) -> dict[str, str]:
 
 @pytest.fixture
 def api(pool: Pool) -> Iterator[Http]:
-    with in_process(pool_environment(pool)) as http:
-        yield http
+    from app import app
+
+    with Client(app, stage_name="local", project_dir=str(ROOT)) as client:
+        yield Http(client)
 
 
 @pytest.fixture
@@ -171,7 +175,7 @@ def target(
     login: Callable[[str], dict[str, Any]],
 ) -> Any:
     """The attack matrix's view of the app in-process (tests/unit/test_attack_matrix.py)."""
-    from tests.unit.test_attack_matrix import Target
+    from tests.attack_matrix import Target
 
     def post(path: str, body: Any, headers: dict[str, str]) -> tuple[int, bytes]:
         response = api.raw_post(path, body, headers)

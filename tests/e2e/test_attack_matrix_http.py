@@ -1,40 +1,40 @@
-"""The attack matrix of tests/unit/test_attack_matrix.py, over HTTP against
-`chalice local` on the embedded stand-in: the same tests, another `target`."""
+"""The attack matrix (tests/attack_matrix.py) over HTTP against `chalice local` on the
+embedded stand-in: every row's status and exact body, and the refusal the server
+logs, read from what the stack's log gained during the row's request."""
 
 from __future__ import annotations
 
 import http.client
 import json
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 import pytest
 
 from devstack.pool import ADMIN_GROUP, Pool, create_confirmed_user
-from tests.conftest import mint_token
-from tests.unit.test_attack_matrix import (
+from tests.attack_matrix import (
+    ENUMERATION,
+    LARGE_ROWS,
+    LARGE_TOKEN_CHARS,
+    MATRIX,
+    LazyTokens,
     Target,
-    test_a_forged_admin_claim_reads_nobody,
-    test_a_user_never_reads_another_user,
-    test_a_well_formed_token_passes_where_the_matrix_fails,
-    test_hostile_token_gets_the_gateways_exact_answer,
-    test_the_admin_group_reads_another_user,
-    test_unknown_user_and_wrong_secret_get_identical_answers,
+    answer,
+    assert_answer,
+    check_a_forged_admin_claim_reads_nobody,
+    check_a_user_never_reads_another_user,
+    check_the_admin_group_reads_another_user,
+    check_unknown_user_and_wrong_secret_answer_alike,
+    check_valid_tokens_open_both_routes,
+    large_users,
 )
+from tests.conftest import mint_token
 
 if TYPE_CHECKING:
     from mypy_boto3_cognito_idp import CognitoIdentityProviderClient
 
 pytestmark = pytest.mark.e2e
-
-__all__ = [
-    "test_a_forged_admin_claim_reads_nobody",
-    "test_a_user_never_reads_another_user",
-    "test_a_well_formed_token_passes_where_the_matrix_fails",
-    "test_hostile_token_gets_the_gateways_exact_answer",
-    "test_the_admin_group_reads_another_user",
-    "test_unknown_user_and_wrong_secret_get_identical_answers",
-]
 
 PASSWORD = "Matrix-Passw0rd"
 
@@ -70,6 +70,7 @@ def target(stack: dict[str, Any], stack_cognito: CognitoIdentityProviderClient) 
         tokens: dict[str, Any] = json.loads(body)["data"]
         return tokens
 
+    large_names, later = large_users(stack_cognito, pool_id, PASSWORD, login)
     pool = Pool(pool_id, stack["client_id"], "")
     region = stack["region"]
     return Target(
@@ -77,7 +78,59 @@ def target(stack: dict[str, Any], stack_cognito: CognitoIdentityProviderClient) 
         mint=lambda key=None, headers=None, **claims: mint_token(pool, key, headers, **claims),
         client_id=stack["client_id"],
         issuer=f"https://cognito-idp.{region}.amazonaws.com/{pool_id}",
-        names=names,
+        names={**names, **large_names},
         password=PASSWORD,
-        tokens={who: login(name) for who, name in names.items()},
+        tokens=LazyTokens({who: login(name) for who, name in names.items()}, later),
     )
+
+
+@pytest.mark.parametrize("row", list(MATRIX))
+def test_every_row_gets_the_gateways_answer_over_http(
+    target: Target, stack: dict[str, Any], row: str
+) -> None:
+    case = MATRIX[row]
+    log: Path = stack["log_file"]
+    logged_before = log.stat().st_size
+
+    status, body, token = answer(target, case)
+
+    assert_answer(case, status, body, token)
+    with log.open("rb") as lines:
+        lines.seek(logged_before)
+        refusals = [
+            json.loads(line)["message"]
+            for line in lines
+            if line.startswith(b"{") and b"token refused" in line
+        ]
+    assert refusals == ([f"token refused: {case.reason}"] if case.reason else [])
+
+
+@pytest.mark.parametrize("row", LARGE_ROWS)
+def test_the_large_rows_send_real_tokens_longer_than_8000_characters(
+    target: Target, row: str
+) -> None:
+    token = MATRIX[row].authorization(target)
+
+    assert token is not None
+    assert len(token) > LARGE_TOKEN_CHARS
+
+
+def test_a_well_formed_token_passes_where_the_matrix_fails(target: Target) -> None:
+    check_valid_tokens_open_both_routes(target)
+
+
+def test_a_user_never_reads_another_user(target: Target) -> None:
+    check_a_user_never_reads_another_user(target)
+
+
+def test_the_admin_group_reads_another_user(target: Target) -> None:
+    check_the_admin_group_reads_another_user(target)
+
+
+def test_a_forged_admin_claim_reads_nobody(target: Target) -> None:
+    check_a_forged_admin_claim_reads_nobody(target)
+
+
+@pytest.mark.parametrize("route", list(ENUMERATION))
+def test_unknown_user_and_wrong_secret_get_identical_answers(target: Target, route: str) -> None:
+    check_unknown_user_and_wrong_secret_answer_alike(target, route)

@@ -88,7 +88,7 @@ def test_every_route_is_timed_through_the_lambda_handler_and_the_test_client(
 def test_the_lambda_layouts_code_cannot_be_written_and_holds_the_floor() -> None:
     with lambda_layout() as layout:
         with pytest.raises(PermissionError):
-            (layout.function / "__pycache__").mkdir()
+            (layout.function / "written").mkdir()
         with pytest.raises(PermissionError):
             (layout.floor / "written.pyc").write_bytes(b"")
         floor = sorted(path.name for path in layout.floor.iterdir())

@@ -1,6 +1,7 @@
 """The JWKS cache behind token verification: fetched once, refetched once for an
 unknown kid, then quiet for the cooldown; an unreachable JWKS answers 503. And what
-the attack matrix cannot reach over HTTP: exact expiry, malformed headers, and that
+the attack matrix cannot reach over HTTP: exact expiry, malformed headers, the reason
+each refusal names, the size bound, scope grammar, both issuer forms, and that
 importing the app does not load the JOSE library."""
 
 from __future__ import annotations
@@ -19,14 +20,16 @@ from chalicelib import errors
 from chalicelib.services import services
 from chalicelib.token_verification import (
     FAILURE_BACKOFF_SECONDS,
+    MAX_TOKEN_CHARS,
     REFETCH_COOLDOWN_SECONDS,
     USER_SCOPE,
     JwksCache,
+    Reason,
     TokenVerifier,
 )
 from devstack.environment import ROOT
+from devstack.harness import MOTO_PUBLIC_JWKS
 from devstack.pool import Pool
-from tests.conftest import MOTO_PUBLIC_JWKS
 
 
 class Clock:
@@ -177,6 +180,18 @@ def _verifier_at(now: float) -> TokenVerifier:
     )
 
 
+def _pool_verifier() -> TokenVerifier:
+    """A verifier of the pool's tokens, wired as deployed: both issuer forms."""
+    return _verifier_at(time.time())
+
+
+def _reason(verify: Callable[[], object]) -> str:
+    with pytest.raises(errors.GatewayUnauthorized) as refused:
+        verify()
+    assert refused.value.status_code == 401
+    return refused.value.reason
+
+
 @pytest.mark.usefixtures("pool")
 def test_a_token_expires_at_its_exp_to_the_second(mint: Callable[..., str]) -> None:
     exp = int(time.time()) + 600
@@ -233,3 +248,123 @@ def test_importing_the_app_leaves_the_jose_library_for_the_first_verification() 
     ).stdout
 
     assert loaded.strip() == "[]"
+
+
+@pytest.mark.usefixtures("pool")
+@pytest.mark.parametrize(
+    ("claims", "reason"),
+    [
+        ({"exp": None}, "missing_claim"),
+        ({"exp": True}, "bad_claim_type"),
+        ({"iat": True}, "bad_claim_type"),
+        ({"nbf": 1.5}, "bad_claim_type"),
+        ({"iat": 2**40}, "issued_in_future"),
+        ({"nbf": 2**40}, "not_yet_valid"),
+        ({"iss": None}, "wrong_issuer"),
+        ({"token_use": "access"}, "wrong_token_use"),
+        ({"sub": None}, "missing_claim"),
+        ({"jti": 7}, "bad_claim_type"),
+        ({"aud": "another-client"}, "wrong_audience"),
+        ({"cognito:username": None}, "missing_claim"),
+        ({"cognito:groups": ["admin", 7]}, "bad_claim_type"),
+    ],
+)
+def test_each_failed_check_names_its_reason_and_answers_the_gateways_401(
+    mint: Callable[..., str], claims: dict[str, Any], reason: Reason
+) -> None:
+    token = mint(**claims)
+
+    assert _reason(lambda: _pool_verifier().verify(token, "id")) == reason
+
+
+@pytest.mark.usefixtures("pool")
+def test_an_expired_token_names_its_reason_and_keeps_the_gateways_message(
+    mint: Callable[..., str],
+) -> None:
+    token = mint(exp=int(time.time()) - 1)
+
+    with pytest.raises(errors.TokenExpired) as expired:
+        _pool_verifier().verify(token, "id")
+    assert (expired.value.reason, expired.value.message) == (
+        "expired",
+        "The incoming token has expired",
+    )
+
+
+@pytest.mark.usefixtures("pool")
+def test_both_issuer_forms_of_the_pool_are_accepted_and_no_other(
+    mint: Callable[..., str],
+) -> None:
+    settings = services.settings()
+    original, updated = settings.issuers
+
+    for issuer in (original, updated):
+        assert _pool_verifier().verify(mint(iss=issuer), "id")["iss"] == issuer
+    other_region = updated.replace(settings.region, "eu-west-1")
+    assert _reason(lambda: _pool_verifier().verify(mint(iss=other_region), "id")) == "wrong_issuer"
+
+
+@pytest.mark.usefixtures("pool")
+def test_an_issuer_given_as_one_string_is_that_issuer_not_its_characters(
+    mint: Callable[..., str],
+) -> None:
+    settings = services.settings()
+    only_original = TokenVerifier(
+        settings.issuer, settings.client_id, JwksCache(lambda: MOTO_PUBLIC_JWKS)
+    )
+
+    assert only_original.verify(mint(), "id")["iss"] == settings.issuer
+    assert _reason(lambda: only_original.verify(mint(iss="h"), "id")) == "wrong_issuer"
+
+
+@pytest.mark.usefixtures("pool")
+def test_a_token_up_to_the_gateways_header_limit_is_verified_and_one_longer_is_not(
+    mint: Callable[..., str],
+) -> None:
+    """API Gateway forwards at most 10,240 bytes of request line and headers, so no
+    token it admits is longer; Cognito's own can pass 8,000 characters."""
+    # Three characters of a claim are four of base64url: start just below the bound.
+    padding = (MAX_TOKEN_CHARS - len(mint(padding=""))) * 3 // 4 - 6
+    while len(mint(padding="x" * (padding + 1))) <= MAX_TOKEN_CHARS:
+        padding += 1
+    largest = mint(padding="x" * padding)
+    too_large = mint(padding="x" * (padding + 1))
+
+    assert len(largest) <= MAX_TOKEN_CHARS < len(too_large)
+    assert _pool_verifier().verify(largest, "id")["padding"] == "x" * padding
+    assert _reason(lambda: _pool_verifier().verify(too_large, "id")) == "too_large"
+
+
+def _access(pool: Pool, mint: Callable[..., str], scope: Any) -> str:
+    return mint(
+        **{
+            "token_use": "access",
+            "aud": None,
+            "client_id": pool.client_id,
+            "cognito:username": None,
+            "scope": scope,
+        }
+    )
+
+
+@pytest.mark.parametrize(
+    ("scope", "reason"),
+    [
+        (f"openid\t{USER_SCOPE}", "malformed_scope"),
+        (f"openid  {USER_SCOPE}", "malformed_scope"),
+        (f" {USER_SCOPE}", "malformed_scope"),
+        (f"{USER_SCOPE} ", "malformed_scope"),
+        (f"openid\n{USER_SCOPE}", "malformed_scope"),
+        ("", "malformed_scope"),
+        ([USER_SCOPE], "bad_claim_type"),
+        (None, "missing_scope"),
+        ("openid email", "missing_scope"),
+    ],
+)
+def test_a_scope_claim_grants_only_in_rfc_6749_form(
+    pool: Pool, mint: Callable[..., str], scope: Any, reason: Reason
+) -> None:
+    """scope = scope-token *( SP scope-token ): single spaces only."""
+    token = _access(pool, mint, scope)
+
+    assert _reason(lambda: _pool_verifier().verify(token, "access", (USER_SCOPE,))) == reason
