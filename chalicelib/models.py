@@ -7,7 +7,6 @@ import functools
 import json
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Annotated, Any, ClassVar, Literal, TypeVar, get_args, get_origin
 
 import msgspec
@@ -19,8 +18,7 @@ MAX_BODY_BYTES = 16 * 1024
 NOT_AN_OBJECT = "Request body must be a JSON object"
 
 
-@dataclass(frozen=True)
-class Rule:
+class Rule(msgspec.Struct, frozen=True):
     """A check on a string that msgspec's constraints cannot express."""
 
     accepts: Callable[[str], bool]
@@ -86,8 +84,7 @@ Name = Annotated[str, msgspec.Meta(min_length=1, max_length=2048)]
 AttributeValue = Annotated[str, msgspec.Meta(max_length=2048)]
 
 
-@dataclass(frozen=True)
-class _Field:
+class _Field(msgspec.Struct, frozen=True):
     name: str
     type: Any
     required: bool
@@ -358,8 +355,7 @@ def json_schema(model: type[RequestModel]) -> dict[str, Any]:
     return {**schema, **model.json_schema_extra}
 
 
-@dataclass(frozen=True)
-class BodySpec:
+class BodySpec(msgspec.Struct, frozen=True):
     """What a view accepts; the OpenAPI document is generated from these."""
 
     model: type[RequestModel]
