@@ -105,7 +105,7 @@ def _rule(annotation: Any) -> Rule | None:
             return part
     # `X | None`: the rule of X.
     for member in getattr(annotation, "__args__", ()):
-        if rule := _rule(member):
+        if (rule := _rule(member)) is not None:
             return rule
     return None
 
@@ -135,7 +135,7 @@ class RequestModel(msgspec.Struct, frozen=True):
         # Raised errors only refuse the body: `problem` words the message.
         for field in _fields(type(self)):
             value = getattr(self, field.name)
-            if field.rule and value is not None and not field.rule.accepts(value):
+            if field.rule is not None and value is not None and not field.rule.accepts(value):
                 raise ValueError(field.name)
 
     @classmethod
@@ -163,7 +163,7 @@ class RequestModel(msgspec.Struct, frozen=True):
             # wrong optional field, or a string out of bounds, as invalid.
             absent = not isinstance(value, str) or value == ""
             return cls.missing_message if field.required and absent else cls.invalid_message
-        if field.rule and isinstance(value, str) and not field.rule.accepts(value):
+        if field.rule is not None and isinstance(value, str) and not field.rule.accepts(value):
             blank = field.rule.blank_is_missing and not value.strip()
             return cls.missing_message if field.required and blank else cls.invalid_message
         return None
@@ -297,10 +297,10 @@ class UpdateAttributesRequest(RequestModel, frozen=True):
         if not isinstance(attributes, dict):
             return "attributes is invalid"
         try:
-            values = msgspec.convert(attributes, AttributeValues).values()
+            valid = all(map(_is_text, msgspec.convert(attributes, AttributeValues).values()))
         except msgspec.ValidationError:
-            values = None
-        if values is None or not all(map(_is_text, values)):
+            valid = False
+        if not valid:
             return "Attribute values must be strings of at most 2048 characters"
         refused = sorted(attributes.keys() - WRITABLE_ATTRIBUTES)
         if refused:
@@ -322,8 +322,7 @@ def parse_body(raw: str | bytes | None, model: type[M], *, optional: bool = Fals
     if optional and not raw.strip():
         raw = b"{}"
     try:
-        decoded: M = msgspec.json.decode(raw, type=model)
-        return decoded
+        return msgspec.json.decode(raw, type=model)
     except (msgspec.DecodeError, ValueError, RecursionError):
         return _reread(raw, model)
 
