@@ -1,5 +1,5 @@
 """The OpenAPI 3.1 document, generated from the app's own route table and the
-pydantic models that validate each body, so the two cannot drift apart."""
+msgspec Structs that validate each body, so the two cannot drift apart."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from typing import Any, TypeVar
 
 from chalice.app import CognitoUserPoolAuthorizer, RouteEntry
 
-from chalicelib.models import MAX_BODY_BYTES, BodySpec
+from chalicelib.models import MAX_BODY_BYTES, BodySpec, json_schema
 
 ID_TOKEN_SCHEME = "CognitoIdToken"
 ACCESS_TOKEN_SCHEME = "CognitoAccessToken"
@@ -92,9 +92,7 @@ def _operation(name: str, entry: RouteEntry, schemas: dict[str, Any]) -> dict[st
         responses[status] = {"description": description, "content": _json(envelope)}
     responses["429"]["headers"] = {"Retry-After": {"schema": {"type": "string"}}}
     if spec is not None:
-        model_schema = spec.model.model_json_schema(ref_template="#/components/schemas/{model}")
-        schemas.update(model_schema.pop("$defs", {}))
-        schemas[spec.model.__name__] = model_schema
+        schemas[spec.model.__name__] = json_schema(spec.model)
         operation["requestBody"] = {
             "required": not spec.optional,
             "content": _json({"$ref": f"#/components/schemas/{spec.model.__name__}"}),
