@@ -54,7 +54,7 @@ CHILD = Path(__file__).with_name("cold_child.py")
 KINDS = ("floor", "ours")
 # Installed with boto3 on every Lambda runtime, or ours: not dependencies we add.
 _NOT_ADDED = frozenset({"boto3", "botocore", "chalice", "chalicelib", "mypy_boto3_cognito_idp"})
-# Besides the third-party packages: request validation (the models, pydantic
+# Besides the third-party packages: request validation (the models, msgspec
 # within), the settings, and everything the app imports, for scale.
 OUR_MODULES = ("chalicelib.models", "chalicelib.settings", "app")
 _IMPORTTIME = re.compile(r"import time:\s+(\d+) \|\s+(\d+) \|(\s*)(\S+)")
@@ -188,8 +188,8 @@ def _cumulative_us(stderr: str) -> dict[str, tuple[int, int]]:
 
 
 def _outermost(stderr: str, modules: list[str]) -> list[str]:
-    """The modules not imported from within another of them (pydantic_core is
-    imported by pydantic, and counted there)."""
+    """The modules not imported from within another of them (joserfc.jwk is
+    imported by joserfc, and counted there)."""
     lines = [(len(m.group(3)), m.group(4)) for m in _IMPORTTIME.finditer(stderr)]
     nested: set[str] = set()
     for index, (depth, name) in enumerate(lines):

@@ -18,7 +18,7 @@ LIBRARIES = (
     "chalice",
     "moto",
     "cryptography",
-    "pydantic",
+    "msgspec",
     "PyJWT",
     "joserfc",
     "python-json-logger",
