@@ -39,7 +39,7 @@ from pathlib import Path
 
 from bench.lambda_layout import Layout, lambda_layout
 from bench.report import Row
-from devstack.environment import OFFLINE_AWS, ROOT
+from devstack.environment import FAKE_CREDENTIALS, OFFLINE_AWS, ROOT
 from devstack.events import proxy_event
 from devstack.pool import create_confirmed_user, create_pool
 from devstack.process import free_port
@@ -77,8 +77,8 @@ def stand_in() -> Iterator[dict[str, str]]:
             "cognito-idp",
             region_name="us-east-1",
             endpoint_url=endpoint,
-            aws_access_key_id="testing",
-            aws_secret_access_key="testing",
+            aws_access_key_id=FAKE_CREDENTIALS["AWS_ACCESS_KEY_ID"],
+            aws_secret_access_key=FAKE_CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
         )
         pool = create_pool(client)
         create_confirmed_user(client, pool.user_pool_id, USERNAME, PASSWORD)

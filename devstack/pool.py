@@ -5,16 +5,16 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from chalicelib.attributes import READABLE_STANDARD_ATTRIBUTES
+from devstack.environment import ROOT
 
 if TYPE_CHECKING:
     from mypy_boto3_cognito_idp import CognitoIdentityProviderClient
     from mypy_boto3_cognito_idp.type_defs import AttributeTypeTypeDef
 
-TEMPLATE = Path(__file__).resolve().parent.parent / "deploy" / "template.json"
+TEMPLATE = ROOT / "deploy" / "template.json"
 ADMIN_GROUP = "admin"
 DEMO_USERNAME = "demo@example.com"
 DEMO_PASSWORD = "Demo-Passw0rd!"

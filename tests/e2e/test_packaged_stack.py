@@ -30,7 +30,7 @@ from chalicelib.models import WRITABLE_ATTRIBUTES
 from chalicelib.responses import envelope
 from chalicelib.settings import REQUIRED, SECRET_ARN, SECRET_VALUE
 from deploy.package import package, require_interpreter, runtime_version
-from devstack.environment import ROOT
+from devstack.environment import FAKE_CREDENTIALS, ROOT
 from devstack.events import proxy_event
 from devstack.pool import ADMIN_GROUP, create_confirmed_user
 from devstack.process import stack_client
@@ -608,9 +608,8 @@ def test_the_packaged_function_signs_in_with_the_secret_from_secrets_manager(
         PYTHONPATH=f"{function}:{runtime}",
         AWS_LAMBDA_FUNCTION_NAME="cognito-auth-api",
         AWS_ENDPOINT_URL=endpoint,
-        AWS_ACCESS_KEY_ID="testing",
-        AWS_SECRET_ACCESS_KEY="testing",
         COGNITO_DIALECT="moto",
+        **FAKE_CREDENTIALS,
     )
     # The renewal's refresh token is the login's: the child adds it to this body.
     events = [
