@@ -13,7 +13,7 @@ from typing import Any
 from chalice.app import Chalice, CognitoUserPoolAuthorizer, Request, Response
 
 from chalicelib import auth_service, local_gateway, logs
-from chalicelib.guard import claims, cognito_guard
+from chalicelib.guard import claims, cognito_guard, verified_token
 from chalicelib.models import (
     ChallengeRequest,
     ChangePasswordRequest,
@@ -67,9 +67,8 @@ def _request() -> Request:
 
 
 def _access_token() -> str:
-    """The raw access token, which cognito_guard has verified."""
-    token: str = _request().headers["authorization"]
-    return token
+    """The access token that cognito_guard has verified."""
+    return verified_token(_request())
 
 
 accepts = body_parser(_request)

@@ -34,21 +34,22 @@ def cognito_guard(routes: Mapping[str, Mapping[str, RouteEntry]]) -> Middleware:
             # without, id tokens only.
             scopes = tuple(authorizer.scopes or ())
             token_use: TokenUse = "access" if scopes else "id"
-            event.context["authorizer"] = {"claims": authenticate(event.headers, token_use, scopes)}
+            # Whitespace around a header's value is not part of it (RFC 9110, 5.5):
+            # most HTTP servers drop it before the app sees it, not all of them.
+            token = (event.headers.get("authorization") or "").strip(" \t")
+            event.context["authorizer"] = {
+                "claims": authenticate(token, token_use, scopes),
+                "token": token,
+            }
         return get_response(event)
 
     return guard
 
 
-def authenticate(
-    headers: Mapping[str, str], token_use: TokenUse, scopes: tuple[str, ...]
-) -> Claims:
-    """The verified claims of the raw JWT in the Authorization header, as API Gateway
-    reads it; the gateway's own 401 otherwise, with the reason in the log (an
+def authenticate(token: str, token_use: TokenUse, scopes: tuple[str, ...]) -> Claims:
+    """The verified claims of the raw JWT from the Authorization header, as API
+    Gateway reads it; the gateway's own 401 otherwise, with the reason in the log (an
     operator facing "401 for everyone" reads there which check refused them)."""
-    # Whitespace around a header's value is not part of it (RFC 9110, 5.5): HTTP servers
-    # drop it before the app sees the header, chalice.test.Client does not.
-    token = (headers.get("authorization") or "").strip(" \t")
     try:
         if not token:
             raise Refused("missing")
@@ -61,4 +62,10 @@ def authenticate(
 def claims(request: Request) -> Claims:
     """The verified claims of a guarded route's caller."""
     verified: dict[str, Any] = request.context["authorizer"]["claims"]
+    return verified
+
+
+def verified_token(request: Request) -> str:
+    """The very token whose claims were verified: what a view may hand to Cognito."""
+    verified: str = request.context["authorizer"]["token"]
     return verified

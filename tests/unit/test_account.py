@@ -146,6 +146,22 @@ def test_logout_signs_out_everywhere(api: Http, login: Login) -> None:
     )
 
 
+def test_logout_hands_cognito_the_token_it_verified_not_the_padded_header(
+    api: Http, login: Login
+) -> None:
+    """Whitespace around the header's value is not part of the token: the token sent
+    to Cognito is the one verified, not the header as received."""
+    tokens = login(ALICE)
+
+    status, body = api.post("/logout", {}, {"Authorization": f"{tokens['access_token']}  \t"})
+
+    assert (status, body["message"]) == (200, "Signed out everywhere")
+    renewal = api.post(
+        "/user/renew_refresh_token", {"username": ALICE, "refresh_token": tokens["refresh_token"]}
+    )
+    assert renewal[0] == 401
+
+
 @pytest.mark.parametrize("route", list(PRIVATE_ROUTES))
 @pytest.mark.parametrize("credential", ["none", "id token", "no scope", "garbage"])
 def test_private_account_routes_admit_only_scoped_access_tokens(
