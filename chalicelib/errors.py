@@ -125,7 +125,8 @@ class TooManyRequests(ApiError):
 class ServiceUnavailable(ApiError):
     status_code = 503
     default_message = "The service is temporarily unavailable, please retry later"
-    # As long as a failed key-set fetch keeps answering 503 at once.
+    # A failed key-set fetch answers 503 at once for this long; other causes (Cognito,
+    # Secrets Manager) are tried again on the next request.
     retry_after = 5
 
     def __init__(self, message: str | None = None) -> None:

@@ -36,7 +36,6 @@ _DEPENDS_ON: dict[str, tuple[str, ...]] = {
     "gateway": ("settings", "cognito_client", "client_secret"),
     "jwks_fetcher": ("settings",),
     "verifier": ("settings", "jwks_fetcher"),
-    "outage_log": (),
 }
 # An outage fails every request the same way: its warning once per this many seconds.
 OUTAGE_LOG_INTERVAL = 10.0
@@ -44,7 +43,8 @@ OUTAGE_LOG_INTERVAL = 10.0
 
 class Services:
     def __init__(self, **overrides: Any) -> None:
-        self._lock = threading.RLock()
+        self._lock = threading.Lock()
+        self._building: dict[str, threading.Lock] = {}
         self._built: dict[str, Any] = {}
         self._overrides: dict[str, Any] = {}
         self.override(**overrides)
@@ -141,6 +141,11 @@ class Services:
         value: T = self._overrides.get(name, self._built.get(name, _UNBUILT))
         if value is _UNBUILT:
             with self._lock:
+                building = self._building.setdefault(name, threading.Lock())
+            # One builder per part, and no other part waits for it: reading the
+            # secret from Secrets Manager can take seconds. Parts only wait for the
+            # parts they are built from, so the locks cannot deadlock.
+            with building:
                 value = self._overrides.get(name, self._built.get(name, _UNBUILT))
                 if value is _UNBUILT:
                     value = self._built[name] = build()
