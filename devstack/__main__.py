@@ -95,12 +95,20 @@ def _owner_alive(stack_file: Path) -> int | None:
     if pid == os.getpid():
         return None
     try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
+        # A pid the kernel reused for another program is no owner of ours.
+        command = Path(f"/proc/{pid}/cmdline").read_bytes()
+    except FileNotFoundError:
         return None
-    except PermissionError:
-        pass  # alive, and someone else's
-    return pid
+    except OSError:
+        # No /proc (not Linux): whether the pid is alive is all that can be told.
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return None
+        except PermissionError:
+            pass  # alive, and someone else's
+        return pid
+    return pid if b"devstack" in command else None
 
 
 class StandIn:
@@ -376,7 +384,8 @@ def main() -> int:
             # Before stack.json: whoever waits for that finds this one too.
             _write_whole(env_file, _env_file_text(env), 0o600)
             env_line = f"\n  environment for another chalice local: {env_file}"
-        _write_whole(stack_file, json.dumps(state, indent=2) + "\n", 0o644)
+        # 0600: with a real pool it names that pool's demo password.
+        _write_whole(stack_file, json.dumps(state, indent=2) + "\n", 0o600)
         print(_banner({**state, "stack_file": stack_file, "env_line": env_line}), flush=True)
         while chalice.process.poll() is None:
             stop.check()

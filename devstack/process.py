@@ -110,7 +110,9 @@ def stop_stack(process: subprocess.Popen[bytes]) -> None:
     try:
         process.wait(timeout=STOP_TIMEOUT)
     except subprocess.TimeoutExpired:
-        process.kill()
+        # devstack's whole group; chalice local, in a group of its own, dies with
+        # devstack (its parent-death signal).
+        os.killpg(process.pid, signal.SIGKILL)
         process.wait()
 
 
@@ -122,7 +124,7 @@ def _start(
         process = start_stack(stack_file, port or free_port(), cognito_port or 0, log)
     try:
         return process, wait_until_ready(process, stack_file, log_path)
-    except StackDidNotStart:
+    except BaseException:  # a stack that did not start, or a Ctrl-C while it starts
         stop_stack(process)
         raise
 
@@ -134,7 +136,7 @@ def launch(
     the caller stops it. Ports not given are picked here; a clash is retried."""
     workdir.mkdir(parents=True, exist_ok=True)
     # Only a port picked here can be picked again (COGNITO_PORT 0 never clashes).
-    retries = PORT_ATTEMPTS - 1 if port is None and cognito_port is None else 0
+    retries = PORT_ATTEMPTS - 1 if port is None else 0
     for _ in range(retries):
         try:
             return _start(workdir, port, cognito_port)

@@ -188,8 +188,11 @@ def test_a_taken_port_fails_fast_with_its_number(
 def test_stack_env_is_private_and_runs_another_chalice_local_against_the_stand_in(
     stack: dict[str, Any],
 ) -> None:
-    env_file = env_file_for(Path(stack["log_file"]).with_name("stack.json"))
+    stack_file = Path(stack["log_file"]).with_name("stack.json")
+    env_file = env_file_for(stack_file)
     assert stat.S_IMODE(env_file.stat().st_mode) == 0o600
+    # It names a real pool's demo password when run against one.
+    assert stat.S_IMODE(stack_file.stat().st_mode) == 0o600
     port = free_port()
     # Nothing from this test's own environment: only what the recipe sources.
     clean = {k: v for k, v in os.environ.items() if not k.startswith(("COGNITO_", "AWS_"))}
