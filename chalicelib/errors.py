@@ -143,7 +143,7 @@ class GatewayUnauthorized(ApiError):
     status_code = 401
     default_message = "Unauthorized"
 
-    def __init__(self, reason: str = "unauthorized") -> None:
+    def __init__(self, reason: str) -> None:
         super().__init__()
         self.reason = reason
 

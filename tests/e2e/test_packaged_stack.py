@@ -385,7 +385,7 @@ def _header(response: dict[str, Any], name: str) -> str:
     return value
 
 
-@pytest.mark.parametrize("error", [GatewayUnauthorized(), TokenExpired()])
+@pytest.mark.parametrize("error", [GatewayUnauthorized("bad_signature"), TokenExpired()])
 def test_gateway_401s_keep_the_bodies_the_routes_promise(
     deployed: dict[str, Any], error: GatewayUnauthorized
 ) -> None:
