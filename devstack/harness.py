@@ -19,6 +19,7 @@ from devstack.environment import OFFLINE_AWS, REGION, ROOT
 from devstack.pool import Pool, create_pool
 
 if TYPE_CHECKING:
+    from chalice.app import Chalice
     from mypy_boto3_cognito_idp import CognitoIdentityProviderClient
 
 
@@ -97,12 +98,19 @@ def in_process(
     env: Mapping[str, str], cognito_client: CognitoIdentityProviderClient | None = None
 ) -> Iterator[Http]:
     """The app, wired from these settings (see `wired`), under chalice.test.Client."""
-    from app import app
+    with wired(env, cognito_client), served() as http:
+        yield http
 
-    with (
-        wired(env, cognito_client),
-        Client(app, stage_name="local", project_dir=str(ROOT)) as client,
-    ):
+
+@contextmanager
+def served(app: Chalice | None = None) -> Iterator[Http]:
+    """An app (ours unless given) under chalice.test.Client, on the local stage,
+    wired however the services are now."""
+    if app is None:
+        from app import app as ours
+
+        app = ours
+    with Client(app, stage_name="local", project_dir=str(ROOT)) as client:
         yield Http(client)
 
 

@@ -4,7 +4,6 @@ chalice.test.Client, and tokens minted with moto's own signing key."""
 from __future__ import annotations
 
 import os
-import socket
 import time
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
@@ -13,16 +12,16 @@ import boto3
 import jwt
 import pytest
 from botocore.stub import Stubber
-from chalice.test import Client
 
 from chalicelib.cognito_gateway import secret_hash
 from chalicelib.services import services
-from devstack.environment import OFFLINE_AWS, ROOT
+from devstack.environment import OFFLINE_AWS
 from devstack.harness import (
     Http,
     in_process,
     moto_jwks,
     pool_environment,
+    served,
     stand_in_pool,
     wired,
 )
@@ -93,10 +92,8 @@ def users(cognito: CognitoIdentityProviderClient, pool: Pool) -> dict[str, str]:
 
 @pytest.fixture
 def api(pool: Pool) -> Iterator[Http]:
-    from app import app
-
-    with Client(app, stage_name="local", project_dir=str(ROOT)) as client:
-        yield Http(client)
+    with served() as http:
+        yield http
 
 
 @pytest.fixture
@@ -191,11 +188,3 @@ def target(
         password=PASSWORD,
         tokens={who: login(name) for who, name in names.items()},
     )
-
-
-def closed_port() -> int:
-    """A local port nothing listens on: an unreachable Cognito."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-    return port

@@ -18,6 +18,7 @@ from chalicelib.services import services
 from chalicelib.settings import Settings
 from chalicelib.token_verification import http_jwks_fetcher
 from devstack.harness import Http
+from devstack.process import free_port
 from tests.conftest import (
     ALICE,
     PASSWORD,
@@ -25,7 +26,6 @@ from tests.conftest import (
     STUB_POOL,
     STUB_SUB,
     UNAVAILABLE,
-    closed_port,
     mint_token,
 )
 
@@ -128,7 +128,7 @@ def test_unreachable_cognito_answers_503_and_the_service_keeps_serving(
             "COGNITO_USER_POOL_ID": STUB_POOL.user_pool_id,
             "COGNITO_CLIENT_ID": STUB_POOL.client_id,
             "COGNITO_CLIENT_SECRET": STUB_POOL.client_secret,
-            "COGNITO_ENDPOINT_URL": f"http://127.0.0.1:{closed_port()}",
+            "COGNITO_ENDPOINT_URL": f"http://127.0.0.1:{free_port()}",
             "COGNITO_CONNECT_TIMEOUT": "0.2",
             "COGNITO_READ_TIMEOUT": "0.2",
             "COGNITO_MAX_ATTEMPTS": "2",

@@ -3,42 +3,31 @@ wherever: in a view, in the token middleware, or in the configuration."""
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from chalice.test import Client
 
 from chalicelib import logs
 from chalicelib.cognito_gateway import create_client
 from chalicelib.services import services
 from chalicelib.settings import Settings
-from devstack.harness import Http, pool_environment
+from devstack.harness import Http, pool_environment, served
 from devstack.pool import Pool
-from tests.conftest import ALICE, PASSWORD, UNAVAILABLE, closed_port
+from devstack.process import free_port
+from tests.conftest import ALICE, PASSWORD, UNAVAILABLE
 
 LOGIN = {"username": ALICE, "password": PASSWORD}
 
 
 @pytest.fixture
-def unconfigured() -> Iterator[Client]:
+def unconfigured() -> Iterator[Http]:
     """The app with nothing configured: no COGNITO_* variable in the environment."""
-    from app import app
-
     services.reset()
-    with Client(app, stage_name="local") as client:
-        yield client
+    with served() as http:
+        yield http
     services.reset()
-
-
-def _post(client: Client, path: str, headers: dict[str, str] | None = None) -> Any:
-    return client.http.post(
-        path,
-        headers={"Content-Type": "application/json", **(headers or {})},
-        body=json.dumps(LOGIN).encode(),
-    )
 
 
 @pytest.mark.parametrize(
@@ -47,13 +36,13 @@ def _post(client: Client, path: str, headers: dict[str, str] | None = None) -> A
     ids=["in a view", "in the token middleware"],
 )
 def test_a_missing_setting_answers_503_in_the_envelope_and_the_log_names_it(
-    unconfigured: Client,
+    unconfigured: Http,
     caplog: pytest.LogCaptureFixture,
     path: str,
     headers: dict[str, str],
 ) -> None:
     with caplog.at_level(logging.WARNING):
-        response = _post(unconfigured, path, headers)
+        response = unconfigured.raw_post(path, LOGIN, headers)
 
     assert response.status_code == 503
     assert response.json_body == UNAVAILABLE
@@ -93,7 +82,7 @@ def test_an_outage_is_logged_once_per_interval_not_once_per_request(
     down = Settings.from_env(
         {
             **pool_environment(pool),
-            "COGNITO_ENDPOINT_URL": f"http://127.0.0.1:{closed_port()}",
+            "COGNITO_ENDPOINT_URL": f"http://127.0.0.1:{free_port()}",
             "COGNITO_CONNECT_TIMEOUT": "0.2",
             "COGNITO_MAX_ATTEMPTS": "1",
         }
