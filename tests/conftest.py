@@ -36,6 +36,12 @@ for _name in ("AWS_PROFILE", "AWS_ENDPOINT_URL", "COGNITO_ENDPOINT_URL"):
     os.environ.pop(_name, None)
 
 PASSWORD = "Corr3ct-Horse!"
+INTERNAL_ERROR = {
+    "message": "Internal Server Error",
+    "error": True,
+    "success": False,
+    "data": None,
+}
 UNAVAILABLE = {
     "message": "The service is temporarily unavailable, please retry later",
     "error": True,

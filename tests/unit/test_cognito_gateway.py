@@ -21,6 +21,7 @@ from devstack.harness import Http
 from devstack.process import free_port
 from tests.conftest import (
     ALICE,
+    INTERNAL_ERROR,
     PASSWORD,
     STUB_HASH_OF_ALICE,
     STUB_POOL,
@@ -278,12 +279,7 @@ def test_an_unexpected_exception_answers_a_500_that_says_nothing(
         response = api.raw_post("/login", LOGIN)
 
     assert response.status_code == 500
-    assert response.json_body == {
-        "message": "Internal Server Error",
-        "error": True,
-        "success": False,
-        "data": None,
-    }
+    assert response.json_body == INTERNAL_ERROR
     assert b"hunter2" not in response.body
     assert b"Traceback" not in response.body
     assert "hunter2" in caplog.text

@@ -16,7 +16,7 @@ from chalicelib.settings import Settings
 from devstack.harness import Http, pool_environment, served
 from devstack.pool import Pool
 from devstack.process import free_port
-from tests.conftest import ALICE, PASSWORD, UNAVAILABLE
+from tests.conftest import ALICE, INTERNAL_ERROR, PASSWORD, UNAVAILABLE
 
 LOGIN = {"username": ALICE, "password": PASSWORD}
 
@@ -65,12 +65,7 @@ def test_an_unexpected_error_in_the_token_middleware_answers_the_envelope(
         response = api.raw_post("/user/test-user", {}, {"Authorization": "a.b.c"})
 
     assert response.status_code == 500
-    assert response.json_body == {
-        "message": "Internal Server Error",
-        "error": True,
-        "success": False,
-        "data": None,
-    }
+    assert response.json_body == INTERNAL_ERROR
     assert response.headers["X-Request-Id"]
     assert b"hunter2" not in response.body
     assert "hunter2" in caplog.text
