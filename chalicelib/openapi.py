@@ -42,7 +42,8 @@ _ERRORS = {
     "415": "The body is not sent as application/json",
     "429": "Cognito is throttling; retry after Retry-After seconds",
     "500": "An unexpected error; the details are only in the service's log",
-    "503": "Cognito, or its signing keys, cannot be reached",
+    "503": "Cognito, its signing keys or the service's configuration is unavailable; "
+    "retry after Retry-After seconds",
 }
 
 
@@ -90,7 +91,8 @@ def _operation(name: str, entry: RouteEntry, schemas: dict[str, Any]) -> dict[st
     }
     for status, description in _ERRORS.items():
         responses[status] = {"description": description, "content": _json(envelope)}
-    responses["429"]["headers"] = {"Retry-After": {"schema": {"type": "string"}}}
+    for retryable in ("429", "503"):
+        responses[retryable]["headers"] = {"Retry-After": {"schema": {"type": "string"}}}
     if spec is not None:
         schemas[spec.model.__name__] = json_schema(spec.model)
         operation["requestBody"] = {
