@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import jwt
+import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
@@ -396,46 +397,6 @@ def attributes(body: bytes) -> dict[str, str]:
     return {a["Name"]: a["Value"] for a in json.loads(body)["data"]}
 
 
-def check_valid_tokens_open_both_routes(target: Target) -> None:
-    """The control: the holder's real tokens open both kinds of route."""
-    alice = target.tokens["alice"]
-
-    assert target.post(ID_ROUTE, {}, {"Authorization": alice["id_token"]})[0] == 200
-    status, _ = target.post(
-        SCOPED_ROUTE, BODIES[SCOPED_ROUTE], {"Authorization": alice["access_token"]}
-    )
-    assert status == 200
-
-
-# Object-level authorization (OWASP API1)
-
-
-def check_a_user_never_reads_another_user(target: Target) -> None:
-    alice = {"Authorization": target.tokens["alice"]["id_token"]}
-
-    status, body = target.post(ID_ROUTE, {"username": target.names["bob"]}, alice)
-
-    assert status == 403
-    assert target.names["bob"].encode() not in body
-
-
-def check_the_admin_group_reads_another_user(target: Target) -> None:
-    admin = {"Authorization": target.tokens["admin"]["id_token"]}
-
-    status, body = target.post(ID_ROUTE, {"username": target.names["bob"]}, admin)
-
-    assert status == 200
-    assert attributes(body)["email"] == target.names["bob"]
-
-
-def check_a_forged_admin_claim_reads_nobody(target: Target) -> None:
-    status, body = target.post(
-        ID_ROUTE, {"username": target.names["bob"]}, {"Authorization": _tampered(target)}
-    )
-
-    assert (status, body) == (401, UNAUTHORIZED)
-
-
 # User enumeration: an unknown user and a wrong secret get the same answer. (Code
 # resending is left out: the stand-in cannot resend, so the local answer is the same
 # by construction; tests/unit/test_signup.py pins AWS's answers with a Stubber.)
@@ -463,9 +424,60 @@ ENUMERATION: dict[str, Callable[[str], tuple[str, dict[str, Any]]]] = {
 }
 
 
-def check_unknown_user_and_wrong_secret_answer_alike(target: Target, route: str) -> None:
-    existing = target.post(*ENUMERATION[route](target.names["alice"]), {})
-    unknown = target.post(*ENUMERATION[route](UNKNOWN), {})
+class SharedChecks:
+    """What every target must show besides the matrix rows: a test module runs these
+    by defining `class Test...(SharedChecks)` beside its own `target` fixture."""
 
-    assert existing == unknown
-    assert existing[0] < 500
+    @pytest.mark.parametrize("row", LARGE_ROWS)
+    def test_the_large_rows_send_real_tokens_longer_than_8000_characters(
+        self, target: Target, row: str
+    ) -> None:
+        token = MATRIX[row].authorization(target)
+
+        assert token is not None
+        assert len(token) > LARGE_TOKEN_CHARS
+
+    def test_a_well_formed_token_passes_where_the_matrix_fails(self, target: Target) -> None:
+        """The control: the holder's real tokens open both kinds of route."""
+        alice = target.tokens["alice"]
+
+        assert target.post(ID_ROUTE, {}, {"Authorization": alice["id_token"]})[0] == 200
+        status, _ = target.post(
+            SCOPED_ROUTE, BODIES[SCOPED_ROUTE], {"Authorization": alice["access_token"]}
+        )
+        assert status == 200
+
+    # Object-level authorization (OWASP API1)
+
+    def test_a_user_never_reads_another_user(self, target: Target) -> None:
+        alice = {"Authorization": target.tokens["alice"]["id_token"]}
+
+        status, body = target.post(ID_ROUTE, {"username": target.names["bob"]}, alice)
+
+        assert status == 403
+        assert target.names["bob"].encode() not in body
+
+    def test_the_admin_group_reads_another_user(self, target: Target) -> None:
+        admin = {"Authorization": target.tokens["admin"]["id_token"]}
+
+        status, body = target.post(ID_ROUTE, {"username": target.names["bob"]}, admin)
+
+        assert status == 200
+        assert attributes(body)["email"] == target.names["bob"]
+
+    def test_a_forged_admin_claim_reads_nobody(self, target: Target) -> None:
+        status, body = target.post(
+            ID_ROUTE, {"username": target.names["bob"]}, {"Authorization": _tampered(target)}
+        )
+
+        assert (status, body) == (401, UNAUTHORIZED)
+
+    @pytest.mark.parametrize("route", list(ENUMERATION))
+    def test_unknown_user_and_wrong_secret_get_identical_answers(
+        self, target: Target, route: str
+    ) -> None:
+        existing = target.post(*ENUMERATION[route](target.names["alice"]), {})
+        unknown = target.post(*ENUMERATION[route](UNKNOWN), {})
+
+        assert existing == unknown
+        assert existing[0] < 500

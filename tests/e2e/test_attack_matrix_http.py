@@ -14,19 +14,12 @@ import pytest
 
 from devstack.pool import ADMIN_GROUP, Pool, create_confirmed_user
 from tests.attack_matrix import (
-    ENUMERATION,
-    LARGE_ROWS,
-    LARGE_TOKEN_CHARS,
     MATRIX,
     LazyTokens,
+    SharedChecks,
     Target,
     answer,
     assert_answer,
-    check_a_forged_admin_claim_reads_nobody,
-    check_a_user_never_reads_another_user,
-    check_the_admin_group_reads_another_user,
-    check_unknown_user_and_wrong_secret_answer_alike,
-    check_valid_tokens_open_both_routes,
     large_users,
 )
 from tests.conftest import mint_token
@@ -105,32 +98,5 @@ def test_every_row_gets_the_gateways_answer_over_http(
     assert refusals == ([f"token refused: {case.reason}"] if case.reason else [])
 
 
-@pytest.mark.parametrize("row", LARGE_ROWS)
-def test_the_large_rows_send_real_tokens_longer_than_8000_characters(
-    target: Target, row: str
-) -> None:
-    token = MATRIX[row].authorization(target)
-
-    assert token is not None
-    assert len(token) > LARGE_TOKEN_CHARS
-
-
-def test_a_well_formed_token_passes_where_the_matrix_fails(target: Target) -> None:
-    check_valid_tokens_open_both_routes(target)
-
-
-def test_a_user_never_reads_another_user(target: Target) -> None:
-    check_a_user_never_reads_another_user(target)
-
-
-def test_the_admin_group_reads_another_user(target: Target) -> None:
-    check_the_admin_group_reads_another_user(target)
-
-
-def test_a_forged_admin_claim_reads_nobody(target: Target) -> None:
-    check_a_forged_admin_claim_reads_nobody(target)
-
-
-@pytest.mark.parametrize("route", list(ENUMERATION))
-def test_unknown_user_and_wrong_secret_get_identical_answers(target: Target, route: str) -> None:
-    check_unknown_user_and_wrong_secret_answer_alike(target, route)
+class TestOverHttp(SharedChecks):
+    """The checks every target must pass, against this module's target."""
