@@ -158,6 +158,13 @@ def _signing_keys(document: Any) -> dict[str, RSAKey]:
     return keys
 
 
+# Claims that may not lie in the future (beyond the clock skew), and the reason given.
+_NOT_BEFORE: tuple[tuple[str, Reason], ...] = (
+    ("iat", "issued_in_future"),
+    ("nbf", "not_yet_valid"),
+)
+
+
 class Refused(errors.GatewayUnauthorized):
     """A token refused for `reason`: the gateway's 401, with the failed check named
     for the log (never for the response)."""
@@ -252,18 +259,13 @@ class TokenVerifier:
         if exp <= now:
             raise errors.TokenExpired()
         latest = now + CLOCK_SKEW_SECONDS
-        if "iat" in claims:
-            iat = claims["iat"]
-            if type(iat) is not int:
-                raise Refused("bad_claim_type")
-            if iat > latest:
-                raise Refused("issued_in_future")
-        if "nbf" in claims:
-            nbf = claims["nbf"]
-            if type(nbf) is not int:
-                raise Refused("bad_claim_type")
-            if nbf > latest:
-                raise Refused("not_yet_valid")
+        for name, too_early in _NOT_BEFORE:
+            if name in claims:
+                moment = claims[name]
+                if type(moment) is not int:
+                    raise Refused("bad_claim_type")
+                if moment > latest:
+                    raise Refused(too_early)
         if claims.get("iss") not in self._issuers:
             raise Refused("wrong_issuer")
         if claims.get("token_use") != token_use:
