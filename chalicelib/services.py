@@ -33,7 +33,7 @@ _DEPENDS_ON: dict[str, tuple[str, ...]] = {
     "cognito_client": ("settings",),
     "secrets_client": ("settings",),
     "client_secret": ("settings", "secrets_client"),
-    "gateway": ("settings", "cognito_client", "client_secret"),
+    "gateway": ("settings", "cognito_client"),
     "jwks_fetcher": ("settings",),
     "verifier": ("settings", "jwks_fetcher"),
 }
@@ -67,14 +67,15 @@ class Services:
     def gateway(self) -> cognito_gateway.CognitoGateway:
         def build() -> cognito_gateway.CognitoGateway:
             settings = self.settings()
+            gateway = cognito_gateway.CognitoGateway
             if settings.dialect == "moto":
                 # The stand-in's differences from AWS, kept out of the AWS gateway.
                 from chalicelib.stand_in import StandInGateway
 
-                return StandInGateway(settings, self.cognito_client(), self.client_secret)
-            return cognito_gateway.CognitoGateway(
-                settings, self.cognito_client(), self.client_secret
-            )
+                gateway = StandInGateway
+            # The secret is asked for on every hash, so it is read (and retried)
+            # when first needed, never when the gateway is built.
+            return gateway(settings, self.cognito_client(), self.client_secret)
 
         return self._part("gateway", build)
 

@@ -65,13 +65,7 @@ class StandInGateway(CognitoGateway):
     def confirm_sign_up(self, username: str, code: str) -> None:
         # moto confirms a confirmed user again with a 200; AWS refuses ("User cannot
         # be confirmed. Current status is CONFIRMED").
-        user = self._call(
-            "AdminGetUser",
-            lambda: self.client.admin_get_user(
-                UserPoolId=self._settings.user_pool_id, Username=username
-            ),
-            {"UserNotFoundException": errors.InvalidCode},
-        )
+        user = self._admin_get_user(username, {"UserNotFoundException": errors.InvalidCode})
         if user["UserStatus"] == "CONFIRMED":
             raise errors.UserAlreadyConfirmed()
         super().confirm_sign_up(username, code)
