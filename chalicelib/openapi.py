@@ -120,6 +120,9 @@ def openapi_document(
         if path in extra_paths:
             continue
         for method, entry in sorted(methods.items()):
+            if method == "OPTIONS":
+                # CORS preflights, answered for browsers: no client calls them.
+                continue
             paths.setdefault(path, {})[method.lower()] = _operation(entry.view_name, entry, schemas)
     token_scheme = {"type": "apiKey", "in": "header", "name": "Authorization"}
     return {
