@@ -13,6 +13,7 @@ from typing import Any
 from chalice.app import Chalice, CognitoUserPoolAuthorizer, Request, Response
 
 from chalicelib import auth_service, local_gateway, logs
+from chalicelib.cors import cors, preflight
 from chalicelib.guard import claims, cognito_guard, verified_token
 from chalicelib.models import (
     ChallengeRequest,
@@ -36,7 +37,9 @@ logs.configure(logging.INFO)
 
 app = Chalice(app_name="cognito-auth-api")
 app.debug = False
-# Outermost first: errors raised by the guard become responses too.
+# Outermost first: errors raised by the guard become responses too, and every
+# response, errors included, carries the CORS headers.
+app.register_middleware(cors(app.routes), "http")
 app.register_middleware(handle_errors, "http")
 app.register_middleware(cognito_guard(app.routes), "http")
 local_gateway.harden()
@@ -219,3 +222,8 @@ def openapi() -> dict[str, Any]:
 @app.route(OPENAPI_PATH, methods=["GET"])
 def openapi_json() -> Response:
     return Response(body=openapi(), headers=dict(JSON_HEADERS))
+
+
+# Last, once every path exists: each answers its own CORS preflight (see chalicelib/cors.py).
+for path in list(app.routes):
+    app.route(path, methods=["OPTIONS"])(preflight)

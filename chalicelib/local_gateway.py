@@ -6,6 +6,10 @@ not a JWT raises inside Chalice (a 500; chalice issues #1479, #1976). Here a pay
 that does not decode counts as no claims, the request reaches the app, and the app's
 own verification answers the gateway's 401.
 
+`chalice local` answers some requests itself, as API Gateway does (403 for a
+path it does not know): those answers carry the CORS headers the packaged template
+gives API Gateway's gateway responses, for the origins the settings allow.
+
 `chalice local`'s server listens with http.server's accept queue of 5: a burst of
 more connections stalls a second on SYN retransmits, and some are reset. It gets
 the queue servers usually have.
@@ -19,12 +23,19 @@ import functools
 import warnings
 from typing import Any
 
+from chalicelib.cors import answer_headers, with_vary_origin
+
 LISTEN_BACKLOG = 128
 
 
 def harden() -> None:
     try:
-        from chalice.local import LocalGatewayAuthorizer, ThreadedHTTPServer
+        from chalice.local import (
+            LocalGateway,
+            LocalGatewayAuthorizer,
+            LocalGatewayException,
+            ThreadedHTTPServer,
+        )
     except ImportError:
         return
     # `chalice local` imports the app before it builds its server from this class.
@@ -32,6 +43,19 @@ def harden() -> None:
     decode = LocalGatewayAuthorizer._decode_jwt_payload
     if getattr(decode, "hardened", False):
         return
+    handle_request = LocalGateway.handle_request
+
+    @functools.wraps(handle_request)
+    def handle_request_with_cors(self: Any, method: str, path: str, headers: Any, body: Any) -> Any:
+        try:
+            return handle_request(self, method, path, headers, body)
+        except LocalGatewayException as error:
+            origin = next((v for k, v in headers.items() if k.lower() == "origin"), None)
+            error.headers.update(answer_headers(origin))
+            error.headers["Vary"] = with_vary_origin(error.headers)
+            raise
+
+    LocalGateway.handle_request = handle_request_with_cors  # type: ignore[method-assign]
 
     @functools.wraps(decode)
     def tolerant_decode(self: Any, jwt: str) -> dict[str, Any]:

@@ -23,6 +23,10 @@ REQUIRED = ("COGNITO_USER_POOL_ID", "COGNITO_CLIENT_ID")
 SECRET_VALUE = "COGNITO_CLIENT_SECRET"
 SECRET_ARN = "COGNITO_CLIENT_SECRET_ARN"
 
+# scheme://host[:port], as a browser sends it in Origin: no path, no wildcard.
+_ORIGIN = re.compile(r"^https?://[^/?#*\s,]+$")
+CORS_ORIGINS = "CORS_ALLOW_ORIGINS"
+
 _SECRET_ARN = re.compile(
     r"^arn:aws[a-z-]*:secretsmanager:(?P<region>[a-z]{2}(?:-[a-z]+)+-\d):\d{12}:secret:.+$"
 )
@@ -50,6 +54,7 @@ class Settings:
     max_attempts: int
     jwks_timeout: float
     stage: str
+    cors_allow_origins: frozenset[str] = frozenset()
 
     @property
     def issuer(self) -> str:
@@ -88,7 +93,7 @@ class Settings:
             f"client_secret={'***' if self.client_secret else None!r}, "
             f"client_secret_arn={self.client_secret_arn!r}, "
             f"region={self.region!r}, endpoint_url={self.endpoint_url!r}, "
-            f"stage={self.stage!r})"
+            f"stage={self.stage!r}, cors_allow_origins={sorted(self.cors_allow_origins)!r})"
         )
 
     @classmethod
@@ -149,7 +154,26 @@ class Settings:
             max_attempts=_positive_int(env, "COGNITO_MAX_ATTEMPTS", 2),
             jwks_timeout=_positive_float(env, "JWKS_TIMEOUT", 3.0),
             stage=env.get("STAGE", "").strip() or "dev",
+            cors_allow_origins=cors_origins(env.get(CORS_ORIGINS, "")),
         )
+
+
+def cors_origins(raw: str) -> frozenset[str]:
+    """The browser origins allowed to call the API, from a comma-separated list."""
+    origins = {entry.strip().lower() for entry in raw.split(",")} - {""}
+    if any("*" in origin for origin in origins):
+        # A wildcard would let any site's scripts read every answer, tokens included.
+        raise ConfigurationError(
+            f"{CORS_ORIGINS} must not contain '*': list each origin that serves a page "
+            "calling this API (e.g. https://app.example.com,http://localhost:3000)."
+        )
+    for origin in sorted(origins):
+        if _ORIGIN.match(origin) is None:
+            raise ConfigurationError(
+                f"{CORS_ORIGINS} entry {origin!r} is not an origin: expected "
+                "scheme://host[:port] with http or https, and no path or trailing slash."
+            )
+    return frozenset(origins)
 
 
 def _issuer(region: str, pool_id: str) -> str:

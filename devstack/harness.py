@@ -123,6 +123,9 @@ class Http:
     def raw_get(self, path: str) -> Any:
         return self._client.http.get(path)
 
+    def raw_request(self, method: str, path: str, headers: dict[str, str]) -> Any:
+        return self._client.http.request(method, path, headers=headers)
+
     def raw_post(
         self,
         path: str,
