@@ -1,0 +1,318 @@
+"""The browser page (web/) in the distribution's headless Chromium, served on its own
+origin by the local stack, so that every call it makes is cross-origin."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import pytest
+import requests
+from playwright.sync_api import (
+    Browser,
+    Locator,
+    Page,
+    Request,
+    Response,
+    Route,
+    expect,
+    sync_playwright,
+)
+
+from devstack.process import free_port
+
+pytestmark = pytest.mark.e2e
+
+PASSWORD = "Browser-Passw0rd"
+CHROMIUM_MISSING = (
+    "Chromium not found: install Debian's chromium package (apt-get install -y chromium)"
+)
+CHROMIUM_ARGS = [
+    # CI runs as root, where Chromium's sandbox cannot start.
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    # Nothing but the page under test on the network.
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+# What Chromium logs for every 4xx answer a page receives.
+REFUSED_401 = re.compile(r"^Failed to load resource: the server responded with a status of 401")
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    """The distribution's Chromium: nothing here downloads a browser."""
+    executable = shutil.which("chromium")
+    if executable is None:
+        if os.environ.get("CI") == "true":
+            pytest.fail(CHROMIUM_MISSING)
+        pytest.skip(CHROMIUM_MISSING)
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(
+            executable_path=executable, headless=True, args=CHROMIUM_ARGS
+        )
+        yield launched
+        launched.close()
+
+
+class Browsed:
+    """A page in a fresh browser context, with every console error it shows."""
+
+    def __init__(self, page: Page) -> None:
+        self.page = page
+        self.console_errors: list[str] = []
+        # Every call the page makes to the service, preflights left out.
+        self.calls: list[str] = []
+        page.on("console", self._console)
+        page.on("pageerror", lambda error: self.console_errors.append(f"uncaught: {error}"))
+        page.on("request", self._request)
+
+    def _console(self, message: Any) -> None:
+        if message.type == "error":
+            self.console_errors.append(f"{message.text} ({message.location.get('url')})")
+
+    def _request(self, request: Request) -> None:
+        if request.method == "POST":
+            self.calls.append(request.url.rsplit("/", 1)[-1])
+
+    def form(self, name: str) -> Locator:
+        return self.page.get_by_role("form", name=name, exact=True)
+
+    def profile_value(self, attribute: str) -> Locator:
+        """The cell that shows `attribute` in the profile table."""
+        rows = self.page.locator("#profile tbody tr")
+        return rows.filter(
+            has=self.page.get_by_role("rowheader", name=attribute, exact=True)
+        ).get_by_role("cell")
+
+    def log_in(self, username: str, password: str) -> None:
+        login = self.form("Log in")
+        login.get_by_label("Email", exact=True).fill(username)
+        login.get_by_label("Password", exact=True).fill(password)
+        # By keyboard, as a user without a mouse would.
+        login.get_by_label("Password", exact=True).press("Enter")
+
+
+@pytest.fixture
+def browsed(browser: Browser) -> Iterator[Browsed]:
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    try:
+        yield Browsed(context.new_page())
+    finally:
+        context.close()
+
+
+@pytest.fixture
+def web_url(stack: dict[str, Any]) -> str:
+    url: str = stack["web_url"]
+    return url
+
+
+def _new_user(stack: dict[str, Any], username: str, name: str) -> None:
+    """A confirmed account, made over HTTP (the stand-in accepts any code)."""
+    api = stack["api_url"]
+    body = {"username": username, "password": PASSWORD, "name": name}
+    assert requests.post(f"{api}/signup", json=body, timeout=30).status_code == 201
+    confirm = {"username": username, "code": "123456"}
+    assert requests.post(f"{api}/signup/confirm", json=confirm, timeout=30).status_code == 200
+
+
+def _answer_to(path: str) -> Callable[[Response], bool]:
+    """Matches the service's answer to a POST on `path` (not its preflight)."""
+    return lambda response: response.request.method == "POST" and response.url.endswith(path)
+
+
+def _origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+def _screenshot_path(tmp_path: Path) -> Path:
+    """WEB_SCREENSHOT (`make screenshot`: the README's picture), else a scratch file."""
+    configured = os.environ.get("WEB_SCREENSHOT")
+    path = Path(configured) if configured else tmp_path / "page.png"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def test_every_input_has_a_label_and_errors_have_an_alert(
+    browsed: Browsed, web_url: str, stack: dict[str, Any]
+) -> None:
+    page = browsed.page
+    page.goto(web_url)
+    expect(page.get_by_label("Service URL", exact=True)).to_have_value(stack["api_url"])
+    unlabelled = page.evaluate(
+        """() => [...document.querySelectorAll("input, select, textarea")]
+            .filter((input) => input.labels.length === 0)
+            .map((input) => input.outerHTML)"""
+    )
+    assert unlabelled == []
+    expect(page.get_by_role("alert")).to_have_count(1)
+    assert browsed.console_errors == []
+
+
+def test_sign_up_to_log_out_in_the_browser(
+    browsed: Browsed, web_url: str, stack: dict[str, Any], tmp_path: Path
+) -> None:
+    page, user = browsed.page, "browser@example.com"
+    page.goto(web_url)
+
+    signup = browsed.form("Sign up")
+    signup.get_by_label("Email", exact=True).fill(user)
+    signup.get_by_label("Name", exact=True).fill("Browser User")
+    signup.get_by_label("Password", exact=True).fill(PASSWORD)
+    signup.get_by_label("Password", exact=True).press("Enter")
+    expect(page.get_by_role("status")).to_contain_text("Please confirm your signup")
+
+    confirm = browsed.form("Confirm your account")
+    expect(confirm.get_by_label("Email", exact=True)).to_have_value(user)
+    confirm.get_by_label("Code from the email", exact=True).fill("123456")
+    confirm.get_by_role("button", name="Confirm").click()
+    expect(page.get_by_role("status")).to_contain_text("Your account has been confirmed")
+
+    expect(browsed.form("Log in").get_by_label("Email", exact=True)).to_have_value(user)
+    with page.expect_response(_answer_to("/login")) as login:
+        browsed.log_in(user, PASSWORD)
+    expect(page.get_by_role("heading", name="Your profile")).to_be_visible()
+    expect(browsed.profile_value("email")).to_have_text(user)
+    expect(browsed.profile_value("name")).to_have_text("Browser User")
+    page.screenshot(path=_screenshot_path(tmp_path), full_page=True)
+    # Tokens are kept in memory only.
+    stored = page.evaluate("() => [localStorage.length, sessionStorage.length, document.cookie]")
+    assert stored == [0, 0, ""]
+
+    rename = browsed.form("Edit your name")
+    rename.get_by_label("Name", exact=True).fill("Renamed User")
+    rename.get_by_role("button", name="Save name").click()
+    expect(page.get_by_role("status")).to_contain_text("Attributes updated")
+    # The profile shows the id token's claims: the old name until it is renewed.
+    expect(browsed.profile_value("name")).to_have_text("Browser User")
+
+    page.get_by_role("button", name="Renew now").click()
+    expect(page.get_by_role("status")).to_have_text("Tokens renewed.")
+    expect(browsed.profile_value("name")).to_have_text("Renamed User")
+
+    page.get_by_role("button", name="Log out everywhere").click()
+    expect(page.get_by_role("status")).to_have_text("Signed out everywhere")
+    expect(page.get_by_role("heading", name="Log in")).to_be_visible()
+    expect(page.get_by_role("heading", name="Your profile")).to_be_hidden()
+    # Signed out everywhere: the refresh token the page had is revoked.
+    renewal = {"username": user, "refresh_token": login.value.json()["data"]["refresh_token"]}
+    revoked = requests.post(
+        f"{stack['api_url']}/user/renew_refresh_token", json=renewal, timeout=30
+    )
+    assert revoked.status_code == 401
+
+    assert page.get_by_role("alert").text_content() == ""
+    assert browsed.console_errors == []
+
+
+def _refuse_token(browsed: Browsed, path: str, times: int) -> None:
+    """The first `times` calls to `path` reach the service with a token it refuses, as
+    an expired one would be."""
+    refused = 0
+
+    def handle(route: Route) -> None:
+        nonlocal refused
+        if route.request.method != "POST" or refused >= times:
+            route.continue_()
+            return
+        refused += 1
+        route.continue_(headers={**route.request.headers, "authorization": "not-a-token"})
+
+    browsed.page.route(re.compile(re.escape(path) + "$"), handle)
+
+
+def test_a_refused_token_is_renewed_and_the_call_made_again(
+    browsed: Browsed, web_url: str, stack: dict[str, Any]
+) -> None:
+    user = "browser-retry@example.com"
+    _new_user(stack, user, "Retry User")
+    _refuse_token(browsed, "/user/test-user", times=1)
+    browsed.page.goto(web_url)
+
+    browsed.log_in(user, PASSWORD)
+    expect(browsed.profile_value("name")).to_have_text("Retry User")
+
+    assert browsed.calls == ["login", "test-user", "renew_refresh_token", "test-user"]
+    assert browsed.page.get_by_role("alert").text_content() == ""
+    assert len(browsed.console_errors) == 1
+    assert REFUSED_401.match(browsed.console_errors[0])
+
+
+def test_a_token_refused_after_renewal_is_not_renewed_again(
+    browsed: Browsed, web_url: str, stack: dict[str, Any]
+) -> None:
+    user = "browser-refused@example.com"
+    _new_user(stack, user, "Refused User")
+    _refuse_token(browsed, "/user/test-user", times=2)
+    browsed.page.goto(web_url)
+
+    browsed.log_in(user, PASSWORD)
+    expect(browsed.page.get_by_role("alert")).to_contain_text("Unauthorized")
+
+    assert browsed.calls == ["login", "test-user", "renew_refresh_token", "test-user"]
+    assert len(browsed.console_errors) == 2
+    assert all(REFUSED_401.match(error) for error in browsed.console_errors)
+
+
+def test_tokens_are_renewed_before_they_expire(
+    browsed: Browsed, web_url: str, stack: dict[str, Any]
+) -> None:
+    user = "browser-timer@example.com"
+    _new_user(stack, user, "Timer User")
+    page = browsed.page
+    page.clock.install()
+    page.goto(web_url)
+    browsed.log_in(user, PASSWORD)
+    expect(browsed.profile_value("name")).to_have_text("Timer User")
+    assert browsed.calls == ["login", "test-user"]
+
+    # Time stands still for the page from here on, but for the jump below.
+    page.clock.pause_at(time.time() + 1)
+    # The stand-in's tokens live an hour: half a minute before that, the page has
+    # renewed them and read the profile with the new id token. Only the page's clock
+    # moves: to the service the tokens are still valid.
+    with (
+        page.expect_response(_answer_to("/user/test-user")) as profile,
+        page.expect_response(_answer_to("/user/renew_refresh_token")) as renewal,
+    ):
+        page.clock.fast_forward("59:30")
+    assert renewal.value.status == 200
+    assert profile.value.status == 200
+    assert browsed.calls == ["login", "test-user", "renew_refresh_token", "test-user"]
+    assert browsed.console_errors == []
+
+
+def test_an_error_shows_the_service_message_and_the_request_id(
+    browsed: Browsed, web_url: str, stack: dict[str, Any]
+) -> None:
+    browsed.page.goto(web_url)
+    browsed.log_in(stack["demo_username"], "Wrong-Passw0rd")
+    alert = browsed.page.get_by_role("alert")
+    expect(alert).to_contain_text("The username or password is incorrect")
+    expect(alert).to_contain_text(re.compile(r"Request id: \S+"))
+    assert len(browsed.console_errors) == 1
+    assert REFUSED_401.match(browsed.console_errors[0])
+
+
+def test_an_unreachable_service_is_named(browsed: Browsed, web_url: str) -> None:
+    closed = f"http://127.0.0.1:{free_port()}"
+    browsed.page.goto(f"{web_url}?api={closed}")
+    expect(browsed.page.get_by_label("Service URL", exact=True)).to_have_value(closed)
+    browsed.log_in("demo@example.com", PASSWORD)
+    expect(browsed.page.get_by_role("alert")).to_have_text(
+        f"The service at {closed} cannot be reached. Check that it is running and that it "
+        f"allows this page's origin ({_origin(web_url)})."
+    )
+    assert browsed.console_errors
+    assert all("ERR_CONNECTION_REFUSED" in error for error in browsed.console_errors)
