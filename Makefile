@@ -7,7 +7,7 @@ READY := $(VENV)/.ready
 CFN_VENV := .venv-cfn
 CFN_READY := $(CFN_VENV)/.ready
 
-.PHONY: run test unit e2e lint format bench openapi fuzz load package clean
+.PHONY: run test unit e2e lint format bench openapi fuzz load package screenshot clean
 
 $(READY): requirements.txt requirements-dev.txt
 	$(PYTHON3) -m venv $(VENV)
@@ -19,7 +19,8 @@ $(CFN_READY): requirements-cfn.txt
 	$(CFN_VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r requirements-cfn.txt
 	touch $@
 
-## make run: the service on 127.0.0.1:$$PORT (8000) over moto on $$COGNITO_PORT (9229)
+## make run: the service on 127.0.0.1:$$PORT (8000) over moto on $$COGNITO_PORT (9229),
+## and the browser page on 127.0.0.1:$$WEB_PORT (3000)
 run: $(READY)
 	$(PY) -m devstack
 
@@ -60,6 +61,10 @@ ARCH ?= x86_64
 package: $(READY) $(CFN_READY)
 	$(PY) -m deploy.package $(STAGE) --arch $(ARCH)
 	$(CFN_VENV)/bin/cfn-lint build/$(STAGE)/sam.json
+
+## make screenshot: the browser test, saving its screenshot of the page as docs/page.png
+screenshot: $(READY)
+	WEB_SCREENSHOT=docs/page.png $(PY) -m pytest tests/e2e/test_browser.py
 
 format: $(READY)
 	$(PY) -m ruff format .

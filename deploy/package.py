@@ -26,6 +26,7 @@ from typing import Any
 
 from chalice.package import TemplateDeepMerger
 
+from chalicelib.cors import EXPOSED_HEADERS
 from devstack.environment import ROOT
 
 TEMPLATE = ROOT / "deploy" / "template.json"
@@ -38,6 +39,7 @@ def merge_template(stage: str, architecture: str = ARCHITECTURES[0]) -> dict[str
     its Architecture parameter defaults to the one the zip is built for."""
     template: dict[str, Any] = json.loads(TEMPLATE.read_text())
     template["Parameters"]["Architecture"]["Default"] = architecture
+    add_cors_to_gateway_responses(template)
     overlay = TEMPLATE.with_name(f"{stage}.json")
     if overlay.exists():
         merged: dict[str, Any] = TemplateDeepMerger().merge(
@@ -45,6 +47,28 @@ def merge_template(stage: str, architecture: str = ARCHITECTURES[0]) -> dict[str
         )
         return merged
     return template
+
+
+def add_cors_to_gateway_responses(template: dict[str, Any]) -> None:
+    """API Gateway's own answers (its 401s, throttling, unknown routes, timeouts)
+    never reach the function, so they carry only the headers the template gives
+    them: without CORS headers a page would see a CORS failure, not the 401 that
+    tells it to renew. They are given when the stack allows any origin. A gateway
+    response cannot choose among origins, so it echoes whichever asks."""
+    when_allowed = "HasCorsOrigins"
+    headers = {
+        "Access-Control-Allow-Origin": "method.request.header.Origin",
+        "Access-Control-Expose-Headers": f"'{EXPOSED_HEADERS}'",
+        "Vary": "'Origin'",
+    }
+    responses = template["Resources"]["RestAPI"]["Properties"]["GatewayResponses"]
+    for response in responses.values():
+        response["ResponseParameters"]["Headers"].update(
+            {
+                name: {"Fn::If": [when_allowed, value, {"Ref": "AWS::NoValue"}]}
+                for name, value in headers.items()
+            }
+        )
 
 
 def runtime_version(sam: dict[str, Any]) -> tuple[int, int]:

@@ -1,8 +1,9 @@
 """`make run`: the service on 127.0.0.1, in front of an embedded Cognito stand-in.
 
 Starts moto's server, creates the pool, its app client, the admin group and a demo
-user, then serves the API with `chalice local --stage local` until Ctrl-C, SIGTERM
-or SIGHUP, and stops everything it started. With COGNITO_USER_POOL_ID,
+user, then serves the API with `chalice local --stage local`, and the browser page
+(web/) on an origin of its own that the API allows, until Ctrl-C, SIGTERM or SIGHUP,
+and stops everything it started. With COGNITO_USER_POOL_ID,
 COGNITO_CLIENT_ID and COGNITO_CLIENT_SECRET set, it uses that pool instead.
 
 Once the API answers it writes STACK_FILE (.local/stack.json: where everything
@@ -34,6 +35,7 @@ from typing import Any
 from devstack.environment import FAKE_CREDENTIALS, REGION, ROOT
 from devstack.pool import DEMO_PASSWORD, DEMO_USERNAME, create_confirmed_user, create_pool
 from devstack.process import PORT_IN_USE, REFUSED, env_file_for
+from devstack.web import PageServer
 
 HOST = "127.0.0.1"
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
@@ -288,6 +290,7 @@ def _banner(state: dict[str, Any]) -> str:
     login = json.dumps({"username": user, "password": password})
     return f"""
 cognito-auth-api is running on {api} (Cognito: {state["cognito_endpoint"]})
+  the browser page: {state["web_url"]}
   user pool {state["user_pool_id"]}, app client {state["client_id"]}
   demo user: {user} / {password}
   stack description: {state["stack_file"]}{state["env_line"]}
@@ -310,6 +313,7 @@ Ctrl-C stops everything.
 def main() -> int:
     port = int(os.environ.get("PORT", "8000"))
     cognito_port = int(os.environ.get("COGNITO_PORT", "9229"))
+    web_port = int(os.environ.get("WEB_PORT", "3000"))
     stack_file = Path(os.environ.get("STACK_FILE", ROOT / ".local" / "stack.json"))
     env_file = env_file_for(stack_file)
     real_pool = os.environ.get("COGNITO_USER_POOL_ID")
@@ -319,6 +323,17 @@ def main() -> int:
         return REFUSED
     if not real_pool and port == cognito_port:
         print(f"PORT and COGNITO_PORT are both {port}; give them different ports", file=sys.stderr)
+        return REFUSED
+    if web_port == port:
+        print(f"PORT and WEB_PORT are both {port}; give them different ports", file=sys.stderr)
+        return REFUSED
+    from chalicelib.settings import CORS_ORIGINS, ConfigurationError, cors_origins
+
+    try:
+        # Origins of the developer's own pages, besides ours.
+        own_origins = cors_origins(os.environ.get(CORS_ORIGINS, ""))
+    except ConfigurationError as exc:
+        print(exc, file=sys.stderr)
         return REFUSED
     owner = _owner_alive(stack_file)
     if owner is not None:
@@ -334,6 +349,7 @@ def main() -> int:
 
     stop = StopSignals()
     stand_in: StandIn | None = None
+    page: PageServer | None = None
     chalice: Chalice | None = None
     try:
         # A bind test, so that a taken PORT fails before the set-up: chalice itself
@@ -365,10 +381,17 @@ def main() -> int:
             )
 
         stop.check()
+        api_url = f"http://{HOST}:{port}"
+        try:
+            page = PageServer(HOST, web_port, api_url)
+        except OSError as exc:
+            raise PortInUse(f"{HOST}:{web_port}: {exc.strerror}") from exc
+        env[CORS_ORIGINS] = ",".join(sorted({*own_origins, *page.origins}))
         chalice = Chalice(port, env)
         chalice.wait_until_ready(port, READY_TIMEOUT, stop)
         state = {
-            "api_url": f"http://{HOST}:{port}",
+            "api_url": api_url,
+            "web_url": page.url,
             "cognito_endpoint": endpoint,
             "region": region,
             "user_pool_id": pool_id,
@@ -393,7 +416,7 @@ def main() -> int:
         print(f"chalice local exited with status {chalice.process.returncode}", file=sys.stderr)
         return 1
     except PortInUse as exc:
-        print(f"cannot listen on {exc}; set PORT / COGNITO_PORT", file=sys.stderr)
+        print(f"cannot listen on {exc}; set PORT / COGNITO_PORT / WEB_PORT", file=sys.stderr)
         return PORT_IN_USE
     except Stop:
         return 0
@@ -403,6 +426,8 @@ def main() -> int:
         env_file.unlink(missing_ok=True)
         if chalice is not None:
             chalice.stop()
+        if page is not None:
+            page.stop()
         if stand_in is not None:
             stand_in.stop()
 

@@ -64,14 +64,20 @@ def start_stack(
     stack_file: Path, port: int, cognito_port: int, log: IO[bytes]
 ) -> subprocess.Popen[bytes]:
     """`python -m devstack` in its own process group, as a terminal would run it
-    (COGNITO_PORT 0: any free port, read back from stack.json)."""
+    (COGNITO_PORT and WEB_PORT 0: any free port, read back from stack.json)."""
     env = {
         **os.environ,
         "PORT": str(port),
         "COGNITO_PORT": str(cognito_port),
+        "WEB_PORT": "0",
         "STACK_FILE": str(stack_file),
     }
-    for name in ("COGNITO_USER_POOL_ID", "COGNITO_CLIENT_ID", "COGNITO_CLIENT_SECRET"):
+    for name in (
+        "COGNITO_USER_POOL_ID",
+        "COGNITO_CLIENT_ID",
+        "COGNITO_CLIENT_SECRET",
+        "CORS_ALLOW_ORIGINS",
+    ):
         env.pop(name, None)
     return subprocess.Popen(
         [sys.executable, "-m", "devstack"],

@@ -126,3 +126,65 @@ def test_stack_stops_everything_and_starts_again_on_the_same_ports(tmp_path: Pat
         for used in (port, cognito_port):
             with socket.socket() as sock:
                 assert sock.connect_ex(("127.0.0.1", used)) != 0, f"port {used} still open"
+
+
+def _cors(response: requests.Response) -> dict[str, str]:
+    return {
+        name.lower(): value
+        for name, value in response.headers.items()
+        if name.lower().startswith("access-control-")
+    }
+
+
+def test_the_page_origin_gets_preflights_and_cors_headers_on_errors_over_http(
+    stack: dict[str, Any],
+) -> None:
+    """What a browser on the page's origin needs from `chalice local`: the preflight,
+    and the headers on the gateway's 401, an envelope error and the local gateway's
+    own 403; a page on any other origin gets none of them."""
+    api, page = stack["api_url"], stack["web_url"]
+    preflight = requests.options(
+        api + "/user/test-user",
+        headers={
+            "Origin": page,
+            "Access-Control-Request-Method": "POST",
+            "Access-Control-Request-Headers": "authorization",
+        },
+        timeout=30,
+    )
+    answers = [
+        _post(api + "/user/test-user", headers={"Origin": page}),
+        _post(
+            api + "/login", {"username": "nobody@example.com", "password": "x"}, {"Origin": page}
+        ),
+        _post(api + "/no-such-route", headers={"Origin": page}),
+    ]
+    stranger = _post(api + "/user/test-user", headers={"Origin": "https://evil.example"})
+
+    assert preflight.status_code == 204
+    assert _cors(preflight) == {
+        "access-control-allow-origin": page,
+        "access-control-allow-methods": "POST",
+        "access-control-allow-headers": "Authorization,Content-Type,Cache-Control",
+        "access-control-max-age": "7200",
+    }
+    assert [answer.status_code for answer in answers] == [401, 401, 403]
+    for answer in answers:
+        assert _cors(answer) == {
+            "access-control-allow-origin": page,
+            "access-control-expose-headers": "X-Request-Id,Retry-After",
+        }
+    assert stranger.status_code == 401
+    assert _cors(stranger) == {}
+
+
+def test_the_page_is_served_on_its_own_origin_and_knows_where_the_api_is(
+    stack: dict[str, Any],
+) -> None:
+    page = requests.get(stack["web_url"] + "/", timeout=30)
+    config = requests.get(stack["web_url"] + "/config.js", timeout=30)
+
+    assert stack["web_url"] != stack["api_url"]
+    assert page.status_code == 200
+    assert "<form" in page.text
+    assert config.text == f"window.COGNITO_AUTH_API_URL = {json.dumps(stack['api_url'])};\n"

@@ -24,6 +24,7 @@ import botocore.session
 import pytest
 from botocore import xform_name
 
+from app import app
 from bench.lambda_layout import lambda_runtime
 from chalicelib.errors import GatewayUnauthorized, TokenExpired, TooManyRequests
 from chalicelib.models import WRITABLE_ATTRIBUTES
@@ -380,8 +381,10 @@ def _render(response: dict[str, Any], message: str) -> Any:
     return json.loads(body.replace("$context.error.messageString", json.dumps(message)))
 
 
-def _header(response: dict[str, Any], name: str) -> str:
-    value: str = response["responseParameters"][f"gatewayresponse.header.{name}"]
+def _header(response: dict[str, Any], name: str) -> Any:
+    """A gateway response header's mapping: a quoted literal, a request parameter, or
+    a condition choosing one."""
+    value = response["responseParameters"][f"gatewayresponse.header.{name}"]
     return value
 
 
@@ -643,3 +646,137 @@ def test_the_packaged_function_signs_in_with_the_secret_from_secrets_manager(
     # must revisit that choice.
     assert footer["peak_rss_kib"] / 1024 <= 1.5 * measured_mib
     assert measured_mib < handler["Properties"]["MemorySize"]
+
+
+PAGES = ("https://app.example.com", "http://localhost:3000")
+GATEWAY_RESPONSE_TYPES = (
+    "UNAUTHORIZED",
+    "ACCESS_DENIED",
+    "THROTTLED",
+    "DEFAULT_4XX",
+    "DEFAULT_5XX",
+)
+
+
+def test_every_path_answers_options_through_the_function_without_a_token(
+    template: dict[str, Any],
+) -> None:
+    """Preflights carry no Authorization: the OPTIONS methods must be open, and must
+    reach the function, the only place that knows which origins are allowed."""
+    paths = _properties(template, "RestAPI")["DefinitionBody"]["paths"]
+    function_uri = "functions/${APIHandler.Arn}/invocations"
+
+    for path, methods in paths.items():
+        options = methods["options"]
+        assert "security" not in options, path
+        assert options["x-amazon-apigateway-integration"]["type"] == "aws_proxy", path
+        assert function_uri in options["x-amazon-apigateway-integration"]["uri"]["Fn::Sub"]
+    assert set(paths) == set(app.routes)
+
+
+def test_the_allowed_origins_are_a_parameter_that_refuses_a_wildcard(
+    template: dict[str, Any],
+) -> None:
+    parameter = template["Parameters"]["CorsAllowOrigins"]
+    pattern = parameter["AllowedPattern"]
+
+    assert parameter["Default"] == ""
+    assert _env(template)["CORS_ALLOW_ORIGINS"] == {"Ref": "CorsAllowOrigins"}
+    for accepted in ("", PAGES[0], ",".join(PAGES)):
+        assert re.fullmatch(pattern, accepted), accepted
+    for refused in ("*", "https://*.example.com", f"{PAGES[0]},*", PAGES[0] + "/", "null"):
+        assert not re.fullmatch(pattern, refused), refused
+
+
+@pytest.mark.parametrize("kind", GATEWAY_RESPONSE_TYPES)
+def test_every_gateway_response_carries_cors_headers_once_origins_are_allowed(
+    deployed: dict[str, Any], template: dict[str, Any], kind: str
+) -> None:
+    """Whatever API Gateway answers itself (a 401 from the authorizer, a 403 for an
+    unknown path or a missing scope, its throttling 429, a 413, a timeout's 504)
+    reaches the page as that answer, not as a CORS failure. With no origin allowed
+    (the default) the headers are left out."""
+    response = _gateway_responses(deployed)[kind]
+
+    def allowed(value: str) -> dict[str, Any]:
+        return {"Fn::If": ["HasCorsOrigins", value, {"Ref": "AWS::NoValue"}]}
+
+    assert _header(response, "Access-Control-Allow-Origin") == allowed(
+        "method.request.header.Origin"
+    )
+    assert _header(response, "Access-Control-Expose-Headers") == allowed(
+        "'X-Request-Id,Retry-After'"
+    )
+    assert _header(response, "Vary") == allowed("'Origin'")
+    assert template["Conditions"]["HasCorsOrigins"] == {
+        "Fn::Not": [{"Fn::Equals": [{"Ref": "CorsAllowOrigins"}, ""]}]
+    }
+
+
+CORS_RUN = """
+import json, sys
+import app
+
+for event in json.load(sys.stdin):
+    answer = app.app(event, None)
+    headers = {k: v for k, v in answer["headers"].items() if k.startswith("Access-Control-")}
+    print(json.dumps([answer["statusCode"], headers]))
+"""
+
+
+def test_the_packaged_function_answers_each_allowed_origins_preflight_with_that_origin(
+    packaged: Path, template: dict[str, Any], tmp_path: Path
+) -> None:
+    """The zip as Lambda runs it, with the environment the template gives it and
+    CorsAllowOrigins set to two origins: each origin's preflight, and the 401 of a
+    call without a token, answer with that origin; a third origin gets nothing."""
+    function = tmp_path / "function"
+    with zipfile.ZipFile(packaged.with_name("deployment.zip")) as archive:
+        archive.extractall(function)
+    runtime = lambda_runtime(tmp_path / "runtime")
+    resolved = {
+        "UserPool": "eu-west-1_CorsPool1",
+        "UserPoolClient": "cors-client",
+        "ClientSecret": "arn:aws:secretsmanager:eu-west-1:123456789012:secret:cors-AbCdEf",
+        "CorsAllowOrigins": ",".join(PAGES),
+    }
+    env = {
+        name: resolved[value["Ref"]] if isinstance(value, dict) else value
+        for name, value in _env(template).items()
+    }
+    env.update(
+        PATH="/usr/bin:/bin",
+        PYTHONPATH=f"{function}:{runtime}",
+        AWS_LAMBDA_FUNCTION_NAME="cognito-auth-api",
+        **FAKE_CREDENTIALS,
+    )
+    origins = [*PAGES, "https://evil.example"]
+    preflights = [
+        proxy_event("/user/test-user", method="OPTIONS", headers={"Origin": origin})
+        for origin in origins
+    ]
+    unauthorized = [proxy_event("/user/test-user", {}, {"Origin": origin}) for origin in origins]
+
+    result = subprocess.run(
+        [sys.executable, "-S", "-c", CORS_RUN],
+        input=json.dumps(preflights + unauthorized),
+        cwd=function,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+    assert result.returncode == 0, result.stderr
+    answers = [json.loads(line) for line in result.stdout.splitlines()]
+    preflight_answers, unauthorized_answers = answers[:3], answers[3:]
+    for origin, (status, headers) in zip(PAGES, preflight_answers, strict=False):
+        assert status == 204
+        assert headers["Access-Control-Allow-Origin"] == origin
+        assert headers["Access-Control-Allow-Methods"] == "POST"
+    for origin, (status, headers) in zip(PAGES, unauthorized_answers, strict=False):
+        assert status == 401
+        assert headers["Access-Control-Allow-Origin"] == origin
+    assert preflight_answers[2] == [204, {}]
+    assert unauthorized_answers[2] == [401, {}]
