@@ -9,7 +9,7 @@ import shutil
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 import pytest
@@ -26,6 +26,9 @@ from playwright.sync_api import (
 )
 
 from devstack.process import free_port
+
+if TYPE_CHECKING:
+    from mypy_boto3_cognito_idp import CognitoIdentityProviderClient
 
 pytestmark = pytest.mark.e2e
 
@@ -175,6 +178,8 @@ def test_sign_up_to_log_out_in_the_browser(
 
     confirm = browsed.form("Confirm your account")
     expect(confirm.get_by_label("Email", exact=True)).to_have_value(user)
+    confirm.get_by_role("button", name="Send a new code").click()
+    expect(page.get_by_role("status")).to_contain_text("a new code has been sent")
     confirm.get_by_label("Code from the email", exact=True).fill("123456")
     confirm.get_by_role("button", name="Confirm").click()
     expect(page.get_by_role("status")).to_contain_text("Your account has been confirmed")
@@ -213,6 +218,111 @@ def test_sign_up_to_log_out_in_the_browser(
     assert revoked.status_code == 401
 
     assert page.get_by_role("alert").text_content() == ""
+    assert browsed.console_errors == []
+
+
+def _see_profile_after_challenge(browsed: Browsed, field: str, answer: str, user: str) -> None:
+    challenge = browsed.form("Finish logging in")
+    expect(challenge.get_by_label(field, exact=True)).to_be_focused()
+    challenge.get_by_label(field, exact=True).fill(answer)
+    challenge.get_by_label(field, exact=True).press("Enter")
+    expect(browsed.profile_value("email")).to_have_text(user)
+    assert browsed.console_errors == []
+
+
+def test_a_new_password_challenge_is_answered_in_the_page(
+    browsed: Browsed,
+    web_url: str,
+    stack: dict[str, Any],
+    stack_cognito: CognitoIdentityProviderClient,
+) -> None:
+    user = "browser-invited@example.com"
+    stack_cognito.admin_create_user(
+        UserPoolId=stack["user_pool_id"],
+        Username=user,
+        TemporaryPassword="Temp-Passw0rd",
+        MessageAction="SUPPRESS",
+    )
+    browsed.page.goto(web_url)
+    browsed.log_in(user, "Temp-Passw0rd")
+    expect(browsed.page.get_by_text("Choose a new password to finish logging in.")).to_be_visible()
+    _see_profile_after_challenge(browsed, "New password", "Chosen-Passw0rd", user)
+    assert browsed.calls == ["login", "challenge", "test-user"]
+
+
+def test_an_authenticator_code_challenge_is_answered_in_the_page(
+    browsed: Browsed,
+    web_url: str,
+    stack: dict[str, Any],
+    stack_cognito: CognitoIdentityProviderClient,
+) -> None:
+    user = "browser-totp@example.com"
+    _new_user(stack, user, "Totp User")
+    # Only users who chose an authenticator are asked for its code.
+    stack_cognito.set_user_pool_mfa_config(
+        UserPoolId=stack["user_pool_id"],
+        SoftwareTokenMfaConfiguration={"Enabled": True},
+        MfaConfiguration="OPTIONAL",
+    )
+    login = {"username": user, "password": PASSWORD}
+    answer = requests.post(f"{stack['api_url']}/login", json=login, timeout=30)
+    access = answer.json()["data"]["access_token"]
+    stack_cognito.associate_software_token(AccessToken=access)
+    stack_cognito.verify_software_token(AccessToken=access, UserCode="123456")
+    stack_cognito.set_user_mfa_preference(
+        AccessToken=access, SoftwareTokenMfaSettings={"Enabled": True, "PreferredMfa": True}
+    )
+    browsed.page.goto(web_url)
+    browsed.log_in(user, PASSWORD)
+    expect(browsed.page.get_by_text("Enter the code from your authenticator app.")).to_be_visible()
+    # The stand-in accepts any code.
+    _see_profile_after_challenge(browsed, "Code", "654321", user)
+
+
+def _reset_code(log_file: Path, username: str) -> str:
+    """The code the local stage logs for a password reset (there is no mailbox)."""
+    pattern = re.compile(
+        rf"password reset code for {re.escape(username)}: (moto-confirmation-code:\d+)"
+    )
+    deadline = time.monotonic() + 10
+    while not (found := pattern.findall(log_file.read_text())):
+        assert time.monotonic() < deadline, f"no reset code logged for {username}"
+        time.sleep(0.1)
+    return str(found[-1])
+
+
+def test_forgotten_password_reset_then_changed_in_the_page(
+    browsed: Browsed, web_url: str, stack: dict[str, Any]
+) -> None:
+    user, reset, changed = "browser-reset@example.com", "Reset-Passw0rd", "Changed-Passw0rd"
+    _new_user(stack, user, "Reset User")
+    page = browsed.page
+    page.goto(web_url)
+
+    forgot = browsed.form("Forgot your password?")
+    forgot.get_by_label("Email", exact=True).fill(user)
+    forgot.get_by_label("Email", exact=True).press("Enter")
+    expect(page.get_by_role("status")).to_have_text(
+        "Please check your Registered email id for validation code"
+    )
+    form = browsed.form("Reset your password")
+    expect(form.get_by_label("Email", exact=True)).to_have_value(user)
+    expect(form.get_by_label("Reset code", exact=True)).to_be_focused()
+    form.get_by_label("Reset code", exact=True).fill(_reset_code(Path(stack["log_file"]), user))
+    form.get_by_label("New password", exact=True).fill(reset)
+    form.get_by_label("New password", exact=True).press("Enter")
+    expect(page.get_by_role("status")).to_contain_text("Password has been changed successfully")
+
+    browsed.log_in(user, reset)
+    expect(browsed.profile_value("email")).to_have_text(user)
+    change = browsed.form("Change your password")
+    change.get_by_label("Current password", exact=True).fill(reset)
+    change.get_by_label("New password", exact=True).fill(changed)
+    change.get_by_role("button", name="Change password").click()
+    expect(page.get_by_role("status")).to_have_text("Password has been changed successfully")
+
+    login = {"username": user, "password": changed}
+    assert requests.post(f"{stack['api_url']}/login", json=login, timeout=30).status_code == 200
     assert browsed.console_errors == []
 
 
