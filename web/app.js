@@ -244,7 +244,10 @@
     clearTimeout(renewTimer);
     session = null;
     challenge = null;
+    // Nothing of this user stays for the next one to see.
     $("profile").tBodies[0].replaceChildren();
+    $("name-form").reset();
+    $("password-form").reset();
     showSignedIn(false);
     $("login-title").focus();
   }

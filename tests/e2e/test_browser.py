@@ -210,6 +210,9 @@ def test_sign_up_to_log_out_in_the_browser(
     expect(page.get_by_role("status")).to_have_text("Signed out everywhere")
     expect(page.get_by_role("heading", name="Log in")).to_be_visible()
     expect(page.get_by_role("heading", name="Your profile")).to_be_hidden()
+    # Nothing of this user is left for whoever logs in next.
+    expect(page.locator("#profile tbody tr")).to_have_count(0)
+    expect(page.locator("#name-value")).to_have_value("")
     # Signed out everywhere: the refresh token the page had is revoked.
     renewal = {"username": user, "refresh_token": login.value.json()["data"]["refresh_token"]}
     revoked = requests.post(
