@@ -87,6 +87,7 @@ def test_stack_description_has_no_client_secret(stack: dict[str, Any], client_se
     public = {k: v for k, v in stack.items() if k != "log_file"}
     assert set(public) == {
         "api_url",
+        "web_url",
         "cognito_endpoint",
         "region",
         "user_pool_id",
