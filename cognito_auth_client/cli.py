@@ -3,7 +3,7 @@
 Exit codes: 0 success; 1 any other failure (a refused request, a conflict, an
 insecure token file); 2 usage error; 3 authentication failure (wrong credentials,
 not logged in, unauthorized, expired, forbidden, not confirmed); 4 service failure
-(5xx, throttled, unreachable).
+(5xx, throttled, unreachable); 130 interrupted (Ctrl-C).
 """
 
 from __future__ import annotations
@@ -38,6 +38,8 @@ EXIT_FAILED = 1
 EXIT_USAGE = 2
 EXIT_AUTHENTICATION = 3
 EXIT_SERVICE = 4
+# As shells report a command that SIGINT ended.
+EXIT_INTERRUPTED = 130
 
 API_URL_VARIABLE = "COGNITO_AUTH_API_URL"
 # What `make run` writes, relative to the repository it runs in.
@@ -248,7 +250,7 @@ def _parser() -> argparse.ArgumentParser:
         description="A client of cognito-auth-api. Tokens are kept in "
         "$XDG_CONFIG_HOME/cognito-auth-client/session.json (mode 0600).",
         epilog="Exit codes: 0 success, 1 other failure, 2 usage error, "
-        "3 authentication failure, 4 service failure.",
+        "3 authentication failure, 4 service failure, 130 interrupted.",
     )
     parser.add_argument(
         "--api-url",
@@ -353,6 +355,9 @@ def _main(
         except ClientError as exc:
             _report(exc, args.json, err)
             return _exit_code(exc)
+        except KeyboardInterrupt:
+            print(file=err)
+            return EXIT_INTERRUPTED
     return EXIT_OK
 
 

@@ -147,8 +147,9 @@ def error_from_answer(status: int, body: Any, headers: Mapping[str, str]) -> Api
     message = body.get("message") if isinstance(body, dict) else None
     if not isinstance(message, str) or not message:
         message = _phrase(status)
-    # The gateway's 401 is {"message": ...} alone; the service's own 401s are envelopes.
-    gateway_body = isinstance(body, dict) and "error" not in body
+    # The service's own 401s are envelopes; the gateway's is {"message": ...} alone, and
+    # anything else in front of the service is more like the gateway than like us.
+    gateway_body = not (isinstance(body, dict) and "error" in body)
     error_type: type[ApiError]
     if status == 401:
         if not gateway_body:

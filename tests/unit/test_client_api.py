@@ -210,6 +210,7 @@ def test_account_routes_send_their_bodies_and_return_messages(
             "The username or password is incorrect",
         ),
         (401, {"message": "Unauthorized"}, Unauthorized, "Unauthorized"),
+        (401, "<html>401</html>", Unauthorized, "Unauthorized"),
         (
             401,
             {"message": "The incoming token has expired"},

@@ -199,6 +199,19 @@ def test_stdin_that_ends_before_the_password_is_a_usage_error(home: Path) -> Non
     assert "standard input ended" in run.err
 
 
+def test_ctrl_c_at_the_password_prompt_exits_130_without_a_traceback(
+    home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def interrupted(prompt: str) -> str:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr("getpass.getpass", interrupted)
+
+    run = cli(home, "--api-url", API, "login", USER)
+
+    assert (run.code, run.err) == (130, "\n")
+
+
 def test_commands_that_need_a_session_exit_3_when_not_logged_in(home: Path) -> None:
     run = cli(home, "--api-url", API, "whoami")
 
