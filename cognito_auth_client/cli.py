@@ -12,6 +12,7 @@ import argparse
 import contextlib
 import getpass
 import json
+import math
 import os
 import sys
 import time
@@ -244,6 +245,22 @@ def logout(cmd: Command) -> None:
     cmd.say(message, {"message": message})
 
 
+def _seconds(allow_zero: bool) -> Callable[[str], float]:
+    def parse(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            value = math.nan
+        # NaN fails both comparisons.
+        if not (value > 0 or (allow_zero and value == 0)) or math.isinf(value):
+            raise argparse.ArgumentTypeError(
+                f"{text!r} is not a number of seconds {'>= 0' if allow_zero else '> 0'}"
+            )
+        return value
+
+    return parse
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m cognito_auth_client",
@@ -260,13 +277,13 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--json", action="store_true", help="machine-readable output")
     parser.add_argument(
         "--timeout",
-        type=float,
+        type=_seconds(allow_zero=False),
         default=DEFAULT_TIMEOUT[1],
         help="seconds to wait for each answer (default: %(default)s)",
     )
     parser.add_argument(
         "--margin",
-        type=float,
+        type=_seconds(allow_zero=True),
         default=DEFAULT_MARGIN,
         help="renew tokens this many seconds before they expire (default: %(default)s)",
     )

@@ -186,6 +186,10 @@ def test_an_unreachable_service_exits_4(home: Path) -> None:
         ["--api-url", API, "frobnicate"],
         ["--api-url", "not-a-url", "forgot", USER],
         ["forgot", USER],
+        ["--api-url", API, "--timeout", "0", "forgot", USER],
+        ["--api-url", API, "--timeout", "soon", "forgot", USER],
+        ["--api-url", API, "--margin", "-1", "whoami"],
+        ["--api-url", API, "--margin", "nan", "whoami"],
     ],
 )
 def test_usage_errors_exit_2(home: Path, argv: list[str]) -> None:
