@@ -1,0 +1,5 @@
+import sys
+
+from cognito_auth_client.cli import main
+
+sys.exit(main())

@@ -1,0 +1,298 @@
+"""Every route of the service, one method each, over `requests`.
+
+Retries are urllib3's: a 429 is retried (POST included: a throttled request was not
+processed) after the Retry-After the service sends, unless that is longer than
+`max_wait`, in which case the 429 is raised at once as `Throttled`. Nothing else is
+retried: the other routes change state, and a 503 may come after Cognito acted.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping
+from typing import Any, Self, TypeVar
+from urllib.parse import urlsplit
+
+import msgspec
+import requests
+from requests.adapters import HTTPAdapter
+from requests.auth import AuthBase
+from urllib3.exceptions import InvalidHeader, MaxRetryError, ResponseError
+from urllib3.response import BaseHTTPResponse
+from urllib3.util.retry import Retry
+
+from cognito_auth_client.errors import (
+    ServerError,
+    ServiceUnreachable,
+    error_from_answer,
+)
+from cognito_auth_client.models import (
+    Attribute,
+    Challenge,
+    RenewedTokens,
+    SignUpResult,
+    Tokens,
+    Updated,
+)
+
+# (connect, read) seconds for every call. API Gateway gives up on a request at 29 s.
+DEFAULT_TIMEOUT = (5.0, 30.0)
+# The longest Retry-After the client waits out by itself, and how many times.
+DEFAULT_MAX_WAIT = 10.0
+DEFAULT_RETRIES = 2
+NEW_PASSWORD_REQUIRED = "NEW_PASSWORD_REQUIRED"
+
+T = TypeVar("T")
+
+
+class BoundedRetry(Retry):
+    """urllib3's Retry, waiting as Retry-After says but at most `max_wait` seconds: an
+    answer that asks for longer, or does not say, ends the retries at once (urllib3
+    would sleep as long as it is told, up to six hours). `sleep` is injectable so that
+    tests need not wait."""
+
+    # urllib3 would also retry a 503 or 413 that carries Retry-After.
+    RETRY_AFTER_STATUS_CODES = frozenset({429})
+
+    def __init__(
+        self,
+        *args: Any,
+        max_wait: float = DEFAULT_MAX_WAIT,
+        sleep: Callable[[float], None] = time.sleep,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.max_wait = max_wait
+        self.sleeper = sleep
+
+    def new(self, **kw: Any) -> Self:
+        retry = super().new(**kw)
+        retry.max_wait = self.max_wait
+        retry.sleeper = self.sleeper
+        return retry
+
+    def increment(
+        self,
+        method: str | None = None,
+        url: str | None = None,
+        response: BaseHTTPResponse | None = None,
+        error: Exception | None = None,
+        _pool: Any = None,
+        _stacktrace: Any = None,
+    ) -> Self:
+        if response is not None and error is None:
+            try:
+                wait = self.get_retry_after(response)
+            except InvalidHeader:
+                wait = None
+            if wait is None or wait > self.max_wait:
+                # With raise_on_status off, urllib3 hands this answer back to the caller.
+                raise MaxRetryError(_pool, url or "", ResponseError("Retry-After beyond bound"))
+        return super().increment(method, url, response, error, _pool, _stacktrace)
+
+    def sleep_for_retry(self, response: BaseHTTPResponse) -> bool:
+        wait = self.get_retry_after(response)
+        if wait:
+            self.sleeper(wait)
+            return True
+        return False
+
+
+class RawToken(AuthBase):
+    """The token as API Gateway's Cognito authorizer wants it: the JWT alone, no
+    "Bearer". Passed as `auth` on every call, with or without a token, so that
+    requests never puts credentials from ~/.netrc in its place."""
+
+    def __init__(self, token: str | None) -> None:
+        self.token = token
+
+    def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
+        if self.token is not None:
+            request.headers["Authorization"] = self.token
+        return request
+
+
+class Client:
+    """The service's routes, stateless: tokens are arguments. See `Session` for a
+    client that keeps them fresh.
+
+    Every method raises an `ApiError` subclass for anything but success (see
+    `cognito_auth_client.errors`)."""
+
+    def __init__(
+        self,
+        api_url: str,
+        *,
+        timeout: float | tuple[float, float] = DEFAULT_TIMEOUT,
+        max_wait: float = DEFAULT_MAX_WAIT,
+        retries: int = DEFAULT_RETRIES,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        parts = urlsplit(api_url)
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise ValueError(f"not an http(s) URL: {api_url!r}")
+        self.api_url = api_url.rstrip("/")
+        self.timeout = timeout
+        retry = BoundedRetry(
+            total=retries,
+            status=retries,
+            connect=0,
+            # False, not 0: urllib3 then raises the timeout itself, which requests
+            # reports as a timeout (0 would make it a connection error).
+            read=False,
+            other=0,
+            status_forcelist={429},
+            allowed_methods={"GET", "POST"},
+            respect_retry_after_header=True,
+            raise_on_status=False,
+            max_wait=max_wait,
+            sleep=sleep,
+        )
+        self._http = requests.Session()
+        adapter = HTTPAdapter(max_retries=retry)
+        self._http.mount("http://", adapter)
+        self._http.mount("https://", adapter)
+        self._http.headers["Accept"] = "application/json"
+
+    def close(self) -> None:
+        self._http.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def call(
+        self,
+        path: str,
+        body: Mapping[str, Any] | None = None,
+        *,
+        token: str | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> tuple[Any, str | None]:
+        """POST `body` to `path`; the envelope's `data` and `message` on success."""
+        url = self.api_url + path
+        try:
+            response = self._http.post(
+                url,
+                json=dict(body or {}),
+                auth=RawToken(token),
+                headers=dict(headers or {}),
+                timeout=self.timeout,
+            )
+        except requests.Timeout:
+            raise ServiceUnreachable(f"No answer from {url} in time") from None
+        except requests.ConnectionError:
+            raise ServiceUnreachable(f"Cannot connect to {url}") from None
+        except requests.RequestException:
+            raise ServiceUnreachable(f"The answer from {url} could not be read") from None
+        try:
+            document: Any = response.json()
+        except ValueError:
+            document = None
+        if response.status_code >= 400:
+            raise error_from_answer(response.status_code, document, response.headers)
+        if not (isinstance(document, dict) and document.get("success") is True):
+            raise ServerError(
+                "The answer is not the service's envelope",
+                response.status_code,
+                response.headers.get("X-Request-Id"),
+            )
+        message = document.get("message")
+        return document.get("data"), message if isinstance(message, str) else None
+
+    def _typed(self, kind: type[T], data: Any) -> T:
+        try:
+            return msgspec.convert(data, kind)
+        except msgspec.ValidationError as exc:
+            raise ServerError(f"Unexpected answer from the service: {exc}") from None
+
+    def _message(self, path: str, body: Mapping[str, Any], token: str | None = None) -> str:
+        _, message = self.call(path, body, token=token)
+        return message or ""
+
+    def _tokens_or_challenge(self, data: Any) -> Tokens | Challenge:
+        if isinstance(data, dict) and "challenge_name" in data:
+            return self._typed(Challenge, data)
+        return self._typed(Tokens, data)
+
+    def login(self, username: str, password: str) -> Tokens | Challenge:
+        """Tokens, or a challenge to answer with `answer_challenge`."""
+        data, _ = self.call("/login", {"username": username, "password": password})
+        return self._tokens_or_challenge(data)
+
+    def answer_challenge(
+        self, username: str, challenge: Challenge, answer: str
+    ) -> Tokens | Challenge:
+        """`answer` is the new password for NEW_PASSWORD_REQUIRED, else the MFA code."""
+        field = "new_password" if challenge.challenge_name == NEW_PASSWORD_REQUIRED else "code"
+        body = {
+            "username": username,
+            "challenge_name": challenge.challenge_name,
+            "session": challenge.session,
+            field: answer,
+        }
+        data, _ = self.call("/login/challenge", body)
+        return self._tokens_or_challenge(data)
+
+    def renew(self, username: str, refresh_token: str) -> RenewedTokens:
+        """New id and access tokens; `username` as typed at login."""
+        data, _ = self.call(
+            "/user/renew_refresh_token", {"username": username, "refresh_token": refresh_token}
+        )
+        return self._typed(RenewedTokens, data)
+
+    def sign_up(
+        self, username: str, password: str, *, email: str | None = None, name: str | None = None
+    ) -> SignUpResult:
+        body = {"username": username, "password": password}
+        if email is not None:
+            body["email"] = email
+        if name is not None:
+            body["name"] = name
+        data, message = self.call("/signup", body)
+        return self._typed(SignUpResult, {**(data or {}), "message": message or ""})
+
+    def confirm_sign_up(self, username: str, code: str) -> str:
+        return self._message("/signup/confirm", {"username": username, "code": code})
+
+    def resend_code(self, username: str) -> str:
+        return self._message("/signup/resend-code", {"username": username})
+
+    def forgot_password(self, username: str) -> str:
+        return self._message("/password/forgot", {"username": username})
+
+    def reset_password(self, username: str, code: str, password: str) -> str:
+        """Set a new password with the code `forgot_password` sent."""
+        return self._message(
+            "/password/confirm", {"username": username, "code": code, "password": password}
+        )
+
+    def user_attributes(
+        self, id_token: str, *, username: str | None = None, fresh: bool = False
+    ) -> list[Attribute]:
+        """The caller's attributes (another user's for the admin group); `fresh`
+        reads them from Cognito rather than from the id token."""
+        body = {} if username is None else {"username": username}
+        headers = {"Cache-Control": "no-cache"} if fresh else None
+        data, _ = self.call("/user/test-user", body, token=id_token, headers=headers)
+        return self._typed(list[Attribute], data)
+
+    def change_password(self, access_token: str, previous: str, proposed: str) -> str:
+        return self._message(
+            "/user/change-password",
+            {"previous_password": previous, "proposed_password": proposed},
+            access_token,
+        )
+
+    def update_attributes(self, access_token: str, attributes: Mapping[str, str]) -> list[str]:
+        """The names of the attributes changed."""
+        data, _ = self.call(
+            "/user/attributes", {"attributes": dict(attributes)}, token=access_token
+        )
+        return self._typed(Updated, data).updated
+
+    def logout(self, access_token: str) -> str:
+        """Sign out everywhere: every refresh token of the user stops working."""
+        return self._message("/logout", {}, access_token)

@@ -1,0 +1,78 @@
+"""What the service answers, as typed values.
+
+Tokens never appear in a repr: results get printed and logged by callers.
+"""
+
+from __future__ import annotations
+
+import msgspec
+
+
+class RenewedTokens(msgspec.Struct, frozen=True):
+    """`POST /user/renew_refresh_token`: new id and access tokens (no new refresh token)."""
+
+    id_token: str
+    access_token: str
+    expires_in: int
+    # As Cognito answers it ("Bearer"); the service wants the raw token all the same.
+    token_type: str
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(expires_in={self.expires_in}, tokens=<hidden>)"
+
+
+class Tokens(RenewedTokens, frozen=True):
+    """A successful login: id, access and refresh tokens."""
+
+    refresh_token: str
+
+
+class Challenge(msgspec.Struct, frozen=True):
+    """A login that needs one more answer (a new password, an MFA code)."""
+
+    challenge_name: str
+    session: str
+    parameters: dict[str, str] = {}
+
+    def __repr__(self) -> str:
+        return f"Challenge(challenge_name={self.challenge_name!r}, session=<hidden>)"
+
+
+class Attribute(msgspec.Struct, frozen=True, rename={"name": "Name", "value": "Value"}):
+    """One of a user's attributes, as Cognito lists them."""
+
+    name: str
+    value: str
+
+
+class SignUpResult(msgspec.Struct, frozen=True):
+    """`POST /signup`: whether the account is already confirmed, and where the code went."""
+
+    user_confirmed: bool
+    destination: str | None
+    message: str
+
+
+class Updated(msgspec.Struct, frozen=True):
+    """`POST /user/attributes`: the names of the attributes changed."""
+
+    updated: list[str]
+
+
+class SessionState(msgspec.Struct, frozen=True):
+    """A logged-in session as stored between CLI runs: the API it belongs to, the
+    username as typed at login (renewal needs it) and the tokens."""
+
+    api_url: str
+    username: str
+    id_token: str
+    access_token: str
+    refresh_token: str
+
+    def __repr__(self) -> str:
+        return f"SessionState(api_url={self.api_url!r}, username={self.username!r})"
+
+    def renewed(self, tokens: RenewedTokens) -> SessionState:
+        return msgspec.structs.replace(
+            self, id_token=tokens.id_token, access_token=tokens.access_token
+        )

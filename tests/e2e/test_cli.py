@@ -1,0 +1,205 @@
+"""End to end: the CLI as a subprocess, and a Session object, against the local
+stack over HTTP."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import stat
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from cognito_auth_client import (
+    Client,
+    InvalidCredentials,
+    Session,
+    SessionState,
+    TokenExpired,
+    Tokens,
+)
+from devstack.environment import ROOT
+from devstack.pool import Pool
+from tests.conftest import mint_token
+
+pytestmark = pytest.mark.e2e
+
+PASSWORD = "Cli-Passw0rd!"
+NEW_PASSWORD = "Cli-Changed-Passw0rd!"
+CLI_TIMEOUT = 60
+
+
+class Terminal:
+    """A directory where `make run` wrote .local/stack.json, and a user whose
+    configuration directory is XDG_CONFIG_HOME."""
+
+    def __init__(self, tmp_path: Path, stack: dict[str, Any]) -> None:
+        self.cwd = tmp_path / "repo"
+        (self.cwd / ".local").mkdir(parents=True)
+        described = {name: value for name, value in stack.items() if name != "log_file"}
+        (self.cwd / ".local" / "stack.json").write_text(json.dumps(described))
+        self.config = tmp_path / "config"
+        self.token_file = self.config / "cognito-auth-client" / "session.json"
+
+    def run(self, *args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
+        env = {**os.environ, "XDG_CONFIG_HOME": str(self.config), "PYTHONPATH": str(ROOT)}
+        env.pop("COGNITO_AUTH_API_URL", None)
+        return subprocess.run(
+            [sys.executable, "-m", "cognito_auth_client", *args],
+            cwd=self.cwd,
+            env=env,
+            input=stdin,
+            capture_output=True,
+            text=True,
+            timeout=CLI_TIMEOUT,
+            check=False,
+        )
+
+    def ok(self, *args: str, stdin: str = "") -> str:
+        done = self.run(*args, stdin=stdin)
+        assert done.returncode == 0, done.stderr
+        return done.stdout
+
+    def stored(self) -> SessionState:
+        state = json.loads(self.token_file.read_text())
+        return SessionState(**state)
+
+
+@pytest.fixture
+def terminal(tmp_path: Path, stack: dict[str, Any]) -> Terminal:
+    return Terminal(tmp_path, stack)
+
+
+def _unique(name: str) -> str:
+    return f"{name}-{time.monotonic_ns()}@example.com"
+
+
+def test_cli_signs_up_logs_in_edits_renews_and_signs_out(
+    terminal: Terminal, stack: dict[str, Any]
+) -> None:
+    user = _unique("cli")
+    signed_up = terminal.ok("signup", user, "--name", "Lee", "--password-stdin", stdin=PASSWORD)
+    assert "Please confirm your signup" in signed_up
+    refused = terminal.run("login", user, "--password-stdin", stdin=PASSWORD)
+    assert refused.returncode == 3
+    assert refused.stderr.startswith("error: User is not confirmed (HTTP 403, request id ")
+    terminal.ok("confirm", user, "123456")
+
+    assert (
+        terminal.ok("login", user, "--password-stdin", stdin=PASSWORD) == f"Logged in as {user}\n"
+    )
+    assert stat.S_IMODE(terminal.token_file.stat().st_mode) == 0o600
+    profile = json.loads(terminal.ok("--json", "whoami"))["attributes"]
+    assert (profile["email"], profile["name"]) == (user, "Lee")
+
+    assert terminal.ok("set-attribute", "name", "Leona") == "Updated: name\n"
+    before = terminal.stored()
+    terminal.ok("renew")
+    after = terminal.stored()
+    assert after.id_token != before.id_token
+    assert after.refresh_token == before.refresh_token
+    # The profile answers from the id token: the renewed one has the new name.
+    assert json.loads(terminal.ok("--json", "whoami"))["attributes"]["name"] == "Leona"
+    # Tokens within the margin of expiry (an hour, here) are renewed, and stored.
+    terminal.ok("--margin", "3600", "whoami")
+    assert terminal.stored().id_token != after.id_token
+
+    terminal.ok("passwd", "--password-stdin", stdin=f"{PASSWORD}\n{NEW_PASSWORD}\n")
+    assert terminal.ok("logout") == "Signed out everywhere\n"
+
+    assert not terminal.token_file.exists()
+    assert terminal.run("whoami").returncode == 3
+    with Client(stack["api_url"]) as client:
+        # Signed out everywhere: the refresh token no longer works.
+        with pytest.raises(InvalidCredentials):
+            client.renew(user, after.refresh_token)
+        # And the password is the new one.
+        with pytest.raises(InvalidCredentials):
+            client.login(user, PASSWORD)
+        assert isinstance(client.login(user, NEW_PASSWORD), Tokens)
+
+
+def _logged_code(log_file: Path, username: str, timeout: float = 10.0) -> str:
+    pattern = re.compile(
+        rf"password reset code for {re.escape(username)}: (moto-confirmation-code:\d+)"
+    )
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        found = pattern.findall(log_file.read_text())
+        if found:
+            return str(found[-1])
+        time.sleep(0.1)
+    raise AssertionError(f"no reset code logged for {username}")
+
+
+def test_cli_resets_a_forgotten_password(terminal: Terminal, stack: dict[str, Any]) -> None:
+    user = _unique("cli-forgot")
+    terminal.ok("signup", user, "--password-stdin", stdin=PASSWORD)
+    terminal.ok("confirm", user, "123456")
+
+    terminal.ok("forgot", user)
+    code = _logged_code(Path(stack["log_file"]), user)
+    terminal.ok("reset", user, code, "--password-stdin", stdin=NEW_PASSWORD)
+
+    assert terminal.run("login", user, "--password-stdin", stdin=PASSWORD).returncode == 3
+    terminal.ok("login", user, "--password-stdin", stdin=NEW_PASSWORD)
+
+
+class FakeClock:
+    def __init__(self, now: float) -> None:
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_session_survives_its_tokens_expiring_mid_run(stack: dict[str, Any]) -> None:
+    """An hour passes on the session's clock: the next call renews first, and works."""
+    user = stack["demo_username"]
+    clock = FakeClock(time.time())
+    renewals: list[SessionState] = []
+    with Client(stack["api_url"]) as client:
+        tokens = client.login(user, stack["demo_password"])
+        assert isinstance(tokens, Tokens)
+        session = Session.from_login(client, user, tokens, clock=clock, on_renew=renewals.append)
+        assert session.attributes()
+        assert renewals == []
+        assert session.expires_at is not None
+
+        clock.now = session.expires_at - session.margin + 1
+        attributes = session.attributes()
+
+    assert {attribute.name: attribute.value for attribute in attributes}["email"] == user
+    assert len(renewals) == 1
+    assert session.state.id_token != tokens.id_token
+
+
+def test_session_renews_and_retries_when_the_gateway_says_expired(
+    stack: dict[str, Any],
+) -> None:
+    """The token expired though the client's clock said not (clock skew): the
+    gateway's 401 makes the session renew once and retry."""
+    user = stack["demo_username"]
+    expired_at = time.time() - 60
+    pool = Pool(stack["user_pool_id"], stack["client_id"], "")
+    expired = mint_token(pool, exp=int(expired_at), iat=int(expired_at) - 3600, email=user)
+    renewals: list[SessionState] = []
+    with Client(stack["api_url"]) as client:
+        tokens = client.login(user, stack["demo_password"])
+        assert isinstance(tokens, Tokens)
+        with pytest.raises(TokenExpired):
+            client.user_attributes(expired)
+        state = SessionState(
+            client.api_url, user, expired, tokens.access_token, tokens.refresh_token
+        )
+        session = Session(client, state, clock=lambda: expired_at - 3600, on_renew=renewals.append)
+
+        attributes = session.attributes()
+
+    assert {attribute.name: attribute.value for attribute in attributes}["email"] == user
+    assert len(renewals) == 1

@@ -1,0 +1,378 @@
+"""The CLI over a mocked transport: exit codes, output, where the API is found,
+the token file's life."""
+
+from __future__ import annotations
+
+import io
+import json
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import responses
+
+from cognito_auth_client.cli import main
+from cognito_auth_client.storage import TokenFile, default_path
+from tests.client_support import API, envelope, error_envelope, tokens
+
+USER = "alice@example.com"
+PASSWORD = "Passw0rd!"
+
+
+class Run:
+    def __init__(self, code: int, out: str, err: str) -> None:
+        self.code, self.out, self.err = code, out, err
+
+
+@pytest.fixture
+def mocked() -> Iterator[responses.RequestsMock]:
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
+        yield mock
+
+
+@pytest.fixture
+def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """An empty working directory, and the XDG config directory."""
+    work = tmp_path / "work"
+    work.mkdir()
+    monkeypatch.chdir(work)
+    return tmp_path / "config"
+
+
+def cli(home: Path, *argv: str, stdin: str = "", env: dict[str, str] | None = None) -> Run:
+    out, err = io.StringIO(), io.StringIO()
+    environ = {"XDG_CONFIG_HOME": str(home), **(env or {})}
+    try:
+        code = main(list(argv), environ=environ, stdin=io.StringIO(stdin), out=out, err=err)
+    except SystemExit as exit:
+        code = int(exit.code or 0)
+    return Run(code, out.getvalue(), err.getvalue())
+
+
+def store(home: Path) -> TokenFile:
+    return TokenFile(default_path({"XDG_CONFIG_HOME": str(home)}))
+
+
+def logged_in(home: Path, mocked: responses.RequestsMock) -> dict[str, Any]:
+    data = tokens(time.time() + 3600)
+    mocked.post(f"{API}/login", json=envelope(data))
+    assert cli(home, "--api-url", API, "login", USER, "--password-stdin", stdin=PASSWORD).code == 0
+    return data
+
+
+def test_login_stores_the_tokens_and_prints_none(
+    mocked: responses.RequestsMock, home: Path
+) -> None:
+    data = tokens(time.time() + 3600)
+    mocked.post(f"{API}/login", json=envelope(data))
+
+    run = cli(home, "--api-url", API, "login", USER, "--password-stdin", stdin=PASSWORD + "\n")
+
+    assert (run.code, run.out) == (0, f"Logged in as {USER}\n")
+    assert json.loads(mocked.calls[0].request.body or b"") == {
+        "username": USER,
+        "password": PASSWORD,
+    }
+    state = store(home).load()
+    assert state is not None
+    assert (state.username, state.api_url, state.refresh_token) == (USER, API, "refresh-1")
+    for secret in (data["id_token"], data["access_token"], PASSWORD):
+        assert secret not in run.out + run.err
+
+
+def test_login_answers_a_new_password_challenge_from_stdin(
+    mocked: responses.RequestsMock, home: Path
+) -> None:
+    challenge = {"challenge_name": "NEW_PASSWORD_REQUIRED", "session": "s" * 40, "parameters": {}}
+    mocked.post(f"{API}/login", json=envelope(challenge))
+    mocked.post(f"{API}/login/challenge", json=envelope(tokens(time.time() + 3600)))
+
+    run = cli(
+        home, "--api-url", API, "login", USER, "--password-stdin", stdin="Temp-1\nNew-Passw0rd\n"
+    )
+
+    assert run.code == 0
+    assert json.loads(mocked.calls[1].request.body or b"")["new_password"] == "New-Passw0rd"
+
+
+def test_a_challenge_the_client_cannot_answer_is_an_authentication_failure(
+    mocked: responses.RequestsMock, home: Path
+) -> None:
+    challenge = {"challenge_name": "MFA_SETUP", "session": "s" * 40, "parameters": {}}
+    mocked.post(f"{API}/login", json=envelope(challenge))
+
+    run = cli(home, "--api-url", API, "login", USER, "--password-stdin", stdin=PASSWORD)
+
+    assert run.code == 3
+    assert "MFA_SETUP" in run.err
+
+
+def test_wrong_password_exits_3_with_the_message_and_request_id(
+    mocked: responses.RequestsMock, home: Path
+) -> None:
+    mocked.post(
+        f"{API}/login",
+        status=401,
+        json=error_envelope("The username or password is incorrect"),
+        headers={"X-Request-Id": "req-5"},
+    )
+
+    run = cli(home, "--api-url", API, "login", USER, "--password-stdin", stdin="wrong")
+
+    assert run.code == 3
+    assert run.err == "error: The username or password is incorrect (HTTP 401, request id req-5)\n"
+    assert not store(home).path.exists()
+
+
+def test_json_errors_are_machine_readable(mocked: responses.RequestsMock, home: Path) -> None:
+    mocked.post(
+        f"{API}/password/forgot",
+        status=429,
+        json=error_envelope("Too many requests, please retry later"),
+        headers={"X-Request-Id": "req-6", "Retry-After": "60"},
+    )
+
+    run = cli(home, "--api-url", API, "--json", "forgot", USER)
+
+    assert run.code == 4
+    assert json.loads(run.err) == {
+        "error": {
+            "type": "Throttled",
+            "message": "Too many requests, please retry later",
+            "status": 429,
+            "request_id": "req-6",
+            "retry_after": 60.0,
+        }
+    }
+
+
+@pytest.mark.parametrize(
+    ("status", "body", "code"),
+    [
+        (400, error_envelope("Invalid Verification code"), 1),
+        (409, error_envelope("User is already confirmed"), 1),
+        (403, error_envelope("User is not confirmed"), 3),
+        (500, error_envelope("Internal Server Error"), 4),
+        (503, error_envelope("The service is temporarily unavailable"), 4),
+    ],
+)
+def test_exit_codes_tell_refusals_authentication_and_service_failures_apart(
+    mocked: responses.RequestsMock, home: Path, status: int, body: dict[str, Any], code: int
+) -> None:
+    mocked.post(f"{API}/signup/confirm", status=status, json=body)
+
+    run = cli(home, "--api-url", API, "confirm", USER, "123456")
+
+    assert run.code == code
+    assert body["message"] in run.err
+
+
+def test_an_unreachable_service_exits_4(home: Path) -> None:
+    from devstack.process import free_port
+
+    run = cli(home, "--api-url", f"http://127.0.0.1:{free_port()}", "forgot", USER)
+
+    assert run.code == 4
+    assert "Cannot connect" in run.err
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["--api-url", API],
+        ["--api-url", API, "login"],
+        ["--api-url", API, "frobnicate"],
+        ["--api-url", "not-a-url", "forgot", USER],
+        ["forgot", USER],
+        ["--api-url", API, "--timeout", "0", "forgot", USER],
+        ["--api-url", API, "--timeout", "soon", "forgot", USER],
+        ["--api-url", API, "--margin", "-1", "whoami"],
+        ["--api-url", API, "--margin", "nan", "whoami"],
+    ],
+)
+def test_usage_errors_exit_2(home: Path, argv: list[str]) -> None:
+    assert cli(home, *argv).code == 2
+
+
+def test_stdin_that_ends_before_the_password_is_a_usage_error(home: Path) -> None:
+    run = cli(home, "--api-url", API, "login", USER, "--password-stdin", stdin="")
+
+    assert run.code == 2
+    assert "standard input ended" in run.err
+
+
+def test_ctrl_c_at_the_password_prompt_exits_130_without_a_traceback(
+    home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def interrupted(prompt: str) -> str:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr("getpass.getpass", interrupted)
+
+    run = cli(home, "--api-url", API, "login", USER)
+
+    assert (run.code, run.err) == (130, "\n")
+
+
+def test_commands_that_need_a_session_exit_3_when_not_logged_in(home: Path) -> None:
+    run = cli(home, "--api-url", API, "whoami")
+
+    assert run.code == 3
+    assert "Not logged in" in run.err
+
+
+def test_a_session_of_another_api_is_not_used(mocked: responses.RequestsMock, home: Path) -> None:
+    logged_in(home, mocked)
+
+    run = cli(home, "--api-url", "http://elsewhere.test", "whoami")
+
+    assert run.code == 3
+    assert f"The stored session is for {API}" in run.err
+
+
+def test_whoami_prints_the_attributes(mocked: responses.RequestsMock, home: Path) -> None:
+    data = logged_in(home, mocked)
+    attributes = [{"Name": "email", "Value": USER}, {"Name": "name", "Value": "Alice"}]
+    mocked.post(f"{API}/user/test-user", json=envelope(attributes, None))
+
+    text = cli(home, "--api-url", API, "whoami")
+    machine = cli(home, "--api-url", API, "--json", "whoami")
+
+    assert (text.code, text.out) == (0, f"email: {USER}\nname: Alice\n")
+    assert json.loads(machine.out) == {"attributes": {"email": USER, "name": "Alice"}}
+    assert mocked.calls[-1].request.headers["Authorization"] == data["id_token"]
+
+
+def test_renew_stores_the_new_tokens(mocked: responses.RequestsMock, home: Path) -> None:
+    logged_in(home, mocked)
+    renewed = tokens(time.time() + 7200, refresh=None, serial=2)
+    mocked.post(f"{API}/user/renew_refresh_token", json=envelope(renewed))
+
+    run = cli(home, "--api-url", API, "--json", "renew")
+
+    assert run.code == 0
+    assert set(json.loads(run.out)) == {"expires_at"}
+    state = store(home).load()
+    assert state is not None
+    assert (state.id_token, state.refresh_token) == (renewed["id_token"], "refresh-1")
+
+
+def test_an_insecure_token_file_is_refused_with_exit_1(
+    mocked: responses.RequestsMock, home: Path
+) -> None:
+    logged_in(home, mocked)
+    store(home).path.chmod(0o644)
+
+    run = cli(home, "--api-url", API, "whoami")
+
+    assert run.code == 1
+    assert "are too open" in run.err
+
+
+def test_logout_signs_out_and_deletes_the_token_file(
+    mocked: responses.RequestsMock, home: Path
+) -> None:
+    data = logged_in(home, mocked)
+    mocked.post(f"{API}/logout", json=envelope(None, "Signed out everywhere"))
+
+    run = cli(home, "--api-url", API, "logout")
+
+    assert (run.code, run.out) == (0, "Signed out everywhere\n")
+    assert mocked.calls[-1].request.headers["Authorization"] == data["access_token"]
+    assert not store(home).path.exists()
+
+
+def test_logout_of_a_session_that_has_ended_still_deletes_the_file(
+    mocked: responses.RequestsMock, home: Path
+) -> None:
+    logged_in(home, mocked)
+    mocked.post(f"{API}/logout", status=401, json={"message": "Unauthorized"})
+    mocked.post(
+        f"{API}/user/renew_refresh_token",
+        status=401,
+        json=error_envelope("Invalid refresh token or username is incorrect"),
+    )
+
+    run = cli(home, "--api-url", API, "logout")
+
+    assert (run.code, run.out) == (0, "The session had already ended\n")
+    assert not store(home).path.exists()
+
+
+def test_logout_keeps_the_file_when_the_service_fails(
+    mocked: responses.RequestsMock, home: Path
+) -> None:
+    logged_in(home, mocked)
+    mocked.post(f"{API}/logout", status=503, json=error_envelope("unavailable"))
+
+    assert cli(home, "--api-url", API, "logout").code == 4
+    assert store(home).path.exists()
+
+
+def test_passwd_set_attribute_and_reset_send_what_was_typed(
+    mocked: responses.RequestsMock, home: Path
+) -> None:
+    logged_in(home, mocked)
+    mocked.post(f"{API}/user/change-password", json=envelope(None, "changed"))
+    mocked.post(f"{API}/user/attributes", json=envelope({"updated": ["name"]}, "updated"))
+    mocked.post(f"{API}/password/confirm", json=envelope(None, "reset"))
+
+    passwd = cli(home, "--api-url", API, "passwd", "--password-stdin", stdin="Old-1\nNew-2\n")
+    attribute = cli(home, "--api-url", API, "set-attribute", "name", "Al")
+    reset = cli(home, "--api-url", API, "reset", USER, "c0de", "--password-stdin", stdin="New-3")
+
+    assert (passwd.code, attribute.code, attribute.out, reset.code) == (0, 0, "Updated: name\n", 0)
+    assert [json.loads(call.request.body or b"") for call in mocked.calls[1:]] == [
+        {"previous_password": "Old-1", "proposed_password": "New-2"},
+        {"attributes": {"name": "Al"}},
+        {"username": USER, "code": "c0de", "password": "New-3"},
+    ]
+
+
+def test_signup_and_resend_code(mocked: responses.RequestsMock, home: Path) -> None:
+    mocked.post(
+        f"{API}/signup",
+        status=201,
+        json=envelope({"user_confirmed": False, "destination": "a***@e***.com"}, "Confirm"),
+    )
+    mocked.post(f"{API}/signup/resend-code", json=envelope(None, "Sent if it exists"))
+
+    signup = cli(
+        home, "--api-url", API, "signup", USER, "--name", "Al", "--password-stdin", stdin=PASSWORD
+    )
+    resend = cli(home, "--api-url", API, "resend-code", USER)
+
+    assert (signup.code, signup.out) == (0, "Confirm (code sent to a***@e***.com)\n")
+    assert (resend.code, resend.out) == (0, "Sent if it exists\n")
+    assert json.loads(mocked.calls[0].request.body or b"") == {
+        "username": USER,
+        "password": PASSWORD,
+        "name": "Al",
+    }
+
+
+def test_the_api_url_comes_from_the_local_stack_file_in_a_parent_directory(
+    mocked: responses.RequestsMock, home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = Path.cwd()
+    (root / ".local").mkdir()
+    (root / ".local" / "stack.json").write_text(json.dumps({"api_url": API}))
+    (root / "sub" / "dir").mkdir(parents=True)
+    monkeypatch.chdir(root / "sub" / "dir")
+    mocked.post(f"{API}/password/forgot", json=envelope(None, "check"))
+
+    run = cli(home, "forgot", USER, env={"COGNITO_AUTH_API_URL": "http://other.test"})
+
+    assert (run.code, run.out) == (0, "check\n")
+
+
+def test_the_api_url_comes_from_the_environment_without_a_stack_file(
+    mocked: responses.RequestsMock, home: Path
+) -> None:
+    mocked.post(f"{API}/password/forgot", json=envelope(None, "check"))
+
+    run = cli(home, "forgot", USER, env={"COGNITO_AUTH_API_URL": API})
+
+    assert (run.code, run.out) == (0, "check\n")
