@@ -1,5 +1,6 @@
 """Request bodies: one msgspec Struct per route, and the parsing that turns any
-body into either a Struct or a 400/413 with a message a client can act on."""
+body into either a Struct or a 400/413 with a message a client can act on. Then the
+`data` of each success answer, as the TypedDicts the service builds it with."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import itertools
 import json
 import re
 from collections.abc import Callable
-from typing import Annotated, Any, ClassVar, Literal, TypeVar, get_args, get_origin
+from typing import Annotated, Any, ClassVar, Literal, TypedDict, TypeVar, get_args, get_origin
 
 import msgspec
 from msgspec.structs import fields
@@ -377,6 +378,73 @@ class UpdateAttributesRequest(RequestModel, frozen=True):
         if refused:
             return f"These attributes cannot be changed: {', '.join(refused)}"
         return None
+
+
+# Answers. Each is a plain dict at run time (Chalice serializes it); the TypedDict lets
+# mypy check every answer the service builds against what the document says.
+
+
+class RenewedTokens(TypedDict):
+    id_token: str
+    access_token: str
+    expires_in: Annotated[int, msgspec.Meta(description="Seconds the two tokens stay valid")]
+    token_type: Annotated[
+        str,
+        msgspec.Meta(
+            description='As Cognito answers it ("Bearer"). Send a token in the Authorization '
+            "header raw, without this prefix."
+        ),
+    ]
+
+
+class Tokens(RenewedTokens):
+    refresh_token: str
+
+
+# Challenge parameters that are hints for the client, never secrets or internal ids.
+PUBLIC_CHALLENGE_PARAMETERS = frozenset(
+    {"CODE_DELIVERY_DELIVERY_MEDIUM", "CODE_DELIVERY_DESTINATION", "requiredAttributes"}
+)
+
+
+class Challenge(TypedDict):
+    challenge_name: Annotated[
+        str,
+        msgspec.Meta(
+            description="Cognito's name for it; /login/challenge answers "
+            + ", ".join(get_args(ChallengeName))
+        ),
+    ]
+    session: Annotated[
+        str | None, msgspec.Meta(description="Send it back with the answer to /login/challenge")
+    ]
+    parameters: Annotated[
+        dict[str, str],
+        msgspec.Meta(
+            extra_json_schema={"propertyNames": {"enum": sorted(PUBLIC_CHALLENGE_PARAMETERS)}}
+        ),
+    ]
+
+
+class Attribute(TypedDict):
+    """A user attribute, as Cognito's AdminGetUser lists it."""
+
+    Name: str
+    Value: str
+
+
+class SignUpResult(TypedDict):
+    user_confirmed: bool
+    destination: Annotated[
+        str | None, msgspec.Meta(description="Where the code went, masked (a***@e***.com)")
+    ]
+
+
+class UpdatedAttributes(TypedDict):
+    updated: Annotated[
+        list[Annotated[str, msgspec.Meta(extra_json_schema={"enum": sorted(WRITABLE_ATTRIBUTES)})]],
+        msgspec.Meta(description="The names of the attributes changed, sorted"),
+    ]
 
 
 M = TypeVar("M", bound=RequestModel)
