@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Callable, Mapping
+from http import HTTPStatus
 from typing import Any, TypeVar, get_args, get_origin
 
 import msgspec
@@ -139,6 +140,41 @@ class _Schemas:
         return _ref(name)
 
 
+def _error_responses() -> dict[str, dict[str, Any]]:
+    """Each error answer, by the name the operations refer to it with."""
+    responses: dict[str, dict[str, Any]] = {}
+    for code, description in _ERRORS.items():
+        headers: dict[str, Any] = {"X-Request-Id": _REQUEST_ID}
+        if code == "405":
+            headers["Allow"] = {
+                "description": "The methods the path answers",
+                "required": True,
+                "schema": {"type": "string"},
+            }
+        if code in ("429", "503"):
+            # API Gateway's own 5xx answers carry no Retry-After; its throttling answers do.
+            headers["Retry-After"] = {"required": code == "429", "schema": _SECONDS}
+        responses[_error_name(code)] = {
+            "description": description,
+            "headers": headers,
+            "content": _json(_ref("ErrorAnswer")),
+        }
+    responses[_GUARDED_401] = {
+        **responses[_error_name("401")],
+        "description": "An invalid or expired token (API Gateway's own body), wrong "
+        "credentials or a session that ended",
+        "content": _json({"oneOf": [_ref("ErrorAnswer"), _ref("GatewayUnauthorized")]}),
+    }
+    return responses
+
+
+def _error_name(code: str) -> str:
+    return HTTPStatus(int(code)).name.title().replace("_", "")
+
+
+_GUARDED_401 = "GuardedUnauthorized"
+
+
 def _responses(status: int, answer: dict[str, str], guarded: bool) -> dict[str, dict[str, Any]]:
     responses: dict[str, dict[str, Any]] = {
         str(status): {
@@ -147,24 +183,9 @@ def _responses(status: int, answer: dict[str, str], guarded: bool) -> dict[str, 
             "content": _json(answer),
         }
     }
-    for code, description in _ERRORS.items():
-        responses[code] = {
-            "description": description,
-            "headers": {"X-Request-Id": _REQUEST_ID},
-            "content": _json(_ref("ErrorAnswer")),
-        }
-    if guarded:
-        responses["401"]["content"] = _json(
-            {"oneOf": [_ref("ErrorAnswer"), _ref("GatewayUnauthorized")]}
-        )
-    responses["405"]["headers"]["Allow"] = {
-        "description": "The methods the path answers",
-        "required": True,
-        "schema": {"type": "string"},
-    }
-    # API Gateway's own 5xx answers carry no Retry-After; its throttling answers do.
-    for code, required in (("429", True), ("503", False)):
-        responses[code]["headers"]["Retry-After"] = {"required": required, "schema": _SECONDS}
+    for code in _ERRORS:
+        name = _GUARDED_401 if guarded and code == "401" else _error_name(code)
+        responses[code] = {"$ref": f"#/components/responses/{name}"}
     return responses
 
 
@@ -234,6 +255,7 @@ def openapi_document(
         "paths": paths,
         "components": {
             "schemas": dict(sorted(schemas.components.items())),
+            "responses": _error_responses(),
             "securitySchemes": {
                 ID_TOKEN_SCHEME: {
                     **token_scheme,
