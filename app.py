@@ -16,19 +16,25 @@ from chalicelib import auth_service, local_gateway, logs
 from chalicelib.cors import cors, preflight
 from chalicelib.guard import claims, cognito_guard, verified_token
 from chalicelib.models import (
+    Attribute,
+    Challenge,
     ChallengeRequest,
     ChangePasswordRequest,
     ConfirmForgotPasswordRequest,
     ConfirmSignUpRequest,
     LoginRequest,
+    RenewedTokens,
     RenewRequest,
     SignUpRequest,
+    SignUpResult,
     TestUserRequest,
+    Tokens,
     UpdateAttributesRequest,
+    UpdatedAttributes,
     UsernameRequest,
     body_parser,
 )
-from chalicelib.openapi import openapi_document, request_header
+from chalicelib.openapi import answers, openapi_document, request_header
 from chalicelib.responses import JSON_HEADERS, handle_errors, success
 from chalicelib.services import services
 from chalicelib.token_verification import USER_SCOPE
@@ -79,6 +85,7 @@ accepts = body_parser(_request)
 
 @app.route("/login", methods=["POST"])
 @accepts(LoginRequest)
+@answers(Tokens, Challenge)
 def login(body: LoginRequest) -> Response:
     """Log in with username and password: tokens, or a challenge to answer."""
     return success(auth_service.login(body))
@@ -86,6 +93,7 @@ def login(body: LoginRequest) -> Response:
 
 @app.route("/login/challenge", methods=["POST"])
 @accepts(ChallengeRequest)
+@answers(Tokens, Challenge)
 def login_challenge(body: ChallengeRequest) -> Response:
     """Answer a login challenge (new password, MFA code): tokens, or the next challenge."""
     return success(auth_service.answer_challenge(body))
@@ -93,6 +101,7 @@ def login_challenge(body: ChallengeRequest) -> Response:
 
 @app.route("/user/renew_refresh_token", methods=["POST"])
 @accepts(RenewRequest)
+@answers(RenewedTokens)
 def renew_refresh_token(body: RenewRequest) -> Response:
     """New id and access tokens for a refresh token."""
     return success(auth_service.renew(body))
@@ -100,6 +109,7 @@ def renew_refresh_token(body: RenewRequest) -> Response:
 
 @app.route("/signup", methods=["POST"])
 @accepts(SignUpRequest, status=201)
+@answers(SignUpResult)
 def signup(body: SignUpRequest) -> Response:
     """Create an account; a code to confirm it goes to the user's email."""
     return success(
@@ -111,6 +121,7 @@ def signup(body: SignUpRequest) -> Response:
 
 @app.route("/signup/confirm", methods=["POST"])
 @accepts(ConfirmSignUpRequest)
+@answers(None)
 def signup_confirm(body: ConfirmSignUpRequest) -> Response:
     """Confirm an account with the code it was sent."""
     auth_service.confirm_sign_up(body)
@@ -119,6 +130,7 @@ def signup_confirm(body: ConfirmSignUpRequest) -> Response:
 
 @app.route("/signup/resend-code", methods=["POST"])
 @accepts(UsernameRequest)
+@answers(None)
 def signup_resend_code(body: UsernameRequest) -> Response:
     """Send a new confirmation code; the same answer whether the user exists or not."""
     auth_service.resend_code(body)
@@ -127,6 +139,7 @@ def signup_resend_code(body: UsernameRequest) -> Response:
 
 @app.route("/password/forgot", methods=["POST"])
 @accepts(UsernameRequest)
+@answers(None)
 def password_forgot(body: UsernameRequest) -> Response:
     """Send a password reset code; the same answer whether the user exists or not."""
     auth_service.forgot_password(body)
@@ -135,6 +148,7 @@ def password_forgot(body: UsernameRequest) -> Response:
 
 @app.route("/password/confirm", methods=["POST"])
 @accepts(ConfirmForgotPasswordRequest)
+@answers(None)
 def password_confirm(body: ConfirmForgotPasswordRequest) -> Response:
     """Set a new password with the reset code."""
     auth_service.confirm_forgot_password(body)
@@ -147,6 +161,7 @@ def password_confirm(body: ConfirmForgotPasswordRequest) -> Response:
     "Cache-Control",
     "`no-cache`: read the caller's own attributes from Cognito now, not from the id token.",
 )
+@answers(list[Attribute])
 def test_user(body: TestUserRequest) -> Response:
     """The caller's attributes; another user's for members of the admin group.
 
@@ -171,6 +186,7 @@ def _no_cache() -> bool:
 
 @app.route("/user/change-password", methods=["POST"], authorizer=access_token_authorizer)
 @accepts(ChangePasswordRequest)
+@answers(None)
 def change_password(body: ChangePasswordRequest) -> Response:
     """Change the caller's password."""
     auth_service.change_password(_access_token(), body)
@@ -179,14 +195,14 @@ def change_password(body: ChangePasswordRequest) -> Response:
 
 @app.route("/user/attributes", methods=["POST"], authorizer=access_token_authorizer)
 @accepts(UpdateAttributesRequest)
+@answers(UpdatedAttributes)
 def update_attributes(body: UpdateAttributesRequest) -> Response:
     """Change profile attributes on the allow-list."""
-    return success(
-        {"updated": auth_service.update_attributes(_access_token(), body)}, "Attributes updated"
-    )
+    return success(auth_service.update_attributes(_access_token(), body), "Attributes updated")
 
 
 @app.route("/logout", methods=["POST"], authorizer=access_token_authorizer)
+@answers(None)
 def logout() -> Response:
     """Sign the caller out everywhere: every refresh token stops working."""
     auth_service.log_out(_access_token())

@@ -7,33 +7,35 @@ from typing import Any
 
 from chalicelib import attributes, errors
 from chalicelib.models import (
+    PUBLIC_CHALLENGE_PARAMETERS,
+    Attribute,
+    Challenge,
     ChallengeRequest,
     ChangePasswordRequest,
     ConfirmForgotPasswordRequest,
     ConfirmSignUpRequest,
     LoginRequest,
+    RenewedTokens,
     RenewRequest,
     SignUpRequest,
+    SignUpResult,
     TestUserRequest,
+    Tokens,
     UpdateAttributesRequest,
+    UpdatedAttributes,
     UsernameRequest,
 )
 from chalicelib.services import services
 from chalicelib.token_verification import Claims
 
-# Challenge parameters that are hints for the client, never secrets or internal ids.
-_PUBLIC_CHALLENGE_PARAMETERS = frozenset(
-    {"CODE_DELIVERY_DELIVERY_MEDIUM", "CODE_DELIVERY_DESTINATION", "requiredAttributes"}
-)
 
-
-def login(request: LoginRequest) -> dict[str, Any]:
+def login(request: LoginRequest) -> Tokens | Challenge:
     return _tokens_or_challenge(
         services.gateway().password_auth(request.username, request.password)
     )
 
 
-def answer_challenge(request: ChallengeRequest) -> dict[str, Any]:
+def answer_challenge(request: ChallengeRequest) -> Tokens | Challenge:
     return _tokens_or_challenge(
         services.gateway().respond_to_challenge(
             request.username, request.challenge_name, request.session, request.cognito_answer()
@@ -41,7 +43,7 @@ def answer_challenge(request: ChallengeRequest) -> dict[str, Any]:
     )
 
 
-def _tokens_or_challenge(answer: Mapping[str, Any]) -> dict[str, Any]:
+def _tokens_or_challenge(answer: Mapping[str, Any]) -> Tokens | Challenge:
     if "ChallengeName" in answer:
         return {
             "challenge_name": answer["ChallengeName"],
@@ -49,13 +51,20 @@ def _tokens_or_challenge(answer: Mapping[str, Any]) -> dict[str, Any]:
             "parameters": {
                 name: value
                 for name, value in answer.get("ChallengeParameters", {}).items()
-                if name in _PUBLIC_CHALLENGE_PARAMETERS
+                if name in PUBLIC_CHALLENGE_PARAMETERS
             },
         }
-    return {**_tokens(answer), "refresh_token": answer["AuthenticationResult"]["RefreshToken"]}
+    renewed = _tokens(answer)
+    return {
+        "id_token": renewed["id_token"],
+        "access_token": renewed["access_token"],
+        "expires_in": renewed["expires_in"],
+        "token_type": renewed["token_type"],
+        "refresh_token": answer["AuthenticationResult"]["RefreshToken"],
+    }
 
 
-def _tokens(answer: Mapping[str, Any]) -> dict[str, Any]:
+def _tokens(answer: Mapping[str, Any]) -> RenewedTokens:
     """The id and access tokens of a Cognito answer, in the contract's names."""
     result = answer.get("AuthenticationResult")
     if not result:
@@ -68,7 +77,7 @@ def _tokens(answer: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
-def sign_up(request: SignUpRequest) -> dict[str, Any]:
+def sign_up(request: SignUpRequest) -> SignUpResult:
     attributes = {"email": request.email or request.username}
     if request.name is not None:
         attributes["name"] = request.name
@@ -101,22 +110,22 @@ def change_password(access_token: str, request: ChangePasswordRequest) -> None:
     )
 
 
-def update_attributes(access_token: str, request: UpdateAttributesRequest) -> list[str]:
+def update_attributes(access_token: str, request: UpdateAttributesRequest) -> UpdatedAttributes:
     services.gateway().update_attributes(access_token, request.attributes)
-    return sorted(request.attributes)
+    return {"updated": sorted(request.attributes)}
 
 
 def log_out(access_token: str) -> None:
     services.gateway().global_sign_out(access_token)
 
 
-def renew(request: RenewRequest) -> dict[str, Any]:
+def renew(request: RenewRequest) -> RenewedTokens:
     return _tokens(services.gateway().refresh_auth(request.username, request.refresh_token))
 
 
 def user_attributes(
     claims: Claims, request: TestUserRequest, *, fresh: bool = False
-) -> list[dict[str, str]]:
+) -> list[Attribute]:
     """The caller's attributes; another user's only for members of the admin group.
 
     The caller's own come from the verified id token (no Cognito call), as they were

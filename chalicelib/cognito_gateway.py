@@ -18,6 +18,7 @@ from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, NoReturn, TypedDict, TypeVar
 
 from chalicelib import attributes, errors
+from chalicelib.models import Attribute
 from chalicelib.settings import Settings
 
 if TYPE_CHECKING:
@@ -176,7 +177,7 @@ class CognitoGateway:
             self._internal_names[username] = (user["Username"], time.monotonic())
         return user["Username"]
 
-    def user_attributes(self, username: str) -> list[dict[str, str]]:
+    def user_attributes(self, username: str) -> list[Attribute]:
         """The user's attributes as Cognito lists them, in the order every answer uses."""
         user = self._admin_get_user(username, {"UserNotFoundException": errors.NotFound})
         return attributes.by_name(
