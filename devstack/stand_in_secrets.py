@@ -39,8 +39,6 @@ _VALUE = re.compile(r"^[\w+]{24,64}$")
 _GENERATED_LENGTH = 52
 _GENERATED_ALPHABET = string.ascii_lowercase + string.digits
 
-_installed = False
-_install_lock = threading.Lock()
 # Mutations of a client's secrets, from moto server's request threads.
 _secrets_lock = threading.Lock()
 # The clients whose secrets changed, by id: moto's SECRET_HASH check gets the id only.
@@ -55,32 +53,27 @@ class _Secret:
 
 
 def install() -> None:
-    """Add the operations to moto's Cognito (in this process); once, however often
-    called."""
-    global _installed
-    with _install_lock:
-        if _installed:
-            return
-        from moto.cognitoidp import models, responses, utils
+    """Add the operations to moto's Cognito (in this process). Installing again
+    changes nothing: the check wraps moto's own, taken from where moto defines it."""
+    from moto.cognitoidp import models, responses, utils
 
-        check = utils.check_secret_hash
+    check = utils.check_secret_hash
 
-        def check_any(secret: str, client_id: str, username: str, given: str | None) -> bool:
-            return _check_secret_hash(check, secret, client_id, username, given)
+    def check_any(secret: str, client_id: str, username: str, given: str | None) -> bool:
+        return _check_secret_hash(check, secret, client_id, username, given)
 
-        # moto's backend looks the check up in its own module at every call.
-        patches: list[tuple[object, str, object]] = [(models, "check_secret_hash", check_any)]
-        for name, operation, answer in [
-            ("add_user_pool_client_secret", _add, _add_response),
-            ("list_user_pool_client_secrets", _list, _list_response),
-            ("delete_user_pool_client_secret", _delete, _delete_response),
-        ]:
-            # moto's response handler dispatches an action to its method of the same name.
-            patches += [(models.CognitoIdpBackend, name, operation)]
-            patches += [(responses.CognitoIdpResponse, name, answer)]
-        for owner, name, value in patches:
-            setattr(owner, name, value)
-        _installed = True
+    # moto's backend looks the check up in its own module at every call.
+    patches: list[tuple[object, str, object]] = [(models, "check_secret_hash", check_any)]
+    for name, operation, answer in [
+        ("add_user_pool_client_secret", _add, _add_response),
+        ("list_user_pool_client_secrets", _list, _list_response),
+        ("delete_user_pool_client_secret", _delete, _delete_response),
+    ]:
+        # moto's response handler dispatches an action to its method of the same name.
+        patches += [(models.CognitoIdpBackend, name, operation)]
+        patches += [(responses.CognitoIdpResponse, name, answer)]
+    for owner, name, value in patches:
+        setattr(owner, name, value)
 
 
 def _check_secret_hash(
