@@ -72,11 +72,15 @@ def rotate(
     client = {"UserPoolId": target.user_pool_id, "ClientId": target.client_id}
     held = cognito.list_user_pool_client_secrets(**client)["ClientSecrets"]
     if len(held) != 1:
-        names = ", ".join(s["ClientSecretId"] for s in held)
+        names = ", ".join(
+            f"{s['ClientSecretId']} created {s['ClientSecretCreateDate']:%Y-%m-%d %H:%M:%S %Z}"
+            for s in held
+        )
         raise RotationError(
             f"app client {target.client_id} holds {len(held)} secrets ({names}): a rotation "
-            "is unfinished. Delete the one Secrets Manager does not hold "
-            "(aws cognito-idp delete-user-pool-client-secret), then run this again."
+            "is unfinished. Delete the one Secrets Manager does not hold (the older one if "
+            "the secret's current version was written after the newer one was added), with "
+            "aws cognito-idp delete-user-pool-client-secret, then run this again."
         )
     old = held[0]["ClientSecretId"]
 
@@ -189,6 +193,13 @@ def main(argv: list[str] | None = None) -> int:
     except (ClientError, BotoCoreError) as exc:
         print(f"rotate-secret: {exc}", file=sys.stderr)
         return 1
+    except KeyboardInterrupt:
+        print(
+            "rotate-secret: interrupted; see which secrets the app client holds with "
+            "aws cognito-idp list-user-pool-client-secrets",
+            file=sys.stderr,
+        )
+        return INTERRUPTED
     return 0
 
 
