@@ -5,16 +5,21 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from chalicelib import attributes, errors
+from chalicelib import attributes, errors, totp
 from chalicelib.models import (
     ChallengeRequest,
     ChangePasswordRequest,
     ConfirmForgotPasswordRequest,
     ConfirmSignUpRequest,
     LoginRequest,
+    LoginTotpSetupRequest,
+    LoginTotpVerifyRequest,
+    MfaPreferenceRequest,
     RenewRequest,
     SignUpRequest,
     TestUserRequest,
+    TotpPreference,
+    TotpVerifyRequest,
     UpdateAttributesRequest,
     UsernameRequest,
 )
@@ -23,7 +28,13 @@ from chalicelib.token_verification import Claims
 
 # Challenge parameters that are hints for the client, never secrets or internal ids.
 _PUBLIC_CHALLENGE_PARAMETERS = frozenset(
-    {"CODE_DELIVERY_DELIVERY_MEDIUM", "CODE_DELIVERY_DESTINATION", "requiredAttributes"}
+    {
+        "CODE_DELIVERY_DELIVERY_MEDIUM",
+        "CODE_DELIVERY_DESTINATION",
+        "requiredAttributes",
+        "MFAS_CAN_SETUP",
+        "FRIENDLY_DEVICE_NAME",
+    }
 )
 
 
@@ -139,3 +150,98 @@ def _names_caller(name: str, claims: Claims) -> bool:
     if isinstance(claims.get("email"), str):
         own.add(claims["email"].casefold())
     return name.casefold() in own
+
+
+# --- mfa ---
+
+TOTP_FACTOR = "SOFTWARE_TOKEN_MFA"
+# SetUserMFAPreference's (Enabled, PreferredMfa) for each preference a user can ask for.
+_TOTP_SETTINGS: dict[TotpPreference, tuple[bool, bool]] = {
+    "preferred": (True, True),
+    "enabled": (True, False),
+    "disabled": (False, False),
+}
+
+
+def totp_setup(access_token: str) -> dict[str, Any]:
+    """A new authenticator-app secret for the signed-in user, labelled with their email.
+
+    Refused while an app is turned on: Cognito would stop asking for its codes at
+    once, and sign the user in with the password alone until the new app is verified."""
+    gateway = services.gateway()
+    user = gateway.get_user(access_token)
+    if TOTP_FACTOR in _enabled_factors(user):
+        raise errors.TotpAlreadySetUp()
+    email = next(
+        (item.get("Value") for item in user["UserAttributes"] if item["Name"] == "email"), None
+    )
+    secret = gateway.associate_software_token(access_token=access_token)["SecretCode"]
+    return _enrolment(secret, email or user["Username"])
+
+
+def totp_setup_in_login(request: LoginTotpSetupRequest) -> dict[str, Any]:
+    """As totp_setup, for the user of an MFA_SETUP challenge, labelled with the name
+    they logged in with; `session` is what /login/mfa/totp/verify needs next."""
+    answer = services.gateway().associate_software_token(session=request.session)
+    return {
+        **_enrolment(answer["SecretCode"], request.username),
+        "session": answer.get("Session", request.session),
+    }
+
+
+def _enrolment(secret: str, account: str) -> dict[str, Any]:
+    uri = totp.provisioning_uri(services.settings().mfa_issuer, account, secret)
+    return {"secret": secret, "uri": uri, "qr_svg": totp.qr_svg(uri)}
+
+
+def totp_verify(access_token: str, request: TotpVerifyRequest) -> dict[str, Any]:
+    """Checks the app's first code, then asks for its codes at every login."""
+    gateway = services.gateway()
+    gateway.verify_software_token(request.code, request.device_name, access_token=access_token)
+    gateway.set_totp_preference(access_token, enabled=True, preferred=True)
+    return {"totp": "preferred"}
+
+
+def totp_verify_in_login(request: LoginTotpVerifyRequest) -> dict[str, Any]:
+    """Checks the app's first code and answers the MFA_SETUP challenge: tokens (or a
+    further challenge), as /login answers.
+
+    With tokens, TOTP is then made enabled and preferred, as /user/mfa/totp/verify
+    leaves it, so that GET /user/mfa says the same whichever way the app was set up."""
+    gateway = services.gateway()
+    verified = gateway.verify_software_token(
+        request.code, request.device_name, session=request.session
+    )
+    result = _tokens_or_challenge(
+        gateway.respond_to_challenge(
+            request.username, "MFA_SETUP", verified.get("Session", request.session), {}
+        )
+    )
+    if "access_token" in result:
+        gateway.set_totp_preference(result["access_token"], enabled=True, preferred=True)
+    return result
+
+
+def mfa_settings(access_token: str) -> dict[str, Any]:
+    """The factors Cognito will ask for, the preferred one, and TOTP's state in the
+    words POST /user/mfa takes."""
+    user = services.gateway().get_user(access_token)
+    enabled = _enabled_factors(user)
+    preferred = user.get("PreferredMfaSetting") or None
+    state: TotpPreference = "disabled"
+    if preferred == TOTP_FACTOR:
+        state = "preferred"
+    elif TOTP_FACTOR in enabled:
+        state = "enabled"
+    return {"enabled": enabled, "preferred": preferred, "totp": state}
+
+
+def set_mfa_preference(access_token: str, request: MfaPreferenceRequest) -> dict[str, Any]:
+    enabled, preferred = _TOTP_SETTINGS[request.totp]
+    services.gateway().set_totp_preference(access_token, enabled=enabled, preferred=preferred)
+    return {"totp": request.totp}
+
+
+def _enabled_factors(user: Mapping[str, Any]) -> list[str]:
+    # Cognito has been seen to list an empty name for no factor at all.
+    return [factor for factor in user.get("UserMFASettingList", []) if factor]

@@ -385,3 +385,36 @@ def body_parser(
         return decorate
 
     return accepts
+
+
+# --- mfa ---
+
+# Cognito's UserCode: exactly six digits (VerifySoftwareToken, the TOTP challenge).
+TotpCode = Annotated[str, msgspec.Meta(pattern=r"^[0-9]{6}$")]
+# A name for the user's own eyes (FriendlyDeviceName), shown in the login challenge.
+DeviceName = Annotated[str, msgspec.Meta(min_length=1, max_length=256)]
+# What POST /user/mfa sets, in Amplify's words (updateMFAPreference): `enabled` asks
+# for a code at every login, `preferred` also makes it the factor Cognito picks when
+# the user has several.
+TotpPreference = Literal["preferred", "enabled", "disabled"]
+
+
+class TotpVerifyRequest(RequestModel, frozen=True):
+    code: TotpCode
+    device_name: DeviceName | None = None
+
+
+class LoginTotpSetupRequest(RequestModel, frozen=True):
+    username: Username
+    session: Session
+
+
+class LoginTotpVerifyRequest(RequestModel, frozen=True):
+    username: Username
+    session: Session
+    code: TotpCode
+    device_name: DeviceName | None = None
+
+
+class MfaPreferenceRequest(RequestModel, frozen=True):
+    totp: TotpPreference

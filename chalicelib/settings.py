@@ -27,6 +27,9 @@ SECRET_ARN = "COGNITO_CLIENT_SECRET_ARN"
 _ORIGIN = re.compile(r"^https?://[^/?#*\s,]+$")
 CORS_ORIGINS = "CORS_ALLOW_ORIGINS"
 
+# Authenticator apps show it above the account: the service's name by default.
+DEFAULT_MFA_ISSUER = "cognito-auth-api"
+
 _SECRET_ARN = re.compile(
     r"^arn:aws[a-z-]*:secretsmanager:(?P<region>[a-z]{2}(?:-[a-z]+)+-\d):\d{12}:secret:.+$"
 )
@@ -55,6 +58,7 @@ class Settings:
     jwks_timeout: float
     stage: str
     cors_allow_origins: frozenset[str] = frozenset()
+    mfa_issuer: str = DEFAULT_MFA_ISSUER
 
     @property
     def issuer(self) -> str:
@@ -155,6 +159,7 @@ class Settings:
             jwks_timeout=_positive_float(env, "JWKS_TIMEOUT", 3.0),
             stage=env.get("STAGE", "").strip() or "dev",
             cors_allow_origins=cors_origins(env.get(CORS_ORIGINS, "")),
+            mfa_issuer=_mfa_issuer(env.get("MFA_ISSUER", "")),
         )
 
 
@@ -174,6 +179,17 @@ def cors_origins(raw: str) -> frozenset[str]:
                 "scheme://host[:port] with http or https, and no path or trailing slash."
             )
     return frozenset(origins)
+
+
+def _mfa_issuer(raw: str) -> str:
+    issuer = raw.strip() or DEFAULT_MFA_ISSUER
+    # The otpauth label is `issuer:account`: a colon in the issuer would split it in
+    # the wrong place (Google's Key Uri Format forbids it, encoded or not).
+    if ":" in issuer or not issuer.isprintable():
+        raise ConfigurationError(
+            f"MFA_ISSUER must be printable text without a colon, not {issuer!r}."
+        )
+    return issuer
 
 
 def _issuer(region: str, pool_id: str) -> str:
