@@ -389,8 +389,13 @@ def body_parser(
 
 # --- mfa ---
 
-# Cognito's UserCode: exactly six digits (VerifySoftwareToken, the TOTP challenge).
-TotpCode = Annotated[str, msgspec.Meta(pattern=r"^[0-9]{6}$")]
+# Cognito's UserCode: exactly six digits (VerifySoftwareToken, the TOTP challenge). A
+# pattern alone would let "123456\n" through ($ matches before a final newline).
+TotpCode = Annotated[
+    str,
+    msgspec.Meta(min_length=6, max_length=6, extra_json_schema={"pattern": "^[0-9]{6}$"}),
+    Rule(lambda value: value.isascii() and value.isdigit()),
+]
 # A name for the user's own eyes (FriendlyDeviceName), shown in the login challenge.
 DeviceName = Annotated[str, msgspec.Meta(min_length=1, max_length=256)]
 # What POST /user/mfa sets, in Amplify's words (updateMFAPreference): `enabled` asks

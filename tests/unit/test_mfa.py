@@ -324,6 +324,8 @@ WRONG_BODIES: dict[str, list[tuple[dict[str, Any], str]]] = {
         ({"code": "12345"}, "code is invalid"),
         ({"code": "1234567"}, "code is invalid"),
         ({"code": "12345a"}, "code is invalid"),
+        ({"code": "123456\n"}, "code is invalid"),
+        ({"code": "      "}, "code is invalid"),
         ({"code": "\u0661\u0662\u0663\u0664\u0665\u0666"}, "code is invalid"),
         ({"code": "123456", "device_name": ""}, "device_name is invalid"),
         ({"code": "123456", "device_name": "x" * 257}, "device_name is invalid"),
