@@ -12,11 +12,12 @@ import pyotp
 MARGIN_SECONDS = 2.0
 
 
-def app_code(secret: str) -> str:
-    """The code the app shows now, as an authenticator app computes it."""
+def app_code(secret: str, margin: float = MARGIN_SECONDS) -> str:
+    """The code the app shows now, as an authenticator app computes it, from a step
+    with at least `margin` seconds left (longer for a code typed into a page)."""
     totp = pyotp.TOTP(secret)
     left = totp.interval - time.time() % totp.interval
-    if left < MARGIN_SECONDS:
+    if left < margin:
         time.sleep(left)
     return totp.now()
 
