@@ -16,23 +16,33 @@ from chalicelib import auth_service, local_gateway, logs
 from chalicelib.cors import cors, preflight
 from chalicelib.guard import claims, cognito_guard, verified_token
 from chalicelib.models import (
+    Attribute,
+    Challenge,
     ChallengeRequest,
     ChangePasswordRequest,
     ConfirmForgotPasswordRequest,
     ConfirmSignUpRequest,
     LoginRequest,
+    LoginTotpSetup,
     LoginTotpSetupRequest,
     LoginTotpVerifyRequest,
+    MfaPreference,
     MfaPreferenceRequest,
+    MfaSettings,
+    RenewedTokens,
     RenewRequest,
     SignUpRequest,
+    SignUpResult,
     TestUserRequest,
+    Tokens,
+    TotpSetup,
     TotpVerifyRequest,
     UpdateAttributesRequest,
+    UpdatedAttributes,
     UsernameRequest,
     body_parser,
 )
-from chalicelib.openapi import openapi_document, request_header
+from chalicelib.openapi import answers, openapi_document, request_header
 from chalicelib.responses import JSON_HEADERS, handle_errors, success
 from chalicelib.services import services
 from chalicelib.token_verification import USER_SCOPE
@@ -83,6 +93,7 @@ accepts = body_parser(_request)
 
 @app.route("/login", methods=["POST"])
 @accepts(LoginRequest)
+@answers(Tokens, Challenge)
 def login(body: LoginRequest) -> Response:
     """Log in with username and password: tokens, or a challenge to answer."""
     return success(auth_service.login(body))
@@ -90,6 +101,7 @@ def login(body: LoginRequest) -> Response:
 
 @app.route("/login/challenge", methods=["POST"])
 @accepts(ChallengeRequest)
+@answers(Tokens, Challenge)
 def login_challenge(body: ChallengeRequest) -> Response:
     """Answer a login challenge (new password, MFA code): tokens, or the next challenge."""
     return success(auth_service.answer_challenge(body))
@@ -97,6 +109,7 @@ def login_challenge(body: ChallengeRequest) -> Response:
 
 @app.route("/user/renew_refresh_token", methods=["POST"])
 @accepts(RenewRequest)
+@answers(RenewedTokens)
 def renew_refresh_token(body: RenewRequest) -> Response:
     """New id and access tokens for a refresh token."""
     return success(auth_service.renew(body))
@@ -104,6 +117,7 @@ def renew_refresh_token(body: RenewRequest) -> Response:
 
 @app.route("/signup", methods=["POST"])
 @accepts(SignUpRequest, status=201)
+@answers(SignUpResult)
 def signup(body: SignUpRequest) -> Response:
     """Create an account; a code to confirm it goes to the user's email."""
     return success(
@@ -115,6 +129,7 @@ def signup(body: SignUpRequest) -> Response:
 
 @app.route("/signup/confirm", methods=["POST"])
 @accepts(ConfirmSignUpRequest)
+@answers(None)
 def signup_confirm(body: ConfirmSignUpRequest) -> Response:
     """Confirm an account with the code it was sent."""
     auth_service.confirm_sign_up(body)
@@ -123,6 +138,7 @@ def signup_confirm(body: ConfirmSignUpRequest) -> Response:
 
 @app.route("/signup/resend-code", methods=["POST"])
 @accepts(UsernameRequest)
+@answers(None)
 def signup_resend_code(body: UsernameRequest) -> Response:
     """Send a new confirmation code; the same answer whether the user exists or not."""
     auth_service.resend_code(body)
@@ -131,6 +147,7 @@ def signup_resend_code(body: UsernameRequest) -> Response:
 
 @app.route("/password/forgot", methods=["POST"])
 @accepts(UsernameRequest)
+@answers(None)
 def password_forgot(body: UsernameRequest) -> Response:
     """Send a password reset code; the same answer whether the user exists or not."""
     auth_service.forgot_password(body)
@@ -139,6 +156,7 @@ def password_forgot(body: UsernameRequest) -> Response:
 
 @app.route("/password/confirm", methods=["POST"])
 @accepts(ConfirmForgotPasswordRequest)
+@answers(None)
 def password_confirm(body: ConfirmForgotPasswordRequest) -> Response:
     """Set a new password with the reset code."""
     auth_service.confirm_forgot_password(body)
@@ -151,6 +169,7 @@ def password_confirm(body: ConfirmForgotPasswordRequest) -> Response:
     "Cache-Control",
     "`no-cache`: read the caller's own attributes from Cognito now, not from the id token.",
 )
+@answers(list[Attribute])
 def test_user(body: TestUserRequest) -> Response:
     """The caller's attributes; another user's for members of the admin group.
 
@@ -175,6 +194,7 @@ def _no_cache() -> bool:
 
 @app.route("/user/change-password", methods=["POST"], authorizer=access_token_authorizer)
 @accepts(ChangePasswordRequest)
+@answers(None)
 def change_password(body: ChangePasswordRequest) -> Response:
     """Change the caller's password."""
     auth_service.change_password(_access_token(), body)
@@ -183,14 +203,14 @@ def change_password(body: ChangePasswordRequest) -> Response:
 
 @app.route("/user/attributes", methods=["POST"], authorizer=access_token_authorizer)
 @accepts(UpdateAttributesRequest)
+@answers(UpdatedAttributes)
 def update_attributes(body: UpdateAttributesRequest) -> Response:
     """Change profile attributes on the allow-list."""
-    return success(
-        {"updated": auth_service.update_attributes(_access_token(), body)}, "Attributes updated"
-    )
+    return success(auth_service.update_attributes(_access_token(), body), "Attributes updated")
 
 
 @app.route("/logout", methods=["POST"], authorizer=access_token_authorizer)
+@answers(None)
 def logout() -> Response:
     """Sign the caller out everywhere: every refresh token stops working."""
     auth_service.log_out(_access_token())
@@ -201,6 +221,7 @@ def logout() -> Response:
 
 
 @app.route("/user/mfa/totp/setup", methods=["POST"], authorizer=access_token_authorizer)
+@answers(TotpSetup)
 def totp_setup() -> Response:
     """Start setting up an authenticator app: its secret, otpauth:// URI and QR code.
 
@@ -213,12 +234,14 @@ def totp_setup() -> Response:
 
 @app.route("/user/mfa/totp/verify", methods=["POST"], authorizer=access_token_authorizer)
 @accepts(TotpVerifyRequest)
+@answers(MfaPreference)
 def totp_verify(body: TotpVerifyRequest) -> Response:
     """Check a first code from the app; from then on every login asks for one."""
     return success(auth_service.totp_verify(_access_token(), body), "Authenticator app turned on")
 
 
 @app.route("/user/mfa", methods=["GET"], authorizer=access_token_authorizer)
+@answers(MfaSettings)
 def mfa_settings() -> Response:
     """Which MFA factors are on for the caller, and which is preferred.
 
@@ -230,6 +253,7 @@ def mfa_settings() -> Response:
 
 @app.route("/user/mfa", methods=["POST"], authorizer=access_token_authorizer)
 @accepts(MfaPreferenceRequest)
+@answers(MfaPreference)
 def set_mfa_preference(body: MfaPreferenceRequest) -> Response:
     """Turn the authenticator app off or on again, and set whether it is preferred.
 
@@ -241,6 +265,7 @@ def set_mfa_preference(body: MfaPreferenceRequest) -> Response:
 
 @app.route("/login/mfa/totp/setup", methods=["POST"])
 @accepts(LoginTotpSetupRequest)
+@answers(LoginTotpSetup)
 def login_totp_setup(body: LoginTotpSetupRequest) -> Response:
     """Answering MFA_SETUP at login: an authenticator app's secret, URI and QR code.
 
@@ -253,6 +278,7 @@ def login_totp_setup(body: LoginTotpSetupRequest) -> Response:
 
 @app.route("/login/mfa/totp/verify", methods=["POST"])
 @accepts(LoginTotpVerifyRequest)
+@answers(Tokens, Challenge)
 def login_totp_verify(body: LoginTotpVerifyRequest) -> Response:
     """Answering MFA_SETUP at login: check a first code and log in, as `/login` answers."""
     return success(auth_service.totp_verify_in_login(body))

@@ -7,44 +7,44 @@ from typing import Any
 
 from chalicelib import attributes, errors, totp
 from chalicelib.models import (
+    PUBLIC_CHALLENGE_PARAMETERS,
+    Attribute,
+    Challenge,
     ChallengeRequest,
     ChangePasswordRequest,
     ConfirmForgotPasswordRequest,
     ConfirmSignUpRequest,
     LoginRequest,
+    LoginTotpSetup,
     LoginTotpSetupRequest,
     LoginTotpVerifyRequest,
+    MfaPreference,
     MfaPreferenceRequest,
+    MfaSettings,
+    RenewedTokens,
     RenewRequest,
     SignUpRequest,
+    SignUpResult,
     TestUserRequest,
+    Tokens,
     TotpPreference,
+    TotpSetup,
     TotpVerifyRequest,
     UpdateAttributesRequest,
+    UpdatedAttributes,
     UsernameRequest,
 )
 from chalicelib.services import services
 from chalicelib.token_verification import Claims
 
-# Challenge parameters that are hints for the client, never secrets or internal ids.
-_PUBLIC_CHALLENGE_PARAMETERS = frozenset(
-    {
-        "CODE_DELIVERY_DELIVERY_MEDIUM",
-        "CODE_DELIVERY_DESTINATION",
-        "requiredAttributes",
-        "MFAS_CAN_SETUP",
-        "FRIENDLY_DEVICE_NAME",
-    }
-)
 
-
-def login(request: LoginRequest) -> dict[str, Any]:
+def login(request: LoginRequest) -> Tokens | Challenge:
     return _tokens_or_challenge(
         services.gateway().password_auth(request.username, request.password)
     )
 
 
-def answer_challenge(request: ChallengeRequest) -> dict[str, Any]:
+def answer_challenge(request: ChallengeRequest) -> Tokens | Challenge:
     return _tokens_or_challenge(
         services.gateway().respond_to_challenge(
             request.username, request.challenge_name, request.session, request.cognito_answer()
@@ -52,7 +52,7 @@ def answer_challenge(request: ChallengeRequest) -> dict[str, Any]:
     )
 
 
-def _tokens_or_challenge(answer: Mapping[str, Any]) -> dict[str, Any]:
+def _tokens_or_challenge(answer: Mapping[str, Any]) -> Tokens | Challenge:
     if "ChallengeName" in answer:
         return {
             "challenge_name": answer["ChallengeName"],
@@ -60,13 +60,20 @@ def _tokens_or_challenge(answer: Mapping[str, Any]) -> dict[str, Any]:
             "parameters": {
                 name: value
                 for name, value in answer.get("ChallengeParameters", {}).items()
-                if name in _PUBLIC_CHALLENGE_PARAMETERS
+                if name in PUBLIC_CHALLENGE_PARAMETERS
             },
         }
-    return {**_tokens(answer), "refresh_token": answer["AuthenticationResult"]["RefreshToken"]}
+    renewed = _tokens(answer)
+    return {
+        "id_token": renewed["id_token"],
+        "access_token": renewed["access_token"],
+        "expires_in": renewed["expires_in"],
+        "token_type": renewed["token_type"],
+        "refresh_token": answer["AuthenticationResult"]["RefreshToken"],
+    }
 
 
-def _tokens(answer: Mapping[str, Any]) -> dict[str, Any]:
+def _tokens(answer: Mapping[str, Any]) -> RenewedTokens:
     """The id and access tokens of a Cognito answer, in the contract's names."""
     result = answer.get("AuthenticationResult")
     if not result:
@@ -79,7 +86,7 @@ def _tokens(answer: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
-def sign_up(request: SignUpRequest) -> dict[str, Any]:
+def sign_up(request: SignUpRequest) -> SignUpResult:
     attributes = {"email": request.email or request.username}
     if request.name is not None:
         attributes["name"] = request.name
@@ -112,22 +119,22 @@ def change_password(access_token: str, request: ChangePasswordRequest) -> None:
     )
 
 
-def update_attributes(access_token: str, request: UpdateAttributesRequest) -> list[str]:
+def update_attributes(access_token: str, request: UpdateAttributesRequest) -> UpdatedAttributes:
     services.gateway().update_attributes(access_token, request.attributes)
-    return sorted(request.attributes)
+    return {"updated": sorted(request.attributes)}
 
 
 def log_out(access_token: str) -> None:
     services.gateway().global_sign_out(access_token)
 
 
-def renew(request: RenewRequest) -> dict[str, Any]:
+def renew(request: RenewRequest) -> RenewedTokens:
     return _tokens(services.gateway().refresh_auth(request.username, request.refresh_token))
 
 
 def user_attributes(
     claims: Claims, request: TestUserRequest, *, fresh: bool = False
-) -> list[dict[str, str]]:
+) -> list[Attribute]:
     """The caller's attributes; another user's only for members of the admin group.
 
     The caller's own come from the verified id token (no Cognito call), as they were
@@ -163,7 +170,7 @@ _TOTP_SETTINGS: dict[TotpPreference, tuple[bool, bool]] = {
 }
 
 
-def totp_setup(access_token: str) -> dict[str, Any]:
+def totp_setup(access_token: str) -> TotpSetup:
     """A new authenticator-app secret for the signed-in user, labelled with their email.
 
     Refused while an app is turned on: Cognito would stop asking for its codes at
@@ -179,22 +186,25 @@ def totp_setup(access_token: str) -> dict[str, Any]:
     return _enrolment(secret, email or user["Username"])
 
 
-def totp_setup_in_login(request: LoginTotpSetupRequest) -> dict[str, Any]:
+def totp_setup_in_login(request: LoginTotpSetupRequest) -> LoginTotpSetup:
     """As totp_setup, for the user of an MFA_SETUP challenge, labelled with the name
     they logged in with; `session` is what /login/mfa/totp/verify needs next."""
     answer = services.gateway().associate_software_token(session=request.session)
+    enrolment = _enrolment(answer["SecretCode"], request.username)
     return {
-        **_enrolment(answer["SecretCode"], request.username),
+        "secret": enrolment["secret"],
+        "uri": enrolment["uri"],
+        "qr_svg": enrolment["qr_svg"],
         "session": answer.get("Session", request.session),
     }
 
 
-def _enrolment(secret: str, account: str) -> dict[str, Any]:
+def _enrolment(secret: str, account: str) -> TotpSetup:
     uri = totp.provisioning_uri(services.settings().mfa_issuer, account, secret)
     return {"secret": secret, "uri": uri, "qr_svg": totp.qr_svg(uri)}
 
 
-def totp_verify(access_token: str, request: TotpVerifyRequest) -> dict[str, Any]:
+def totp_verify(access_token: str, request: TotpVerifyRequest) -> MfaPreference:
     """Checks the app's first code, then asks for its codes at every login."""
     gateway = services.gateway()
     gateway.verify_software_token(request.code, request.device_name, access_token=access_token)
@@ -202,7 +212,7 @@ def totp_verify(access_token: str, request: TotpVerifyRequest) -> dict[str, Any]
     return {"totp": "preferred"}
 
 
-def totp_verify_in_login(request: LoginTotpVerifyRequest) -> dict[str, Any]:
+def totp_verify_in_login(request: LoginTotpVerifyRequest) -> Tokens | Challenge:
     """Checks the app's first code and answers the MFA_SETUP challenge: tokens (or a
     further challenge), as /login answers.
 
@@ -212,17 +222,16 @@ def totp_verify_in_login(request: LoginTotpVerifyRequest) -> dict[str, Any]:
     verified = gateway.verify_software_token(
         request.code, request.device_name, session=request.session
     )
-    result = _tokens_or_challenge(
-        gateway.respond_to_challenge(
-            request.username, "MFA_SETUP", verified.get("Session", request.session), {}
-        )
+    answer = gateway.respond_to_challenge(
+        request.username, "MFA_SETUP", verified.get("Session", request.session), {}
     )
-    if "access_token" in result:
-        gateway.set_totp_preference(result["access_token"], enabled=True, preferred=True)
-    return result
+    signed_in = answer.get("AuthenticationResult")
+    if signed_in and "ChallengeName" not in answer:
+        gateway.set_totp_preference(signed_in["AccessToken"], enabled=True, preferred=True)
+    return _tokens_or_challenge(answer)
 
 
-def mfa_settings(access_token: str) -> dict[str, Any]:
+def mfa_settings(access_token: str) -> MfaSettings:
     """The factors Cognito will ask for, the preferred one, and TOTP's state in the
     words POST /user/mfa takes."""
     user = services.gateway().get_user(access_token)
@@ -236,7 +245,7 @@ def mfa_settings(access_token: str) -> dict[str, Any]:
     return {"enabled": enabled, "preferred": preferred, "totp": state}
 
 
-def set_mfa_preference(access_token: str, request: MfaPreferenceRequest) -> dict[str, Any]:
+def set_mfa_preference(access_token: str, request: MfaPreferenceRequest) -> MfaPreference:
     enabled, preferred = _TOTP_SETTINGS[request.totp]
     services.gateway().set_totp_preference(access_token, enabled=enabled, preferred=preferred)
     return {"totp": request.totp}

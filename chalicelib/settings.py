@@ -26,6 +26,10 @@ SECRET_ARN = "COGNITO_CLIENT_SECRET_ARN"
 # scheme://host[:port], as a browser sends it in Origin: no path, no wildcard.
 _ORIGIN = re.compile(r"^https?://[^/?#*\s,]+$")
 CORS_ORIGINS = "CORS_ALLOW_ORIGINS"
+# Seconds a process signs with the secret it read before reading it again: how long a
+# rotation waits before the old secret may go (README: "Rotating the client secret").
+CLIENT_SECRET_MAX_AGE = "CLIENT_SECRET_MAX_AGE"
+DEFAULT_CLIENT_SECRET_MAX_AGE = 300.0
 
 # Authenticator apps show it above the account: the service's name by default.
 DEFAULT_MFA_ISSUER = "cognito-auth-api"
@@ -58,6 +62,7 @@ class Settings:
     jwks_timeout: float
     stage: str
     cors_allow_origins: frozenset[str] = frozenset()
+    client_secret_max_age: float = DEFAULT_CLIENT_SECRET_MAX_AGE
     mfa_issuer: str = DEFAULT_MFA_ISSUER
 
     @property
@@ -159,6 +164,9 @@ class Settings:
             jwks_timeout=_positive_float(env, "JWKS_TIMEOUT", 3.0),
             stage=env.get("STAGE", "").strip() or "dev",
             cors_allow_origins=cors_origins(env.get(CORS_ORIGINS, "")),
+            client_secret_max_age=_positive_float(
+                env, CLIENT_SECRET_MAX_AGE, DEFAULT_CLIENT_SECRET_MAX_AGE
+            ),
             mfa_issuer=_mfa_issuer(env.get("MFA_ISSUER", "")),
         )
 
