@@ -16,7 +16,7 @@ pytestmark = pytest.mark.e2e
 
 USER = "authenticator@example.com"
 PASSWORD = "Authenticator-Passw0rd"
-WRONG_CODE = (400, "Invalid Verification code")
+WRONG_CODE = (401, "Invalid Verification code")
 
 
 def _call(

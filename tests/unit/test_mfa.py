@@ -150,7 +150,7 @@ def test_a_verified_app_is_asked_for_at_every_login_and_a_wrong_code_is_refused(
     challenge = _login(api, ALICE)
     assert challenge["challenge_name"] == "SOFTWARE_TOKEN_MFA"
     wrong = _answer_totp(api, ALICE, challenge["session"], wrong_code(secret))
-    assert wrong == (400, _envelope(None, "Invalid Verification code", error=True))
+    assert wrong == (401, _envelope(None, "Invalid Verification code", error=True))
     status, body = _answer_totp(api, ALICE, challenge["session"], app_code(secret))
     assert status == 200
     assert set(body["data"]) == TOKENS
@@ -162,7 +162,7 @@ def test_verify_refuses_a_wrong_code_and_login_stays_password_only(api: Http, lo
 
     status, body = api.post("/user/mfa/totp/verify", {"code": wrong_code(secret)}, _auth(tokens))
 
-    assert (status, body["message"]) == (400, "Invalid Verification code")
+    assert (status, body["message"]) == (401, "Invalid Verification code")
     assert _get(api, "/user/mfa", tokens)[1]["data"] == NO_MFA
     assert set(_login(api, ALICE)) == TOKENS
     # Nor can it be turned on by preference alone.
@@ -295,7 +295,7 @@ def test_a_pool_that_requires_mfa_has_the_first_login_set_up_an_app_and_get_toke
     wrong = api.post("/login/mfa/totp/verify", {**answer, "code": wrong_code(secret)})
     status, body = api.post("/login/mfa/totp/verify", {**answer, "code": app_code(secret)})
 
-    assert (wrong[0], wrong[1]["message"]) == (400, "Invalid Verification code")
+    assert (wrong[0], wrong[1]["message"]) == (401, "Invalid Verification code")
     assert status == 200, body
     assert set(body["data"]) == TOKENS
     assert _get(api, "/user/mfa", body["data"])[1]["data"] == TOTP_PREFERRED
@@ -531,7 +531,7 @@ def test_verify_answers_a_wrong_code_and_turns_nothing_on(
 
     status, body = api.post("/user/mfa/totp/verify", {"code": "123456"}, {"Authorization": token})
 
-    assert (status, body["message"]) == (400, "Invalid Verification code")
+    assert (status, body["message"]) == (401, "Invalid Verification code")
 
 
 def test_verify_treats_an_error_status_as_a_wrong_code(stubbed: tuple[Stubber, Http]) -> None:
@@ -541,7 +541,7 @@ def test_verify_treats_an_error_status_as_a_wrong_code(stubbed: tuple[Stubber, H
 
     status, body = api.post("/user/mfa/totp/verify", {"code": "123456"}, {"Authorization": token})
 
-    assert (status, body["message"]) == (400, "Invalid Verification code")
+    assert (status, body["message"]) == (401, "Invalid Verification code")
 
 
 @pytest.mark.parametrize(
