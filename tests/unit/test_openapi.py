@@ -99,11 +99,15 @@ def test_guarded_routes_declare_their_security(api: Http) -> None:
     paths = _document(api)["paths"]
 
     assert paths["/user/test-user"]["post"]["security"] == [{"CognitoIdToken": []}]
+    access = [{"CognitoAccessToken": ["aws.cognito.signin.user.admin"]}]
     for path in ("/user/change-password", "/user/attributes", "/logout"):
-        assert paths[path]["post"]["security"] == [
-            {"CognitoAccessToken": ["aws.cognito.signin.user.admin"]}
-        ]
-    assert "security" not in paths["/login"]["post"]
+        assert paths[path]["post"]["security"] == access
+    for path in ("/user/mfa/totp/setup", "/user/mfa/totp/verify", "/user/mfa"):
+        assert paths[path]["post"]["security"] == access
+    assert paths["/user/mfa"]["get"]["security"] == access
+    # Answering MFA_SETUP at login: the challenge's session stands for the token.
+    for path in ("/login", "/login/mfa/totp/setup", "/login/mfa/totp/verify"):
+        assert "security" not in paths[path]["post"]
 
 
 def test_the_security_schemes_say_the_token_goes_raw_without_bearer(api: Http) -> None:
@@ -272,11 +276,25 @@ def test_every_answer_of_every_route_is_as_the_document_describes(
             {"previous_password": PASSWORD, "proposed_password": NEW_PASSWORD},
             access,
         ),
+        ("/user/mfa/totp/setup", None, access),
+        ("/user/mfa/totp/setup", None, id_token),
+        ("/user/mfa/totp/verify", {"code": "12345"}, access),
+        ("/user/mfa", {"totp": "disabled"}, access),
+        ("/user/mfa", {"totp": "preferred"}, access),
+        ("/login/mfa/totp/setup", {"username": ALICE, "session": "s" * 40}, {}),
+        ("/login/mfa/totp/verify", {"username": ALICE, "session": "s" * 40, "code": "1"}, {}),
+        (
+            "/login/mfa/totp/verify",
+            {"username": ALICE, "session": "s" * 40, "code": "123456"},
+            {},
+        ),
         ("/logout", None, access),
     ]
 
     for path, body, headers in exchanges:
         _answers_conform(document, path, api.raw_post(path, body, headers))
+    for headers in (access, id_token, {}):
+        _answers_conform(document, "/user/mfa", api.raw_request("GET", "/user/mfa", headers), "get")
     # Not JSON, and a method the path does not take.
     _answers_conform(document, "/login", api.raw_post("/login", raw=b"x", headers={}))
     plain_text = api.raw_post("/login", raw=b"", headers={"Content-Type": "text/plain"})
@@ -366,6 +384,23 @@ def test_each_passwords_verdict_in_the_document_is_the_servers(name: str) -> Non
     ]
 
     assert differ == []
+
+
+def test_each_totp_codes_verdict_in_the_document_is_the_servers() -> None:
+    verdicts = Verdicts("TotpCode")
+
+    differ = [
+        value
+        # ASCII digits, and digits of other scripts (Arabic-Indic, fullwidth) that
+        # Python's \d and str.isdigit() would take.
+        for c in [*CHARACTERS, *"0123456789", "\u0661", "\uff11"]
+        for value in (c * 6, f"12345{c}", f"{c}12345", f"123456{c}")
+        if verdicts.document(value) != verdicts.server(value)
+    ]
+
+    assert differ == []
+    assert verdicts.server("123456")
+    assert not verdicts.server("123456\n")
 
 
 NEW_PASSWORD_VERDICTS = Verdicts("NewPassword")
