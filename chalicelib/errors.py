@@ -173,7 +173,11 @@ class TotpAlreadySetUp(ApiError):
     )
 
 
-class MfaPreferenceRefused(BadRequest):
+class MfaPreferenceRefused(ApiError):
+    """A well-formed preference that the account's state (no app verified yet) or the
+    pool (MFA required) does not allow: a conflict, not a malformed request."""
+
+    status_code = 409
     default_message = (
         "Cognito refused this MFA preference: an authenticator app must be set up "
         "before it is turned on, and MFA cannot be turned off where the pool requires it"

@@ -167,7 +167,7 @@ def test_verify_refuses_a_wrong_code_and_login_stays_password_only(api: Http, lo
     assert set(_login(api, ALICE)) == TOKENS
     # Nor can it be turned on by preference alone.
     status, body = api.post("/user/mfa", {"totp": "preferred"}, _auth(tokens))
-    assert status == 400
+    assert status == 409
     assert body["message"].startswith("Cognito refused this MFA preference")
     assert set(_login(api, ALICE)) == TOKENS
 
@@ -602,7 +602,7 @@ def test_each_preference_sets_totp_alone(
     assert (status, body["data"]) == (200, {"totp": totp})
 
 
-def test_a_preference_cognito_refuses_answers_400(stubbed: tuple[Stubber, Http]) -> None:
+def test_a_preference_cognito_refuses_answers_409(stubbed: tuple[Stubber, Http]) -> None:
     stubber, api = stubbed
     stubber.add_client_error(
         "set_user_mfa_preference",
@@ -612,7 +612,7 @@ def test_a_preference_cognito_refuses_answers_400(stubbed: tuple[Stubber, Http])
 
     status, body = api.post("/user/mfa", {"totp": "preferred"}, {"Authorization": _access_token()})
 
-    assert status == 400
+    assert status == 409
     assert "User has not" not in body["message"]
 
 
