@@ -23,12 +23,20 @@ from chalicelib.models import (
     ConfirmForgotPasswordRequest,
     ConfirmSignUpRequest,
     LoginRequest,
+    LoginTotpSetup,
+    LoginTotpSetupRequest,
+    LoginTotpVerifyRequest,
+    MfaPreference,
+    MfaPreferenceRequest,
+    MfaSettings,
     RenewedTokens,
     RenewRequest,
     SignUpRequest,
     SignUpResult,
     TestUserRequest,
     Tokens,
+    TotpSetup,
+    TotpVerifyRequest,
     UpdateAttributesRequest,
     UpdatedAttributes,
     UsernameRequest,
@@ -207,6 +215,73 @@ def logout() -> Response:
     """Sign the caller out everywhere: every refresh token stops working."""
     auth_service.log_out(_access_token())
     return success(None, "Signed out everywhere")
+
+
+# --- mfa ---
+
+
+@app.route("/user/mfa/totp/setup", methods=["POST"], authorizer=access_token_authorizer)
+@answers(TotpSetup)
+def totp_setup() -> Response:
+    """Start setting up an authenticator app: its secret, otpauth:// URI and QR code.
+
+    The URI's issuer is the service's name (`MFA_ISSUER`), its label the user's email.
+    Nothing changes at login until `POST /user/mfa/totp/verify` accepts a code. While
+    an app is turned on this answers 409: turn it off first to replace it.
+    """
+    return success(auth_service.totp_setup(_access_token()), "Scan the QR code, then verify a code")
+
+
+@app.route("/user/mfa/totp/verify", methods=["POST"], authorizer=access_token_authorizer)
+@accepts(TotpVerifyRequest)
+@answers(MfaPreference)
+def totp_verify(body: TotpVerifyRequest) -> Response:
+    """Check a first code from the app; from then on every login asks for one."""
+    return success(auth_service.totp_verify(_access_token(), body), "Authenticator app turned on")
+
+
+@app.route("/user/mfa", methods=["GET"], authorizer=access_token_authorizer)
+@answers(MfaSettings)
+def mfa_settings() -> Response:
+    """Which MFA factors are on for the caller, and which is preferred.
+
+    An access token opens it, like the writes: Cognito's GetUser reads MFA settings
+    with the access token only, and the id token does not carry them.
+    """
+    return success(auth_service.mfa_settings(_access_token()), message=None)
+
+
+@app.route("/user/mfa", methods=["POST"], authorizer=access_token_authorizer)
+@accepts(MfaPreferenceRequest)
+@answers(MfaPreference)
+def set_mfa_preference(body: MfaPreferenceRequest) -> Response:
+    """Turn the authenticator app off or on again, and set whether it is preferred.
+
+    `preferred`: a code at every login, and the factor Cognito picks among several.
+    `enabled`: a code at every login. `disabled`: the password alone.
+    """
+    return success(auth_service.set_mfa_preference(_access_token(), body), "MFA preference saved")
+
+
+@app.route("/login/mfa/totp/setup", methods=["POST"])
+@accepts(LoginTotpSetupRequest)
+@answers(LoginTotpSetup)
+def login_totp_setup(body: LoginTotpSetupRequest) -> Response:
+    """Answering MFA_SETUP at login: an authenticator app's secret, URI and QR code.
+
+    The pool requires MFA and the user has none yet, so there is no token: the
+    challenge's `session` stands for it. Answers a new `session` for
+    `POST /login/mfa/totp/verify`.
+    """
+    return success(auth_service.totp_setup_in_login(body), "Scan the QR code, then verify a code")
+
+
+@app.route("/login/mfa/totp/verify", methods=["POST"])
+@accepts(LoginTotpVerifyRequest)
+@answers(Tokens, Challenge)
+def login_totp_verify(body: LoginTotpVerifyRequest) -> Response:
+    """Answering MFA_SETUP at login: check a first code and log in, as `/login` answers."""
+    return success(auth_service.totp_verify_in_login(body))
 
 
 OPENAPI_PATH = "/openapi.json"

@@ -27,11 +27,14 @@ if TYPE_CHECKING:
     from mypy_boto3_cognito_idp import CognitoIdentityProviderClient
     from mypy_boto3_cognito_idp.type_defs import (
         AdminGetUserResponseTypeDef,
+        AssociateSoftwareTokenResponseTypeDef,
         AttributeTypeTypeDef,
         ForgotPasswordResponseTypeDef,
+        GetUserResponseTypeDef,
         InitiateAuthResponseTypeDef,
         RespondToAuthChallengeResponseTypeDef,
         SignUpResponseTypeDef,
+        VerifySoftwareTokenResponseTypeDef,
     )
 
 logger = logging.getLogger(__name__)
@@ -382,6 +385,89 @@ class CognitoGateway:
             return self._call(operation, call, {}, hidden)
         except _Hidden:
             return None
+
+    # --- mfa ---
+
+    def get_user(self, access_token: str) -> GetUserResponseTypeDef:
+        """GetUser: the access token's user, attributes and MFA settings."""
+        return self._call(
+            "GetUser",
+            lambda: self.client.get_user(AccessToken=access_token),
+            {
+                "NotAuthorizedException": errors.SessionEnded,
+                "UserNotFoundException": errors.SessionEnded,
+            },
+        )
+
+    def associate_software_token(
+        self, *, access_token: str | None = None, session: str | None = None
+    ) -> AssociateSoftwareTokenResponseTypeDef:
+        """AssociateSoftwareToken: a new TOTP secret for the signed-in user (access
+        token) or for the user of a login's MFA_SETUP challenge (its session, which
+        the answer replaces)."""
+        return self._call(
+            "AssociateSoftwareToken",
+            lambda: self.client.associate_software_token(
+                **_token_or_session(access_token, session)
+            ),
+            _totp_errors(session),
+        )
+
+    def verify_software_token(
+        self,
+        code: str,
+        device_name: str | None,
+        *,
+        access_token: str | None = None,
+        session: str | None = None,
+    ) -> VerifySoftwareTokenResponseTypeDef:
+        """VerifySoftwareToken: the first code from the app proves it holds the secret."""
+        device = {} if device_name is None else {"FriendlyDeviceName": device_name}
+        answer = self._call(
+            "VerifySoftwareToken",
+            lambda: self.client.verify_software_token(
+                **_token_or_session(access_token, session), UserCode=code, **device
+            ),
+            {
+                **_totp_errors(session),
+                "CodeMismatchException": errors.InvalidCode,
+                # AWS's answer to a wrong first code.
+                "EnableSoftwareTokenMFAException": errors.InvalidCode,
+                "InvalidParameterException": errors.InvalidInput,
+            },
+        )
+        if answer.get("Status") != "SUCCESS":
+            raise errors.InvalidCode()
+        return answer
+
+    def set_totp_preference(self, access_token: str, *, enabled: bool, preferred: bool) -> None:
+        """SetUserMFAPreference for TOTP alone: other factors stay as they are."""
+        self._call(
+            "SetUserMFAPreference",
+            lambda: self.client.set_user_mfa_preference(
+                AccessToken=access_token,
+                SoftwareTokenMfaSettings={"Enabled": enabled, "PreferredMfa": preferred},
+            ),
+            {
+                "NotAuthorizedException": errors.SessionEnded,
+                "UserNotFoundException": errors.SessionEnded,
+                "InvalidParameterException": errors.MfaPreferenceRefused,
+            },
+        )
+
+
+def _token_or_session(access_token: str | None, session: str | None) -> dict[str, str]:
+    """How a TOTP call is authorized: the access token, or a login challenge's session."""
+    if session is not None:
+        return {"Session": session}
+    assert access_token is not None, "either a signed-in user or a login in progress"
+    return {"AccessToken": access_token}
+
+
+def _totp_errors(session: str | None) -> ErrorMap:
+    # A refused session is a login to start again; a refused token, a session ended.
+    refused = errors.SessionEnded if session is None else errors.SessionExpired
+    return {"NotAuthorizedException": refused, "UserNotFoundException": refused}
 
 
 def _attribute_list(attributes: Mapping[str, str]) -> list[AttributeTypeTypeDef]:

@@ -158,3 +158,27 @@ class TokenExpired(GatewayUnauthorized):
 
     def __init__(self) -> None:
         super().__init__("expired")
+
+
+# --- mfa ---
+
+
+class TotpAlreadySetUp(ApiError):
+    status_code = 409
+    # Associating a second app would turn the first one off at once (Cognito then
+    # signs the user in with the password alone until the new one is verified).
+    default_message = (
+        "An authenticator app is already set up; turn it off (POST /user/mfa) "
+        "before setting up another"
+    )
+
+
+class MfaPreferenceRefused(ApiError):
+    """A well-formed preference that the account's state (no app verified yet) or the
+    pool (MFA required) does not allow: a conflict, not a malformed request."""
+
+    status_code = 409
+    default_message = (
+        "Cognito refused this MFA preference: an authenticator app must be set up "
+        "before it is turned on, and MFA cannot be turned off where the pool requires it"
+    )

@@ -359,7 +359,13 @@ class Tokens(RenewedTokens):
 
 # Challenge parameters that are hints for the client, never secrets or internal ids.
 PUBLIC_CHALLENGE_PARAMETERS = frozenset(
-    {"CODE_DELIVERY_DELIVERY_MEDIUM", "CODE_DELIVERY_DESTINATION", "requiredAttributes"}
+    {
+        "CODE_DELIVERY_DELIVERY_MEDIUM",
+        "CODE_DELIVERY_DESTINATION",
+        "requiredAttributes",
+        "MFAS_CAN_SETUP",
+        "FRIENDLY_DEVICE_NAME",
+    }
 )
 
 
@@ -369,6 +375,7 @@ class Challenge(TypedDict):
         msgspec.Meta(
             description="Cognito's name for it; /login/challenge answers "
             + ", ".join(get_args(ChallengeName))
+            + "; MFA_SETUP is answered at /login/mfa/totp/setup, then /login/mfa/totp/verify"
         ),
     ]
     session: Annotated[
@@ -487,3 +494,67 @@ def body_parser(
         return decorate
 
     return accepts
+
+
+# --- mfa ---
+
+# Cognito's UserCode: exactly six digits (VerifySoftwareToken, the TOTP challenge).
+TotpCode = Annotated[str, msgspec.Meta(min_length=6, max_length=6), Rule(r"^[0-9]{6}$")]
+# A name for the user's own eyes (FriendlyDeviceName), shown in the login challenge.
+DeviceName = Annotated[str, msgspec.Meta(min_length=1, max_length=256)]
+# What POST /user/mfa sets, in Amplify's words (updateMFAPreference): `enabled` asks
+# for a code at every login, `preferred` also makes it the factor Cognito picks when
+# the user has several.
+TotpPreference = Literal["preferred", "enabled", "disabled"]
+
+
+class TotpVerifyRequest(RequestModel, frozen=True):
+    code: TotpCode
+    device_name: DeviceName | None = None
+
+
+class LoginTotpSetupRequest(RequestModel, frozen=True):
+    username: Username
+    session: Session
+
+
+class LoginTotpVerifyRequest(RequestModel, frozen=True):
+    username: Username
+    session: Session
+    code: TotpCode
+    device_name: DeviceName | None = None
+
+
+class MfaPreferenceRequest(RequestModel, frozen=True):
+    totp: TotpPreference
+
+
+class TotpSetup(TypedDict):
+    secret: Annotated[str, msgspec.Meta(description="The app's key, base32, for typing in by hand")]
+    uri: Annotated[
+        str,
+        msgspec.Meta(
+            description="otpauth://totp/<issuer>:<email>?secret=...&issuer=<issuer>, "
+            "for apps that take a link"
+        ),
+    ]
+    qr_svg: Annotated[str, msgspec.Meta(description="The URI as a QR code, an SVG document")]
+
+
+class LoginTotpSetup(TotpSetup):
+    session: Annotated[str, msgspec.Meta(description="Send it to /login/mfa/totp/verify")]
+
+
+class MfaPreference(TypedDict):
+    totp: TotpPreference
+
+
+class MfaSettings(TypedDict):
+    enabled: Annotated[
+        list[str],
+        msgspec.Meta(description="The factors Cognito asks for at login (SOFTWARE_TOKEN_MFA)"),
+    ]
+    preferred: Annotated[
+        str | None, msgspec.Meta(description="The factor Cognito picks among several, if any")
+    ]
+    totp: Annotated[TotpPreference, msgspec.Meta(description="As POST /user/mfa sets it")]

@@ -46,7 +46,8 @@ _ERRORS = {
     "403": "Not allowed: unconfirmed user, another user's data",
     "404": "No such user",
     "405": "Method not allowed",
-    "409": "Conflict: the username is taken, or the user already confirmed",
+    "409": "Conflict with the account's state: the username is taken, the user already "
+    "confirmed, or an MFA change the account or the pool does not allow",
     "413": f"The body is larger than {MAX_BODY_BYTES} bytes",
     "415": "The body is not sent as application/json",
     "429": "Cognito or API Gateway is throttling; retry after Retry-After seconds",

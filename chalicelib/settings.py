@@ -31,6 +31,9 @@ CORS_ORIGINS = "CORS_ALLOW_ORIGINS"
 CLIENT_SECRET_MAX_AGE = "CLIENT_SECRET_MAX_AGE"
 DEFAULT_CLIENT_SECRET_MAX_AGE = 300.0
 
+# Authenticator apps show it above the account: the service's name by default.
+DEFAULT_MFA_ISSUER = "cognito-auth-api"
+
 _SECRET_ARN = re.compile(
     r"^arn:aws[a-z-]*:secretsmanager:(?P<region>[a-z]{2}(?:-[a-z]+)+-\d):\d{12}:secret:.+$"
 )
@@ -60,6 +63,7 @@ class Settings:
     stage: str
     cors_allow_origins: frozenset[str] = frozenset()
     client_secret_max_age: float = DEFAULT_CLIENT_SECRET_MAX_AGE
+    mfa_issuer: str = DEFAULT_MFA_ISSUER
 
     @property
     def issuer(self) -> str:
@@ -163,6 +167,7 @@ class Settings:
             client_secret_max_age=_positive_float(
                 env, CLIENT_SECRET_MAX_AGE, DEFAULT_CLIENT_SECRET_MAX_AGE
             ),
+            mfa_issuer=_mfa_issuer(env.get("MFA_ISSUER", "")),
         )
 
 
@@ -182,6 +187,17 @@ def cors_origins(raw: str) -> frozenset[str]:
                 "scheme://host[:port] with http or https, and no path or trailing slash."
             )
     return frozenset(origins)
+
+
+def _mfa_issuer(raw: str) -> str:
+    issuer = raw.strip() or DEFAULT_MFA_ISSUER
+    # The otpauth label is `issuer:account`: a colon in the issuer would split it in
+    # the wrong place (Google's Key Uri Format forbids it, encoded or not).
+    if ":" in issuer or not issuer.isprintable():
+        raise ConfigurationError(
+            f"MFA_ISSUER must be printable text without a colon, not {issuer!r}."
+        )
+    return issuer
 
 
 def _issuer(region: str, pool_id: str) -> str:

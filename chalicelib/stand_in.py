@@ -8,7 +8,10 @@ does, so that the local stack tells newcomers the truth about the deployed one.
 
 from __future__ import annotations
 
+import base64
+import json
 import logging
+import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING, TypeVar
 
@@ -17,7 +20,9 @@ from chalicelib.cognito_gateway import CognitoGateway, ErrorMap
 
 if TYPE_CHECKING:
     from mypy_boto3_cognito_idp.type_defs import (
+        AssociateSoftwareTokenResponseTypeDef,
         ForgotPasswordResponseTypeDef,
+        RespondToAuthChallengeResponseTypeDef,
         SignUpResponseTypeDef,
     )
 
@@ -40,6 +45,7 @@ _ERRORS: dict[str, ErrorMap] = {
         "ExpiredCodeException": errors.InvalidCode,
     },
     "RespondToAuthChallenge": {"ResourceNotFoundException": errors.SessionExpired},
+    "VerifySoftwareToken": {"ResourceNotFoundException": errors.SessionExpired},
 }
 
 
@@ -103,6 +109,28 @@ class StandInGateway(CognitoGateway):
     ) -> R:
         return super()._call(operation, call, {**known, **_ERRORS.get(operation, {})}, hidden)
 
+    # --- mfa ---
+
+    def respond_to_challenge(
+        self, username: str, challenge_name: str, session: str, answers: dict[str, str]
+    ) -> RespondToAuthChallengeResponseTypeDef:
+        answer = super().respond_to_challenge(username, challenge_name, session, answers)
+        parameters = answer.get("ChallengeParameters", {})
+        can_set_up = parameters.get("MFAS_CAN_SETUP")
+        # The factors an MFA_SETUP can set up: moto writes the list as Python prints
+        # it ("['SOFTWARE_TOKEN_MFA']"), AWS as JSON ('["SOFTWARE_TOKEN_MFA"]').
+        if can_set_up is not None:
+            factors = re.findall(r"[A-Z_]+", can_set_up)
+            answer["ChallengeParameters"] = {**parameters, "MFAS_CAN_SETUP": json.dumps(factors)}
+        return answer
+
+    def associate_software_token(
+        self, *, access_token: str | None = None, session: str | None = None
+    ) -> AssociateSoftwareTokenResponseTypeDef:
+        answer = super().associate_software_token(access_token=access_token, session=session)
+        answer["SecretCode"] = widened_secret(answer["SecretCode"])
+        return answer
+
 
 def masked_email(email: str) -> str:
     """An address as Cognito masks it in CodeDeliveryDetails: the first character of
@@ -112,3 +140,18 @@ def masked_email(email: str) -> str:
     if not host:
         host, dot, top = domain, "", ""
     return f"{name[:1]}***@{host[:1]}***{dot}{top}"
+
+
+# AWS's TOTP secrets are 160-bit keys (32 base32 characters).
+AWS_SECRET_BYTES = 20
+
+
+def widened_secret(secret: str) -> str:
+    """moto's one TOTP secret as a 160-bit key that yields the same codes.
+
+    moto hands every user the same 56-bit key, under RFC 4226's 128-bit minimum:
+    pyotp (since 2.10) and strict authenticator apps refuse it. HMAC pads a key
+    shorter than its block with zero bytes, so the key padded with zero bytes to
+    AWS's length gives the very codes moto checks, in the form AWS answers."""
+    key = base64.b32decode(secret + "=" * (-len(secret) % 8), casefold=True)
+    return base64.b32encode(key.ljust(AWS_SECRET_BYTES, b"\0")).decode("ascii")

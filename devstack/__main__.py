@@ -33,7 +33,7 @@ from types import FrameType
 from typing import Any
 
 from devstack import stand_in_secrets
-from devstack.environment import FAKE_CREDENTIALS, REGION, ROOT
+from devstack.environment import FAKE_CREDENTIALS, MOTO_CHECKS_TOTP, REGION, ROOT
 from devstack.pool import DEMO_PASSWORD, DEMO_USERNAME, create_confirmed_user, create_pool
 from devstack.process import PORT_IN_USE, REFUSED, env_file_for
 from devstack.web import PageServer
@@ -307,6 +307,7 @@ Try it (needs jq):
 Verification codes (there is no mailbox locally):
   password reset codes appear below, as "local stage: password reset code for <user>: <code>";
   the stand-in accepts any sign-up confirmation code (and so resends none).
+  authenticator-app codes are checked; the stand-in gives every user the same secret.
 
 Ctrl-C stops everything.
 """
@@ -371,6 +372,8 @@ def main() -> int:
             }
             pool_id, client_id, region = real_pool, settings.client_id, settings.region
         else:
+            # moto reads it at every call, in this process, which serves the stand-in.
+            os.environ.update(MOTO_CHECKS_TOTP)
             stand_in = StandIn(cognito_port)
             logging.getLogger("werkzeug").setLevel(logging.WARNING)
             env = _populate(stand_in)

@@ -23,3 +23,7 @@ OFFLINE_AWS = {
     "AWS_CONFIG_FILE": os.devnull,
     "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
 }
+
+# moto checks authenticator-app codes only when this is set (against its one fixed
+# secret); otherwise any six digits pass, where AWS would refuse them.
+MOTO_CHECKS_TOTP = {"MOTO_COGNITO_IDP_USER_POOL_ENABLE_TOTP": "true"}

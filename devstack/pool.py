@@ -29,10 +29,11 @@ class Pool:
 
 def create_pool(client: CognitoIdentityProviderClient) -> Pool:
     """A pool and app client set up as deploy/template.json deploys them (email as the
-    username, user existence hidden, a secret, the password and refresh flows), so
-    that local behaviour matches the deployed stack's. The client names the standard
-    attributes it reads: moto's id tokens carry only the ReadAttributes (and custom
-    ones), where AWS's carry every attribute when none are named, as deployed."""
+    username, user existence hidden, a secret, the password and refresh flows, optional
+    authenticator-app MFA), so that local behaviour matches the deployed stack's. The
+    client names the standard attributes it reads: moto's id tokens carry only the
+    ReadAttributes (and custom ones), where AWS's carry every attribute when none are
+    named, as deployed."""
     deployed = json.loads(TEMPLATE.read_text())["Resources"]
     pool = deployed["UserPool"]["Properties"]
     pool_id = client.create_user_pool(
@@ -41,6 +42,11 @@ def create_pool(client: CognitoIdentityProviderClient) -> Pool:
         AutoVerifiedAttributes=pool["AutoVerifiedAttributes"],
         Policies=pool["Policies"],
     )["UserPool"]["Id"]
+    client.set_user_pool_mfa_config(
+        UserPoolId=pool_id,
+        MfaConfiguration=pool["MfaConfiguration"],
+        SoftwareTokenMfaConfiguration={"Enabled": "SOFTWARE_TOKEN_MFA" in pool["EnabledMfas"]},
+    )
     app = deployed["UserPoolClient"]["Properties"]
     app_client = client.create_user_pool_client(
         UserPoolId=pool_id,

@@ -26,6 +26,7 @@ from playwright.sync_api import (
 )
 
 from devstack.process import free_port
+from tests.mfa_support import app_code
 
 if TYPE_CHECKING:
     from mypy_boto3_cognito_idp import CognitoIdentityProviderClient
@@ -33,6 +34,8 @@ if TYPE_CHECKING:
 pytestmark = pytest.mark.e2e
 
 PASSWORD = "Browser-Passw0rd"
+# A code typed into the page is checked a few seconds after it is read from the app.
+BROWSER_SECONDS = 8.0
 CHROMIUM_MISSING = (
     "Chromium not found: install Debian's chromium package (apt-get install -y chromium)"
 )
@@ -254,32 +257,24 @@ def test_a_new_password_challenge_is_answered_in_the_page(
 
 
 def test_an_authenticator_code_challenge_is_answered_in_the_page(
-    browsed: Browsed,
-    web_url: str,
-    stack: dict[str, Any],
-    stack_cognito: CognitoIdentityProviderClient,
+    browsed: Browsed, web_url: str, stack: dict[str, Any]
 ) -> None:
     user = "browser-totp@example.com"
     _new_user(stack, user, "Totp User")
-    # Only users who chose an authenticator are asked for its code.
-    stack_cognito.set_user_pool_mfa_config(
-        UserPoolId=stack["user_pool_id"],
-        SoftwareTokenMfaConfiguration={"Enabled": True},
-        MfaConfiguration="OPTIONAL",
-    )
+    # Only users who set up an authenticator app are asked for its code.
+    api = stack["api_url"]
     login = {"username": user, "password": PASSWORD}
-    answer = requests.post(f"{stack['api_url']}/login", json=login, timeout=30)
-    access = answer.json()["data"]["access_token"]
-    stack_cognito.associate_software_token(AccessToken=access)
-    stack_cognito.verify_software_token(AccessToken=access, UserCode="123456")
-    stack_cognito.set_user_mfa_preference(
-        AccessToken=access, SoftwareTokenMfaSettings={"Enabled": True, "PreferredMfa": True}
-    )
+    answer = requests.post(f"{api}/login", json=login, timeout=30)
+    auth = {"Authorization": answer.json()["data"]["access_token"]}
+    setup = requests.post(f"{api}/user/mfa/totp/setup", headers=auth, timeout=30)
+    secret = setup.json()["data"]["secret"]
+    verify = {"code": app_code(secret)}
+    assert requests.post(f"{api}/user/mfa/totp/verify", json=verify, headers=auth, timeout=30).ok
     browsed.page.goto(web_url)
     browsed.log_in(user, PASSWORD)
     expect(browsed.page.get_by_text("Enter the code from your authenticator app.")).to_be_visible()
-    # The stand-in accepts any code.
-    _see_profile_after_challenge(browsed, "Code", "654321", user)
+    # The stand-in checks the code, as Cognito does: the app's current one.
+    _see_profile_after_challenge(browsed, "Code", app_code(secret, margin=BROWSER_SECONDS), user)
 
 
 def _reset_code(log_file: Path, username: str) -> str:

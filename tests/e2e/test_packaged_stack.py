@@ -191,7 +191,9 @@ def test_the_pool_signs_in_by_email_and_states_its_password_policy(
         "RecoveryMechanisms": [{"Name": "verified_email", "Priority": 1}]
     }
     assert pool["AdminCreateUserConfig"] == {"AllowAdminCreateUserOnly": False}
-    assert pool["MfaConfiguration"] == "OFF"
+    # Users may turn on an authenticator app (POST /user/mfa/totp/setup); none must.
+    assert pool["MfaConfiguration"] == "OPTIONAL"
+    assert pool["EnabledMfas"] == ["SOFTWARE_TOKEN_MFA"]
     assert pool["UserPoolTier"] == "LITE"
 
 

@@ -51,20 +51,23 @@ def _validator(document: dict[str, Any], schema: dict[str, Any]) -> Any:
     return jsonschema_rs.validator_for({**schema, "components": document["components"]})
 
 
-def _responses(document: dict[str, Any], path: str) -> dict[str, dict[str, Any]]:
+def _responses(
+    document: dict[str, Any], path: str, method: str = "post"
+) -> dict[str, dict[str, Any]]:
     """The operation's answers by status, those the components hold included."""
     named = document["components"]["responses"]
-    responses: dict[str, dict[str, Any]] = document["paths"][path]["post"]["responses"]
+    responses: dict[str, dict[str, Any]] = document["paths"][path][method]["responses"]
     return {
         status: named[answer["$ref"].split("/")[-1]] if "$ref" in answer else answer
         for status, answer in responses.items()
     }
 
 
-def _operations(document: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any]]]:
+def _operations(document: dict[str, Any]) -> Iterator[tuple[str, str, dict[str, Any]]]:
     for path, item in document["paths"].items():
         if path != "/openapi.json":
-            yield path, item["post"]
+            for method, operation in item.items():
+                yield path, method, operation
 
 
 def test_the_service_publishes_its_openapi_document(api: Http) -> None:
@@ -96,11 +99,15 @@ def test_guarded_routes_declare_their_security(api: Http) -> None:
     paths = _document(api)["paths"]
 
     assert paths["/user/test-user"]["post"]["security"] == [{"CognitoIdToken": []}]
+    access = [{"CognitoAccessToken": ["aws.cognito.signin.user.admin"]}]
     for path in ("/user/change-password", "/user/attributes", "/logout"):
-        assert paths[path]["post"]["security"] == [
-            {"CognitoAccessToken": ["aws.cognito.signin.user.admin"]}
-        ]
-    assert "security" not in paths["/login"]["post"]
+        assert paths[path]["post"]["security"] == access
+    for path in ("/user/mfa/totp/setup", "/user/mfa/totp/verify", "/user/mfa"):
+        assert paths[path]["post"]["security"] == access
+    assert paths["/user/mfa"]["get"]["security"] == access
+    # Answering MFA_SETUP at login: the challenge's session stands for the token.
+    for path in ("/login", "/login/mfa/totp/setup", "/login/mfa/totp/verify"):
+        assert "security" not in paths[path]["post"]
 
 
 def test_the_security_schemes_say_the_token_goes_raw_without_bearer(api: Http) -> None:
@@ -136,26 +143,33 @@ def test_each_success_answer_types_its_data(api: Http) -> None:
     ref = "#/components/schemas/{}".format
 
     data = {}
-    for path, _ in _operations(document):
-        ((status, answer),) = [(s, a) for s, a in _responses(document, path).items() if s < "300"]
+    for path, method, _ in _operations(document):
+        answers = _responses(document, path, method).items()
+        ((status, answer),) = [(s, a) for s, a in answers if s < "300"]
         envelope = answer["content"]["application/json"]["schema"]["$ref"].split("/")[-1]
-        data[path, status] = schemas[envelope]["properties"]["data"]
+        data[f"{method.upper()} {path}", status] = schemas[envelope]["properties"]["data"]
 
     tokens_or_challenge = {"oneOf": [{"$ref": ref("Tokens")}, {"$ref": ref("Challenge")}]}
     message_only = {"type": "null"}
     assert data == {
-        ("/login", "200"): tokens_or_challenge,
-        ("/login/challenge", "200"): tokens_or_challenge,
-        ("/user/renew_refresh_token", "200"): {"$ref": ref("RenewedTokens")},
-        ("/signup", "201"): {"$ref": ref("SignUpResult")},
-        ("/signup/confirm", "200"): message_only,
-        ("/signup/resend-code", "200"): message_only,
-        ("/password/forgot", "200"): message_only,
-        ("/password/confirm", "200"): message_only,
-        ("/user/test-user", "200"): {"type": "array", "items": {"$ref": ref("Attribute")}},
-        ("/user/change-password", "200"): message_only,
-        ("/user/attributes", "200"): {"$ref": ref("UpdatedAttributes")},
-        ("/logout", "200"): message_only,
+        ("POST /login", "200"): tokens_or_challenge,
+        ("POST /login/challenge", "200"): tokens_or_challenge,
+        ("POST /user/renew_refresh_token", "200"): {"$ref": ref("RenewedTokens")},
+        ("POST /signup", "201"): {"$ref": ref("SignUpResult")},
+        ("POST /signup/confirm", "200"): message_only,
+        ("POST /signup/resend-code", "200"): message_only,
+        ("POST /password/forgot", "200"): message_only,
+        ("POST /password/confirm", "200"): message_only,
+        ("POST /user/test-user", "200"): {"type": "array", "items": {"$ref": ref("Attribute")}},
+        ("POST /user/change-password", "200"): message_only,
+        ("POST /user/attributes", "200"): {"$ref": ref("UpdatedAttributes")},
+        ("POST /logout", "200"): message_only,
+        ("POST /user/mfa/totp/setup", "200"): {"$ref": ref("TotpSetup")},
+        ("POST /user/mfa/totp/verify", "200"): {"$ref": ref("MfaPreference")},
+        ("GET /user/mfa", "200"): {"$ref": ref("MfaSettings")},
+        ("POST /user/mfa", "200"): {"$ref": ref("MfaPreference")},
+        ("POST /login/mfa/totp/setup", "200"): {"$ref": ref("LoginTotpSetup")},
+        ("POST /login/mfa/totp/verify", "200"): tokens_or_challenge,
     }
     assert set(schemas["Tokens"]["required"]) == {
         "id_token",
@@ -173,18 +187,20 @@ def test_error_answers_are_the_envelope_and_the_gateways_401_its_own_body(api: H
     error = {"$ref": "#/components/schemas/ErrorAnswer"}
     gateway = {"$ref": "#/components/schemas/GatewayUnauthorized"}
 
-    for path, operation in _operations(document):
-        errors = {s: r for s, r in _responses(document, path).items() if s >= "400"}
+    for path, method, operation in _operations(document):
+        errors = {s: r for s, r in _responses(document, path, method).items() if s >= "400"}
         schemas = {s: r["content"]["application/json"]["schema"] for s, r in errors.items()}
         guarded = "security" in operation
         assert schemas.pop("401") == ({"oneOf": [error, gateway]} if guarded else error), path
         assert all(schema == error for schema in schemas.values()), path
 
 
-def _answers_conform(document: dict[str, Any], path: str, response: Any) -> None:
-    """The answer's status is documented for the path, and its headers and body are as
-    the document says."""
-    documented = _responses(document, path)
+def _answers_conform(
+    document: dict[str, Any], path: str, response: Any, method: str = "post"
+) -> None:
+    """The answer's status is documented for the operation, and its headers and body are
+    as the document says."""
+    documented = _responses(document, path, method)
     status = str(response.status_code)
     assert status in documented, (path, status)
     for name, header in documented[status].get("headers", {}).items():
@@ -260,11 +276,25 @@ def test_every_answer_of_every_route_is_as_the_document_describes(
             {"previous_password": PASSWORD, "proposed_password": NEW_PASSWORD},
             access,
         ),
+        ("/user/mfa/totp/setup", None, access),
+        ("/user/mfa/totp/setup", None, id_token),
+        ("/user/mfa/totp/verify", {"code": "12345"}, access),
+        ("/user/mfa", {"totp": "disabled"}, access),
+        ("/user/mfa", {"totp": "preferred"}, access),
+        ("/login/mfa/totp/setup", {"username": ALICE, "session": "s" * 40}, {}),
+        ("/login/mfa/totp/verify", {"username": ALICE, "session": "s" * 40, "code": "1"}, {}),
+        (
+            "/login/mfa/totp/verify",
+            {"username": ALICE, "session": "s" * 40, "code": "123456"},
+            {},
+        ),
         ("/logout", None, access),
     ]
 
     for path, body, headers in exchanges:
         _answers_conform(document, path, api.raw_post(path, body, headers))
+    for headers in (access, id_token, {}):
+        _answers_conform(document, "/user/mfa", api.raw_request("GET", "/user/mfa", headers), "get")
     # Not JSON, and a method the path does not take.
     _answers_conform(document, "/login", api.raw_post("/login", raw=b"x", headers={}))
     plain_text = api.raw_post("/login", raw=b"", headers={"Content-Type": "text/plain"})
@@ -356,6 +386,23 @@ def test_each_passwords_verdict_in_the_document_is_the_servers(name: str) -> Non
     assert differ == []
 
 
+def test_each_totp_codes_verdict_in_the_document_is_the_servers() -> None:
+    verdicts = Verdicts("TotpCode")
+
+    differ = [
+        value
+        # ASCII digits, and digits of other scripts (Arabic-Indic, fullwidth) that
+        # Python's \d and str.isdigit() would take.
+        for c in [*CHARACTERS, *"0123456789", "\u0661", "\uff11"]
+        for value in (c * 6, f"12345{c}", f"{c}12345", f"123456{c}")
+        if verdicts.document(value) != verdicts.server(value)
+    ]
+
+    assert differ == []
+    assert verdicts.server("123456")
+    assert not verdicts.server("123456\n")
+
+
 NEW_PASSWORD_VERDICTS = Verdicts("NewPassword")
 
 
@@ -412,7 +459,7 @@ def test_no_body_valid_by_the_document_is_over_the_size_limit(api: Http) -> None
         path: _largest_json(
             operation["requestBody"]["content"]["application/json"]["schema"], components
         )
-        for path, operation in _operations(document)
+        for path, _, operation in _operations(document)
         if "requestBody" in operation
     }
 
