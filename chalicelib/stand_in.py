@@ -30,6 +30,9 @@ R = TypeVar("R")
 CODE_PREFIX = "moto-confirmation-code:"
 # ...and hands the code it made back in this response header, for want of a mailbox.
 CODE_HEADER = "x-moto-forgot-password-confirmation-code"
+# The operations devstack/stand_in_operations.py adds hand the codes they make back the
+# same way, as a JSON list of {"to": <where it would have gone>, "code": <code>}.
+CODES_HEADER = "x-stand-in-codes"
 
 # Error codes moto uses where AWS uses others: ResourceNotFoundException (from AWS, a
 # misconfigured pool) for an unknown user or session, and ExpiredCodeException for

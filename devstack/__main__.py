@@ -126,6 +126,9 @@ class StandIn:
         )
         from werkzeug.serving import make_server
 
+        from devstack import stand_in_operations
+
+        stand_in_operations.install()
         sock = _bound_socket(port)
         with sock:
             sock.listen(128)

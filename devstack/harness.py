@@ -67,6 +67,9 @@ def stand_in_pool() -> Iterator[tuple[CognitoIdentityProviderClient, Pool]]:
     import boto3
     from moto import mock_aws
 
+    from devstack import stand_in_operations
+
+    stand_in_operations.install()
     # Fake credentials and a fixed region: nothing in it can reach AWS.
     with environment(OFFLINE_AWS), mock_aws():
         cognito = boto3.client("cognito-idp", region_name=REGION)
