@@ -71,3 +71,19 @@ def _attribute_value(value: Any) -> str:
     if isinstance(value, str):
         return value
     return json.dumps(value, separators=(",", ":"), sort_keys=True)
+
+
+# --- account ---
+
+
+def masked(attribute: str, value: str) -> str:
+    """An email or phone number as Cognito masks it in CodeDeliveryDetails: the first
+    character of the name and of the domain, and the top-level domain (a***@e***.com);
+    a phone number's last four digits (+*******1234)."""
+    if attribute != "email":
+        return "+" + "*" * max(len(value) - 5, 0) + value[-4:]
+    name, _, domain = value.partition("@")
+    host, dot, top = domain.rpartition(".")
+    if not host:
+        host, dot, top = domain, "", ""
+    return f"{name[:1]}***@{host[:1]}***{dot}{top}"

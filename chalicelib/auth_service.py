@@ -7,16 +7,20 @@ from typing import Any
 
 from chalicelib import attributes, errors
 from chalicelib.models import (
+    AttributeRequest,
     ChallengeRequest,
     ChangePasswordRequest,
     ConfirmForgotPasswordRequest,
     ConfirmSignUpRequest,
+    DeleteAccountRequest,
     LoginRequest,
+    LogoutRequest,
     RenewRequest,
     SignUpRequest,
     TestUserRequest,
     UpdateAttributesRequest,
     UsernameRequest,
+    VerifyAttributeRequest,
 )
 from chalicelib.services import services
 from chalicelib.token_verification import Claims
@@ -101,13 +105,40 @@ def change_password(access_token: str, request: ChangePasswordRequest) -> None:
     )
 
 
-def update_attributes(access_token: str, request: UpdateAttributesRequest) -> list[str]:
-    services.gateway().update_attributes(access_token, request.attributes)
-    return sorted(request.attributes)
+def update_attributes(access_token: str, request: UpdateAttributesRequest) -> dict[str, Any]:
+    """The attributes changed now, and those waiting for the code sent to their new
+    value (on the deployed pool, a new email; the old one signs in until then)."""
+    gateway = services.gateway()
+    try:
+        answer = gateway.update_attributes(access_token, request.attributes)
+        pending = [_code_delivery(sent) for sent in answer.get("CodeDeliveryDetailsList", [])]
+    except errors.AddressTaken:
+        # Another account's address: answered as if a code had gone to it, so that a
+        # signed-in caller cannot probe for accounts. It is not changed; the rest is.
+        others = {n: v for n, v in request.attributes.items() if n not in _VERIFIED_BY_CODE}
+        if others:
+            gateway.update_attributes(access_token, others)
+        pending = [
+            {
+                "attribute": name,
+                "destination": attributes.masked(name, request.attributes[name]),
+                "delivery_medium": _VERIFIED_BY_CODE[name],
+            }
+            for name in sorted(request.attributes.keys() & _VERIFIED_BY_CODE.keys())
+        ]
+    waiting = {delivery["attribute"] for delivery in pending}
+    return {
+        "updated": sorted(request.attributes.keys() - waiting),
+        "pending_verification": pending,
+    }
 
 
-def log_out(access_token: str) -> None:
-    services.gateway().global_sign_out(access_token)
+def log_out(access_token: str, request: LogoutRequest) -> None:
+    """Ends the session of the refresh token given, or every session of the caller."""
+    if request.refresh_token is not None:
+        services.gateway().revoke_refresh_token(request.refresh_token)
+    else:
+        services.gateway().global_sign_out(access_token)
 
 
 def renew(request: RenewRequest) -> dict[str, Any]:
@@ -139,3 +170,44 @@ def _names_caller(name: str, claims: Claims) -> bool:
     if isinstance(claims.get("email"), str):
         own.add(claims["email"].casefold())
     return name.casefold() in own
+
+
+# --- account ---
+
+# The attributes Cognito verifies with a code, and how it sends one.
+_VERIFIED_BY_CODE = {"email": "EMAIL", "phone_number": "SMS"}
+
+
+def _code_delivery(details: Mapping[str, Any]) -> dict[str, Any]:
+    """Where a code went (masked), in the contract's names."""
+    return {
+        "attribute": details.get("AttributeName"),
+        "destination": details.get("Destination"),
+        "delivery_medium": details.get("DeliveryMedium"),
+    }
+
+
+def send_verification_code(access_token: str, request: AttributeRequest) -> dict[str, Any]:
+    answer = services.gateway().attribute_verification_code(access_token, request.attribute)
+    return _code_delivery(answer["CodeDeliveryDetails"])
+
+
+def verify_attribute(access_token: str, request: VerifyAttributeRequest) -> None:
+    services.gateway().verify_attribute(access_token, request.attribute, request.code)
+
+
+def delete_account(claims: Claims, access_token: str, request: DeleteAccountRequest) -> None:
+    """Deletes the caller, once the password has been given again: deleting is final.
+
+    The password is checked by signing in with it (USER_PASSWORD_AUTH) under the
+    internal name the verified access token carries; tokens or a challenge (MFA) both
+    mean it was right. The session that sign-in opens ends with the user."""
+    username = claims.get("username")
+    if not isinstance(username, str):
+        raise errors.SessionEnded()
+    gateway = services.gateway()
+    try:
+        gateway.password_auth(username, request.password)
+    except errors.InvalidCredentials:
+        raise errors.WrongPassword() from None
+    gateway.delete_user(access_token)

@@ -153,3 +153,23 @@ class TokenExpired(GatewayUnauthorized):
 
     def __init__(self) -> None:
         super().__init__("expired")
+
+
+# --- account ---
+
+
+class WrongPassword(ApiError):
+    status_code = 401
+    default_message = "The password is incorrect"
+
+
+class AddressTaken(ApiError):
+    """Answered only to a caller who holds the verification code sent to the address:
+    anyone else is told the same as when a code was sent (no enumeration)."""
+
+    status_code = 409
+    default_message = "An account with this email already exists"
+
+
+class NotARefreshToken(BadRequest):
+    default_message = "refresh_token is not a refresh token"

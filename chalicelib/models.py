@@ -254,10 +254,13 @@ class ChangePasswordRequest(RequestModel, frozen=True):
     proposed_password: AccountPassword
 
 
-# Profile fields a user may change alone: none needs verification (email, phone do)
-# and none is managed by Cognito (sub, email_verified, ...).
+# Profile fields a user may change: none managed by Cognito (sub, email_verified, ...).
+# A new email takes effect once verified with the code sent to it (the pool's
+# AttributesRequireVerificationBeforeUpdate); phone_number is not here, since the pool
+# has no SMS set up to send a code to one.
 WRITABLE_ATTRIBUTES = frozenset(
     {
+        "email",
         "name",
         "given_name",
         "family_name",
@@ -288,6 +291,8 @@ class UpdateAttributesRequest(RequestModel, frozen=True):
     def __post_init__(self) -> None:
         if not self.attributes.keys() <= WRITABLE_ATTRIBUTES:
             raise ValueError("attributes")
+        if "email" in self.attributes and _EMAIL.match(self.attributes["email"]) is None:
+            raise ValueError("email")
 
     @classmethod
     def problem(cls, document: dict[str, Any]) -> str | None:
@@ -305,6 +310,8 @@ class UpdateAttributesRequest(RequestModel, frozen=True):
         refused = sorted(attributes.keys() - WRITABLE_ATTRIBUTES)
         if refused:
             return f"These attributes cannot be changed: {', '.join(refused)}"
+        if "email" in attributes and _EMAIL.match(attributes["email"]) is None:
+            return "email is invalid"
         return None
 
 
@@ -385,3 +392,26 @@ def body_parser(
         return decorate
 
     return accepts
+
+
+# --- account ---
+
+# Attributes verified with a code that a user may change (WRITABLE_ATTRIBUTES).
+VerifiedAttribute = Literal["email"]
+
+
+class VerifyAttributeRequest(RequestModel, frozen=True):
+    attribute: VerifiedAttribute
+    code: Code
+
+
+class AttributeRequest(RequestModel, frozen=True):
+    attribute: VerifiedAttribute
+
+
+class DeleteAccountRequest(RequestModel, frozen=True):
+    password: Password
+
+
+class LogoutRequest(RequestModel, frozen=True):
+    refresh_token: RefreshToken | None = None

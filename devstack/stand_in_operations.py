@@ -9,7 +9,7 @@ the tests: never deployed.
 request names, as moto's own operations do. Behaviour follows AWS's API reference:
 request and response shapes, error codes. Where a code is made, the stand-in has no
 mailbox to send it to, so it answers it in the response header CODES_HEADER (a JSON
-list of {"to", "code"}), which AWS never sends; the service's stand-in gateway logs
+list of {"attribute", "to", "code"}), which AWS never sends; the service's stand-in gateway logs
 it on the local stage.
 """
 
@@ -47,7 +47,8 @@ from moto.cognitoidp.utils import check_secret_hash
 from moto.core.exceptions import JsonRESTError
 from moto.core.responses import ActionResult, EmptyResult
 
-from chalicelib.stand_in import CODES_HEADER, masked_email
+from chalicelib.attributes import masked
+from chalicelib.stand_in import CODES_HEADER
 
 # The attributes Cognito verifies with a code, and how it sends one to each.
 VERIFIED_BY_CODE = {"email": "EMAIL", "phone_number": "SMS"}
@@ -73,6 +74,7 @@ _verifications: WeakKeyDictionary[CognitoIdpUser, _Verification] = WeakKeyDictio
 class _Sent:
     """A code the stand-in made, and the address it would have gone to."""
 
+    attribute: str
     to: str
     code: str
 
@@ -82,16 +84,10 @@ def _new_code() -> str:
     return f"{secrets.randbelow(10**6):06d}"
 
 
-def _masked(attribute: str, value: str) -> str:
-    if attribute == "email":
-        return masked_email(value)
-    return "+" + "*" * max(len(value) - 5, 0) + value[-4:]
-
-
 def _delivery(attribute: str, value: str) -> dict[str, str]:
     """CodeDeliveryDetailsType for a code sent to `value`."""
     return {
-        "Destination": _masked(attribute, value),
+        "Destination": masked(attribute, value),
         "DeliveryMedium": VERIFIED_BY_CODE[attribute],
         "AttributeName": attribute,
     }
@@ -161,7 +157,7 @@ def _set_attributes(pool: CognitoIdpUserPool, user: CognitoIdpUser, values: dict
 
 
 def _send_code(user: CognitoIdpUser, attribute: str, value: str) -> _Sent:
-    sent = _Sent(value, _new_code())
+    sent = _Sent(attribute, value, _new_code())
     _verifications.setdefault(user, _Verification()).codes[attribute] = sent.code
     return sent
 
@@ -188,7 +184,7 @@ def resend_confirmation_code(
     for attribute in pool.extended_config.get("AutoVerifiedAttributes", []):
         value = user.attribute_lookup.get(attribute)
         if value:
-            return _delivery(attribute, value), _Sent(value, _new_code())
+            return _delivery(attribute, value), _Sent(attribute, value, _new_code())
     raise InvalidParameterException(
         "Cannot resend codes. Auto verification not turned on or no verified attribute "
         "to send a code to."
@@ -333,7 +329,7 @@ def _backend_by(response: CognitoIdpResponse, key: str, value: str) -> CognitoId
 def _with_codes(response: CognitoIdpResponse, sent: list[_Sent]) -> None:
     if sent:
         response.response_headers[CODES_HEADER] = json.dumps(
-            [{"to": each.to, "code": each.code} for each in sent]
+            [{"attribute": each.attribute, "to": each.to, "code": each.code} for each in sent]
         )
 
 
