@@ -305,9 +305,11 @@ Try it (needs jq):
   curl -s -X POST {api}/user/renew_refresh_token -H 'Content-Type: application/json' \\
     -d "{{\\"username\\": \\"{user}\\", \\"refresh_token\\": \\"$REFRESH\\"}}"
 
-Verification codes (there is no mailbox locally):
-  password reset codes appear below, as "local stage: password reset code for <user>: <code>";
-  the stand-in accepts any sign-up confirmation code (and so resends none).
+Verification codes (there is no mailbox locally) appear below:
+  "local stage: password reset code for <user>: <code>",
+  "local stage: sign-up confirmation code for <user>: <code>" (after a resend; the
+  stand-in accepts any sign-up confirmation code), and
+  "local stage: email verification code for <new address>: <code>".
 
 Ctrl-C stops everything.
 """

@@ -212,9 +212,11 @@ def test_deleting_the_account_with_its_password_removes_the_user_and_their_sessi
     # Access tokens pass the signature check until they expire; Cognito refuses them.
     again = api.post("/user/attributes", {"attributes": {"name": "A"}}, _bearer(other_session))
     assert again == SESSION_ENDED
-    # An id token still opens what it alone answers, until it expires.
+    # An id token still opens what it alone answers, until it expires; Cognito does not.
     profile = api.post("/user/test-user", {}, {"Authorization": tokens["id_token"]})
     assert profile[0] == 200
+    fresh = {"Authorization": tokens["id_token"], "Cache-Control": "no-cache"}
+    assert api.post("/user/test-user", {}, fresh)[0] == 404
 
 
 def test_deleting_the_account_refuses_a_wrong_password(
