@@ -174,8 +174,8 @@ def _names_caller(name: str, claims: Claims) -> bool:
 
 # --- account ---
 
-# The attributes Cognito verifies with a code, and how it sends one.
-_VERIFIED_BY_CODE = {"email": "EMAIL", "phone_number": "SMS"}
+# The writable attributes Cognito verifies with a code, and how it sends one.
+_VERIFIED_BY_CODE = {"email": "EMAIL"}
 
 
 def _code_delivery(details: Mapping[str, Any]) -> dict[str, Any]:

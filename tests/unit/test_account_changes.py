@@ -12,8 +12,10 @@ from typing import TYPE_CHECKING, Any
 import pytest
 from botocore.stub import Stubber
 
+from chalicelib.services import services
+from chalicelib.settings import Settings
 from chalicelib.token_verification import USER_SCOPE
-from devstack.harness import Http
+from devstack.harness import Http, pool_environment
 from tests.conftest import (
     ALICE,
     BOB,
@@ -191,6 +193,19 @@ def test_another_accounts_email_is_answered_as_if_a_code_went_to_it(
     user = cognito.admin_get_user(UserPoolId=pool.user_pool_id, Username=ALICE)
     assert {a["Name"]: a["Value"] for a in user["UserAttributes"]}["name"] == "Al"
     assert _email(cognito, pool, BOB)["email"] == BOB
+
+
+def test_other_stages_never_log_a_verification_code(
+    api: Http, login: Login, pool: Pool, caplog: pytest.LogCaptureFixture
+) -> None:
+    tokens = login(ALICE)
+    services.override(settings=Settings.from_env({**pool_environment(pool), "STAGE": "dev"}))
+    with caplog.at_level(logging.DEBUG):
+        api.post("/user/attributes", {"attributes": {"email": NEW_EMAIL}}, _bearer(tokens))
+        api.post("/user/attributes/verify/resend", {"attribute": "email"}, _bearer(tokens))
+        api.post("/signup/resend-code", {"username": "carol@example.com"})
+
+    assert "code for" not in caplog.text
 
 
 # Deleting one's own account
