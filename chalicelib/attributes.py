@@ -76,13 +76,10 @@ def _attribute_value(value: Any) -> str:
 # --- account ---
 
 
-def masked(attribute: str, value: str) -> str:
-    """An email or phone number as Cognito masks it in CodeDeliveryDetails: the first
-    character of the name and of the domain, and the top-level domain (a***@e***.com);
-    a phone number's last four digits (+*******1234)."""
-    if attribute != "email":
-        return "+" + "*" * max(len(value) - 5, 0) + value[-4:]
-    name, _, domain = value.partition("@")
+def masked_email(email: str) -> str:
+    """An address as Cognito masks it in CodeDeliveryDetails: the first character of
+    the name and of the domain, and the top-level domain (a***@e***.com)."""
+    name, _, domain = email.partition("@")
     host, dot, top = domain.rpartition(".")
     if not host:
         host, dot, top = domain, "", ""

@@ -121,7 +121,7 @@ def update_attributes(access_token: str, request: UpdateAttributesRequest) -> di
         pending = [
             {
                 "attribute": name,
-                "destination": attributes.masked(name, request.attributes[name]),
+                "destination": attributes.masked_email(request.attributes[name]),
                 "delivery_medium": _VERIFIED_BY_CODE[name],
             }
             for name in sorted(request.attributes.keys() & _VERIFIED_BY_CODE.keys())

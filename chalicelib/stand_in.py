@@ -14,7 +14,7 @@ from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from chalicelib import errors
-from chalicelib.attributes import masked
+from chalicelib.attributes import masked_email
 from chalicelib.cognito_gateway import CognitoGateway, ErrorMap
 
 if TYPE_CHECKING:
@@ -64,7 +64,7 @@ class StandInGateway(CognitoGateway):
         # moto names a fixed masked phone number; AWS names the masked email the
         # code went to.
         answer["CodeDeliveryDetails"] = {
-            "Destination": masked("email", attributes["email"]),
+            "Destination": masked_email(attributes["email"]),
             "DeliveryMedium": "EMAIL",
             "AttributeName": "email",
         }

@@ -47,7 +47,7 @@ from moto.cognitoidp.utils import check_secret_hash
 from moto.core.exceptions import JsonRESTError
 from moto.core.responses import ActionResult, EmptyResult
 
-from chalicelib.attributes import masked
+from chalicelib.attributes import masked_email
 from chalicelib.stand_in import CODES_HEADER
 
 # The attributes Cognito verifies with a code, and how it sends one to each.
@@ -84,10 +84,17 @@ def _new_code() -> str:
     return f"{secrets.randbelow(10**6):06d}"
 
 
+def _masked(attribute: str, value: str) -> str:
+    if attribute == "email":
+        return masked_email(value)
+    # A phone number as Cognito masks it: its last four digits (+*******1234).
+    return "+" + "*" * max(len(value) - 5, 0) + value[-4:]
+
+
 def _delivery(attribute: str, value: str) -> dict[str, str]:
     """CodeDeliveryDetailsType for a code sent to `value`."""
     return {
-        "Destination": masked(attribute, value),
+        "Destination": _masked(attribute, value),
         "DeliveryMedium": VERIFIED_BY_CODE[attribute],
         "AttributeName": attribute,
     }

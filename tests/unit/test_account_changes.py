@@ -462,6 +462,26 @@ def test_deleting_sends_aws_initiate_auth_with_the_internal_name_then_delete_use
     assert (status, body["message"]) == (200, "Your account has been deleted")
 
 
+def test_an_access_token_without_a_username_deletes_nothing(
+    stubbed: tuple[Stubber, Http],
+) -> None:
+    """Cognito's access tokens always name the user; one that does not (signed with
+    the pool's key all the same) calls no Cognito (the Stubber has no answer queued)."""
+    _, api = stubbed
+    nameless = mint_token(
+        STUB_POOL,
+        token_use="access",
+        aud=None,
+        client_id=STUB_POOL.client_id,
+        scope=USER_SCOPE,
+        **{"cognito:username": None, "email": None},
+    )
+
+    answer = api.post("/user/delete", {"password": PASSWORD}, {"Authorization": nameless})
+
+    assert answer == SESSION_ENDED
+
+
 def test_a_wrong_password_on_aws_deletes_nothing(stubbed: tuple[Stubber, Http]) -> None:
     stubber, api = stubbed
     stubber.add_client_error(
