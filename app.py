@@ -16,23 +16,30 @@ from chalicelib import auth_service, local_gateway, logs
 from chalicelib.cors import cors, preflight
 from chalicelib.guard import claims, cognito_guard, verified_token
 from chalicelib.models import (
+    Attribute,
     AttributeRequest,
+    Challenge,
     ChallengeRequest,
     ChangePasswordRequest,
+    CodeDelivery,
     ConfirmForgotPasswordRequest,
     ConfirmSignUpRequest,
     DeleteAccountRequest,
     LoginRequest,
     LogoutRequest,
+    RenewedTokens,
     RenewRequest,
     SignUpRequest,
+    SignUpResult,
     TestUserRequest,
+    Tokens,
     UpdateAttributesRequest,
+    UpdatedAttributes,
     UsernameRequest,
     VerifyAttributeRequest,
     body_parser,
 )
-from chalicelib.openapi import openapi_document, request_header
+from chalicelib.openapi import answers, openapi_document, request_header
 from chalicelib.responses import JSON_HEADERS, handle_errors, success
 from chalicelib.services import services
 from chalicelib.token_verification import USER_SCOPE
@@ -83,6 +90,7 @@ accepts = body_parser(_request)
 
 @app.route("/login", methods=["POST"])
 @accepts(LoginRequest)
+@answers(Tokens, Challenge)
 def login(body: LoginRequest) -> Response:
     """Log in with username and password: tokens, or a challenge to answer."""
     return success(auth_service.login(body))
@@ -90,6 +98,7 @@ def login(body: LoginRequest) -> Response:
 
 @app.route("/login/challenge", methods=["POST"])
 @accepts(ChallengeRequest)
+@answers(Tokens, Challenge)
 def login_challenge(body: ChallengeRequest) -> Response:
     """Answer a login challenge (new password, MFA code): tokens, or the next challenge."""
     return success(auth_service.answer_challenge(body))
@@ -97,6 +106,7 @@ def login_challenge(body: ChallengeRequest) -> Response:
 
 @app.route("/user/renew_refresh_token", methods=["POST"])
 @accepts(RenewRequest)
+@answers(RenewedTokens)
 def renew_refresh_token(body: RenewRequest) -> Response:
     """New id and access tokens for a refresh token."""
     return success(auth_service.renew(body))
@@ -104,6 +114,7 @@ def renew_refresh_token(body: RenewRequest) -> Response:
 
 @app.route("/signup", methods=["POST"])
 @accepts(SignUpRequest, status=201)
+@answers(SignUpResult)
 def signup(body: SignUpRequest) -> Response:
     """Create an account; a code to confirm it goes to the user's email."""
     return success(
@@ -115,6 +126,7 @@ def signup(body: SignUpRequest) -> Response:
 
 @app.route("/signup/confirm", methods=["POST"])
 @accepts(ConfirmSignUpRequest)
+@answers(None)
 def signup_confirm(body: ConfirmSignUpRequest) -> Response:
     """Confirm an account with the code it was sent."""
     auth_service.confirm_sign_up(body)
@@ -123,6 +135,7 @@ def signup_confirm(body: ConfirmSignUpRequest) -> Response:
 
 @app.route("/signup/resend-code", methods=["POST"])
 @accepts(UsernameRequest)
+@answers(None)
 def signup_resend_code(body: UsernameRequest) -> Response:
     """Send a new confirmation code; the same answer whether the user exists or not."""
     auth_service.resend_code(body)
@@ -131,6 +144,7 @@ def signup_resend_code(body: UsernameRequest) -> Response:
 
 @app.route("/password/forgot", methods=["POST"])
 @accepts(UsernameRequest)
+@answers(None)
 def password_forgot(body: UsernameRequest) -> Response:
     """Send a password reset code; the same answer whether the user exists or not."""
     auth_service.forgot_password(body)
@@ -139,6 +153,7 @@ def password_forgot(body: UsernameRequest) -> Response:
 
 @app.route("/password/confirm", methods=["POST"])
 @accepts(ConfirmForgotPasswordRequest)
+@answers(None)
 def password_confirm(body: ConfirmForgotPasswordRequest) -> Response:
     """Set a new password with the reset code."""
     auth_service.confirm_forgot_password(body)
@@ -151,6 +166,7 @@ def password_confirm(body: ConfirmForgotPasswordRequest) -> Response:
     "Cache-Control",
     "`no-cache`: read the caller's own attributes from Cognito now, not from the id token.",
 )
+@answers(list[Attribute])
 def test_user(body: TestUserRequest) -> Response:
     """The caller's attributes; another user's for members of the admin group.
 
@@ -175,6 +191,7 @@ def _no_cache() -> bool:
 
 @app.route("/user/change-password", methods=["POST"], authorizer=access_token_authorizer)
 @accepts(ChangePasswordRequest)
+@answers(None)
 def change_password(body: ChangePasswordRequest) -> Response:
     """Change the caller's password."""
     auth_service.change_password(_access_token(), body)
@@ -183,6 +200,7 @@ def change_password(body: ChangePasswordRequest) -> Response:
 
 @app.route("/user/attributes", methods=["POST"], authorizer=access_token_authorizer)
 @accepts(UpdateAttributesRequest)
+@answers(UpdatedAttributes)
 def update_attributes(body: UpdateAttributesRequest) -> Response:
     """Change profile attributes on the allow-list.
 
@@ -195,6 +213,7 @@ def update_attributes(body: UpdateAttributesRequest) -> Response:
 
 @app.route("/logout", methods=["POST"], authorizer=access_token_authorizer)
 @accepts(LogoutRequest, optional=True)
+@answers(None)
 def logout(body: LogoutRequest) -> Response:
     """Sign out: of one session (its refresh token), or everywhere without one.
 
@@ -214,6 +233,7 @@ def logout(body: LogoutRequest) -> Response:
 
 @app.route("/user/attributes/verify", methods=["POST"], authorizer=access_token_authorizer)
 @accepts(VerifyAttributeRequest)
+@answers(None)
 def verify_attribute(body: VerifyAttributeRequest) -> Response:
     """Verify an attribute with the code sent to it: a new email takes effect."""
     auth_service.verify_attribute(_access_token(), body)
@@ -222,6 +242,7 @@ def verify_attribute(body: VerifyAttributeRequest) -> Response:
 
 @app.route("/user/attributes/verify/resend", methods=["POST"], authorizer=access_token_authorizer)
 @accepts(AttributeRequest)
+@answers(CodeDelivery)
 def resend_attribute_code(body: AttributeRequest) -> Response:
     """Send a new code to verify an attribute: to its new value if a change waits."""
     return success(
@@ -231,6 +252,7 @@ def resend_attribute_code(body: AttributeRequest) -> Response:
 
 @app.route("/user/delete", methods=["POST"], authorizer=access_token_authorizer)
 @accepts(DeleteAccountRequest)
+@answers(None)
 def delete_account(body: DeleteAccountRequest) -> Response:
     """Delete the caller's account, once the password has been given again.
 

@@ -3,41 +3,47 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chalicelib import attributes, errors
 from chalicelib.models import (
+    PUBLIC_CHALLENGE_PARAMETERS,
+    Attribute,
     AttributeRequest,
+    Challenge,
     ChallengeRequest,
     ChangePasswordRequest,
+    CodeDelivery,
     ConfirmForgotPasswordRequest,
     ConfirmSignUpRequest,
     DeleteAccountRequest,
     LoginRequest,
     LogoutRequest,
+    RenewedTokens,
     RenewRequest,
     SignUpRequest,
+    SignUpResult,
     TestUserRequest,
+    Tokens,
     UpdateAttributesRequest,
+    UpdatedAttributes,
     UsernameRequest,
     VerifyAttributeRequest,
 )
 from chalicelib.services import services
 from chalicelib.token_verification import Claims
 
-# Challenge parameters that are hints for the client, never secrets or internal ids.
-_PUBLIC_CHALLENGE_PARAMETERS = frozenset(
-    {"CODE_DELIVERY_DELIVERY_MEDIUM", "CODE_DELIVERY_DESTINATION", "requiredAttributes"}
-)
+if TYPE_CHECKING:
+    from mypy_boto3_cognito_idp.type_defs import CodeDeliveryDetailsTypeTypeDef
 
 
-def login(request: LoginRequest) -> dict[str, Any]:
+def login(request: LoginRequest) -> Tokens | Challenge:
     return _tokens_or_challenge(
         services.gateway().password_auth(request.username, request.password)
     )
 
 
-def answer_challenge(request: ChallengeRequest) -> dict[str, Any]:
+def answer_challenge(request: ChallengeRequest) -> Tokens | Challenge:
     return _tokens_or_challenge(
         services.gateway().respond_to_challenge(
             request.username, request.challenge_name, request.session, request.cognito_answer()
@@ -45,7 +51,7 @@ def answer_challenge(request: ChallengeRequest) -> dict[str, Any]:
     )
 
 
-def _tokens_or_challenge(answer: Mapping[str, Any]) -> dict[str, Any]:
+def _tokens_or_challenge(answer: Mapping[str, Any]) -> Tokens | Challenge:
     if "ChallengeName" in answer:
         return {
             "challenge_name": answer["ChallengeName"],
@@ -53,13 +59,20 @@ def _tokens_or_challenge(answer: Mapping[str, Any]) -> dict[str, Any]:
             "parameters": {
                 name: value
                 for name, value in answer.get("ChallengeParameters", {}).items()
-                if name in _PUBLIC_CHALLENGE_PARAMETERS
+                if name in PUBLIC_CHALLENGE_PARAMETERS
             },
         }
-    return {**_tokens(answer), "refresh_token": answer["AuthenticationResult"]["RefreshToken"]}
+    renewed = _tokens(answer)
+    return {
+        "id_token": renewed["id_token"],
+        "access_token": renewed["access_token"],
+        "expires_in": renewed["expires_in"],
+        "token_type": renewed["token_type"],
+        "refresh_token": answer["AuthenticationResult"]["RefreshToken"],
+    }
 
 
-def _tokens(answer: Mapping[str, Any]) -> dict[str, Any]:
+def _tokens(answer: Mapping[str, Any]) -> RenewedTokens:
     """The id and access tokens of a Cognito answer, in the contract's names."""
     result = answer.get("AuthenticationResult")
     if not result:
@@ -72,7 +85,7 @@ def _tokens(answer: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
-def sign_up(request: SignUpRequest) -> dict[str, Any]:
+def sign_up(request: SignUpRequest) -> SignUpResult:
     attributes = {"email": request.email or request.username}
     if request.name is not None:
         attributes["name"] = request.name
@@ -105,7 +118,7 @@ def change_password(access_token: str, request: ChangePasswordRequest) -> None:
     )
 
 
-def update_attributes(access_token: str, request: UpdateAttributesRequest) -> dict[str, Any]:
+def update_attributes(access_token: str, request: UpdateAttributesRequest) -> UpdatedAttributes:
     """The attributes changed now, and those waiting for the code sent to their new
     value (on the deployed pool, a new email; the old one signs in until then)."""
     gateway = services.gateway()
@@ -122,9 +135,9 @@ def update_attributes(access_token: str, request: UpdateAttributesRequest) -> di
             {
                 "attribute": name,
                 "destination": attributes.masked_email(request.attributes[name]),
-                "delivery_medium": _VERIFIED_BY_CODE[name],
+                "delivery_medium": "EMAIL",
             }
-            for name in sorted(request.attributes.keys() & _VERIFIED_BY_CODE.keys())
+            for name in sorted(request.attributes.keys() & _VERIFIED_BY_CODE)
         ]
     waiting = {delivery["attribute"] for delivery in pending}
     return {
@@ -141,13 +154,13 @@ def log_out(access_token: str, request: LogoutRequest) -> None:
         services.gateway().global_sign_out(access_token)
 
 
-def renew(request: RenewRequest) -> dict[str, Any]:
+def renew(request: RenewRequest) -> RenewedTokens:
     return _tokens(services.gateway().refresh_auth(request.username, request.refresh_token))
 
 
 def user_attributes(
     claims: Claims, request: TestUserRequest, *, fresh: bool = False
-) -> list[dict[str, str]]:
+) -> list[Attribute]:
     """The caller's attributes; another user's only for members of the admin group.
 
     The caller's own come from the verified id token (no Cognito call), as they were
@@ -174,20 +187,20 @@ def _names_caller(name: str, claims: Claims) -> bool:
 
 # --- account ---
 
-# The writable attributes Cognito verifies with a code, and how it sends one.
-_VERIFIED_BY_CODE = {"email": "EMAIL"}
+# The writable attributes Cognito verifies with a code (it emails one).
+_VERIFIED_BY_CODE = frozenset({"email"})
 
 
-def _code_delivery(details: Mapping[str, Any]) -> dict[str, Any]:
+def _code_delivery(details: CodeDeliveryDetailsTypeTypeDef) -> CodeDelivery:
     """Where a code went (masked), in the contract's names."""
     return {
-        "attribute": details.get("AttributeName"),
-        "destination": details.get("Destination"),
-        "delivery_medium": details.get("DeliveryMedium"),
+        "attribute": details["AttributeName"],
+        "destination": details["Destination"],
+        "delivery_medium": details["DeliveryMedium"],
     }
 
 
-def send_verification_code(access_token: str, request: AttributeRequest) -> dict[str, Any]:
+def send_verification_code(access_token: str, request: AttributeRequest) -> CodeDelivery:
     answer = services.gateway().attribute_verification_code(access_token, request.attribute)
     return _code_delivery(answer["CodeDeliveryDetails"])
 

@@ -140,7 +140,7 @@ def test_a_wrong_code_changes_nothing(
         "/user/attributes/verify", {"attribute": "email", "code": wrong}, _bearer(tokens)
     )
 
-    assert (status, body["message"]) == (400, "Invalid Verification code")
+    assert (status, body["message"]) == (401, "Invalid Verification code")
     assert _email(cognito, pool, ALICE) == {"email": ALICE, "email_verified": "true"}
     assert not _logs_in(api, NEW_EMAIL)
 
@@ -404,10 +404,10 @@ def test_resending_an_attribute_code_sends_aws_get_user_attribute_verification_c
     ("error", "status", "message"),
     [
         (None, 200, "email has been verified"),
-        ("CodeMismatchException", 400, "Invalid Verification code"),
+        ("CodeMismatchException", 401, "Invalid Verification code"),
         (
             "ExpiredCodeException",
-            400,
+            401,
             "The verification code has expired, please request a new one",
         ),
         ("AliasExistsException", 409, "An account with this email already exists"),
