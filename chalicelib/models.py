@@ -528,8 +528,13 @@ class DeleteAccountRequest(RequestModel, frozen=True):
     password: Password
 
 
+# Cognito's pattern for the token RevokeToken takes.
+_REVOCABLE = Rule(r"^[A-Za-z0-9_=.-]+$", blank_is_missing=True)
+RevocableToken = Annotated[str, msgspec.Meta(min_length=1, max_length=16 * 1024), _REVOCABLE]
+
+
 class LogoutRequest(RequestModel, frozen=True):
-    refresh_token: RefreshToken | None = None
+    refresh_token: RevocableToken | None = None
 
 
 class CodeDelivery(TypedDict):

@@ -47,7 +47,14 @@ NOT_SERVED_LOCALLY = tuple(
 # limit is refused too.
 REJECTIONS = ["400", "401", "403", "404", "405", "406", "409", "413", "415", "422", "428", "429"]
 
-GUARDED = ("/user/test-user", "/user/change-password", "/user/attributes")
+GUARDED = (
+    "/user/test-user",
+    "/user/change-password",
+    "/user/attributes",
+    "/user/attributes/verify",
+    "/user/attributes/verify/resend",
+    "/user/delete",
+)
 # Any warning fails a run too (a token refused throughout, a regex it could not read, ...),
 # but the share of valid requests the server accepts: a random previous password is
 # never the right one.

@@ -232,6 +232,9 @@ TABLE: dict[str, list[tuple[Any, str]]] = {
         ({"refresh_token": 5}, "refresh_token is invalid"),
         ({"refresh_token": ""}, "refresh_token is invalid"),
         ({"refresh_token": " \n"}, "refresh_token is invalid"),
+        # Cognito's pattern for a token to revoke: [A-Za-z0-9-_=.]+
+        ({"refresh_token": "a b"}, "refresh_token is invalid"),
+        ({"refresh_token": "abc/def"}, "refresh_token is invalid"),
     ],
     "/user/attributes/verify": [
         ({"code": "123456"}, "attribute is required"),
