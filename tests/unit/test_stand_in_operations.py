@@ -129,6 +129,25 @@ def test_revoke_token_checks_the_client_and_the_kind_of_token(
     assert cognito.get_user(AccessToken=tokens["AccessToken"])["Username"]
 
 
+def test_revoke_token_takes_either_secret_during_a_rotation(
+    cognito: CognitoIdentityProviderClient, pool: Pool
+) -> None:
+    tokens = [_sign_in(cognito, pool, ALICE) for _ in range(2)]
+    added = cognito.add_user_pool_client_secret(
+        UserPoolId=pool.user_pool_id, ClientId=pool.client_id
+    )["ClientSecretDescriptor"]["ClientSecretValue"]
+
+    for session, secret in zip(tokens, (pool.client_secret, added), strict=True):
+        cognito.revoke_token(
+            Token=session["RefreshToken"], ClientId=pool.client_id, ClientSecret=secret
+        )
+
+    for session in tokens:
+        assert (
+            _error(cognito.get_user, AccessToken=session["AccessToken"]) == "NotAuthorizedException"
+        )
+
+
 def test_revoke_token_is_refused_where_the_client_does_not_allow_revocation(
     cognito: CognitoIdentityProviderClient, pool: Pool
 ) -> None:
