@@ -17,15 +17,19 @@ from chalicelib.cors import cors, preflight
 from chalicelib.guard import claims, cognito_guard, verified_token
 from chalicelib.models import (
     Attribute,
+    AttributeRequest,
     Challenge,
     ChallengeRequest,
     ChangePasswordRequest,
+    CodeDelivery,
     ConfirmForgotPasswordRequest,
     ConfirmSignUpRequest,
+    DeleteAccountRequest,
     LoginRequest,
     LoginTotpSetup,
     LoginTotpSetupRequest,
     LoginTotpVerifyRequest,
+    LogoutRequest,
     MfaPreference,
     MfaPreferenceRequest,
     MfaSettings,
@@ -40,6 +44,7 @@ from chalicelib.models import (
     UpdateAttributesRequest,
     UpdatedAttributes,
     UsernameRequest,
+    VerifyAttributeRequest,
     body_parser,
 )
 from chalicelib.openapi import answers, openapi_document, request_header
@@ -205,15 +210,29 @@ def change_password(body: ChangePasswordRequest) -> Response:
 @accepts(UpdateAttributesRequest)
 @answers(UpdatedAttributes)
 def update_attributes(body: UpdateAttributesRequest) -> Response:
-    """Change profile attributes on the allow-list."""
+    """Change profile attributes on the allow-list.
+
+    A new email takes effect once verified with the code sent to it
+    (`POST /user/attributes/verify`); until then the old one still signs in. `updated`
+    names the attributes changed now, `pending_verification` where each code went.
+    """
     return success(auth_service.update_attributes(_access_token(), body), "Attributes updated")
 
 
 @app.route("/logout", methods=["POST"], authorizer=access_token_authorizer)
+@accepts(LogoutRequest, optional=True)
 @answers(None)
-def logout() -> Response:
-    """Sign the caller out everywhere: every refresh token stops working."""
-    auth_service.log_out(_access_token())
+def logout(body: LogoutRequest) -> Response:
+    """Sign out: of one session (its refresh token), or everywhere without one.
+
+    With `refresh_token`, that session ends (Cognito RevokeToken): the refresh token
+    and the access tokens issued with it stop working at Cognito, and the caller's
+    other sessions go on. Without a body, every refresh token of the caller stops
+    working (GlobalSignOut).
+    """
+    auth_service.log_out(_access_token(), body)
+    if body.refresh_token is not None:
+        return success(None, "Signed out of this session")
     return success(None, "Signed out everywhere")
 
 
@@ -282,6 +301,42 @@ def login_totp_setup(body: LoginTotpSetupRequest) -> Response:
 def login_totp_verify(body: LoginTotpVerifyRequest) -> Response:
     """Answering MFA_SETUP at login: check a first code and log in, as `/login` answers."""
     return success(auth_service.totp_verify_in_login(body))
+
+
+# --- account ---
+
+
+@app.route("/user/attributes/verify", methods=["POST"], authorizer=access_token_authorizer)
+@accepts(VerifyAttributeRequest)
+@answers(None)
+def verify_attribute(body: VerifyAttributeRequest) -> Response:
+    """Verify an attribute with the code sent to it: a new email takes effect."""
+    auth_service.verify_attribute(_access_token(), body)
+    return success(None, f"{body.attribute} has been verified")
+
+
+@app.route("/user/attributes/verify/resend", methods=["POST"], authorizer=access_token_authorizer)
+@accepts(AttributeRequest)
+@answers(CodeDelivery)
+def resend_attribute_code(body: AttributeRequest) -> Response:
+    """Send a new code to verify an attribute: to its new value if a change waits."""
+    return success(
+        auth_service.send_verification_code(_access_token(), body), "A verification code was sent"
+    )
+
+
+@app.route("/user/delete", methods=["POST"], authorizer=access_token_authorizer)
+@accepts(DeleteAccountRequest)
+@answers(None)
+def delete_account(body: DeleteAccountRequest) -> Response:
+    """Delete the caller's account, once the password has been given again.
+
+    Final: every refresh token of the user stops working at once. Id and access tokens
+    already issued pass API Gateway (and this service's own check, which verifies
+    signature and expiry) until they expire; any Cognito call made with them fails.
+    """
+    auth_service.delete_account(claims(_request()), _access_token(), body)
+    return success(None, "Your account has been deleted")
 
 
 OPENAPI_PATH = "/openapi.json"

@@ -71,3 +71,16 @@ def _attribute_value(value: Any) -> str:
     if isinstance(value, str):
         return value
     return json.dumps(value, separators=(",", ":"), sort_keys=True)
+
+
+# --- account ---
+
+
+def masked_email(email: str) -> str:
+    """An address as Cognito masks it in CodeDeliveryDetails: the first character of
+    the name and of the domain, and the top-level domain (a***@e***.com)."""
+    name, _, domain = email.partition("@")
+    host, dot, top = domain.rpartition(".")
+    if not host:
+        host, dot, top = domain, "", ""
+    return f"{name[:1]}***@{host[:1]}***{dot}{top}"

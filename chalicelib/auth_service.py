@@ -3,21 +3,25 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chalicelib import attributes, errors, totp
 from chalicelib.models import (
     PUBLIC_CHALLENGE_PARAMETERS,
     Attribute,
+    AttributeRequest,
     Challenge,
     ChallengeRequest,
     ChangePasswordRequest,
+    CodeDelivery,
     ConfirmForgotPasswordRequest,
     ConfirmSignUpRequest,
+    DeleteAccountRequest,
     LoginRequest,
     LoginTotpSetup,
     LoginTotpSetupRequest,
     LoginTotpVerifyRequest,
+    LogoutRequest,
     MfaPreference,
     MfaPreferenceRequest,
     MfaSettings,
@@ -33,9 +37,13 @@ from chalicelib.models import (
     UpdateAttributesRequest,
     UpdatedAttributes,
     UsernameRequest,
+    VerifyAttributeRequest,
 )
 from chalicelib.services import services
 from chalicelib.token_verification import Claims
+
+if TYPE_CHECKING:
+    from mypy_boto3_cognito_idp.type_defs import CodeDeliveryDetailsTypeTypeDef
 
 
 def login(request: LoginRequest) -> Tokens | Challenge:
@@ -120,12 +128,39 @@ def change_password(access_token: str, request: ChangePasswordRequest) -> None:
 
 
 def update_attributes(access_token: str, request: UpdateAttributesRequest) -> UpdatedAttributes:
-    services.gateway().update_attributes(access_token, request.attributes)
-    return {"updated": sorted(request.attributes)}
+    """The attributes changed now, and those waiting for the code sent to their new
+    value (on the deployed pool, a new email; the old one signs in until then)."""
+    gateway = services.gateway()
+    try:
+        answer = gateway.update_attributes(access_token, request.attributes)
+        pending = [_code_delivery(sent) for sent in answer.get("CodeDeliveryDetailsList", [])]
+    except errors.AddressTaken:
+        # Another account's address: answered as if a code had gone to it, so that a
+        # signed-in caller cannot probe for accounts. It is not changed; the rest is.
+        others = {n: v for n, v in request.attributes.items() if n not in _VERIFIED_BY_CODE}
+        if others:
+            gateway.update_attributes(access_token, others)
+        pending = [
+            {
+                "attribute": name,
+                "destination": attributes.masked_email(request.attributes[name]),
+                "delivery_medium": "EMAIL",
+            }
+            for name in sorted(request.attributes.keys() & _VERIFIED_BY_CODE)
+        ]
+    waiting = {delivery["attribute"] for delivery in pending}
+    return {
+        "updated": sorted(request.attributes.keys() - waiting),
+        "pending_verification": pending,
+    }
 
 
-def log_out(access_token: str) -> None:
-    services.gateway().global_sign_out(access_token)
+def log_out(access_token: str, request: LogoutRequest) -> None:
+    """Ends the session of the refresh token given, or every session of the caller."""
+    if request.refresh_token is not None:
+        services.gateway().revoke_refresh_token(request.refresh_token)
+    else:
+        services.gateway().global_sign_out(access_token)
 
 
 def renew(request: RenewRequest) -> RenewedTokens:
@@ -254,3 +289,44 @@ def set_mfa_preference(access_token: str, request: MfaPreferenceRequest) -> MfaP
 def _enabled_factors(user: Mapping[str, Any]) -> list[str]:
     # Cognito has been seen to list an empty name for no factor at all.
     return [factor for factor in user.get("UserMFASettingList", []) if factor]
+
+
+# --- account ---
+
+# The writable attributes Cognito verifies with a code (it emails one).
+_VERIFIED_BY_CODE = frozenset({"email"})
+
+
+def _code_delivery(details: CodeDeliveryDetailsTypeTypeDef) -> CodeDelivery:
+    """Where a code went (masked), in the contract's names."""
+    return {
+        "attribute": details["AttributeName"],
+        "destination": details["Destination"],
+        "delivery_medium": details["DeliveryMedium"],
+    }
+
+
+def send_verification_code(access_token: str, request: AttributeRequest) -> CodeDelivery:
+    answer = services.gateway().attribute_verification_code(access_token, request.attribute)
+    return _code_delivery(answer["CodeDeliveryDetails"])
+
+
+def verify_attribute(access_token: str, request: VerifyAttributeRequest) -> None:
+    services.gateway().verify_attribute(access_token, request.attribute, request.code)
+
+
+def delete_account(claims: Claims, access_token: str, request: DeleteAccountRequest) -> None:
+    """Deletes the caller, once the password has been given again: deleting is final.
+
+    The password is checked by signing in with it (USER_PASSWORD_AUTH) under the
+    internal name the verified access token carries; tokens or a challenge (MFA) both
+    mean it was right. The session that sign-in opens ends with the user."""
+    username = claims.get("username")
+    if not isinstance(username, str):
+        raise errors.SessionEnded()
+    gateway = services.gateway()
+    try:
+        gateway.password_auth(username, request.password)
+    except errors.InvalidCredentials:
+        raise errors.WrongPassword() from None
+    gateway.delete_user(access_token)

@@ -30,10 +30,13 @@ if TYPE_CHECKING:
         AssociateSoftwareTokenResponseTypeDef,
         AttributeTypeTypeDef,
         ForgotPasswordResponseTypeDef,
+        GetUserAttributeVerificationCodeResponseTypeDef,
         GetUserResponseTypeDef,
         InitiateAuthResponseTypeDef,
+        ResendConfirmationCodeResponseTypeDef,
         RespondToAuthChallengeResponseTypeDef,
         SignUpResponseTypeDef,
+        UpdateUserAttributesResponseTypeDef,
         VerifySoftwareTokenResponseTypeDef,
     )
 
@@ -249,10 +252,12 @@ class CognitoGateway:
             },
         )
 
-    def resend_confirmation_code(self, username: str) -> None:
+    def resend_confirmation_code(
+        self, username: str
+    ) -> ResendConfirmationCodeResponseTypeDef | None:
         """Sends a new code, or nothing where Cognito's answer would tell whether
         the user exists or is confirmed ("User is already confirmed.")."""
-        self._call_hiding(
+        return self._call_hiding(
             "ResendConfirmationCode",
             lambda: self.client.resend_confirmation_code(**self._identify(username)),
             _REVEALING,
@@ -324,8 +329,11 @@ class CognitoGateway:
             },
         )
 
-    def update_attributes(self, access_token: str, attributes: dict[str, str]) -> None:
-        self._call(
+    def update_attributes(
+        self, access_token: str, attributes: dict[str, str]
+    ) -> UpdateUserAttributesResponseTypeDef:
+        """Changes the attributes; a new email gets a code (CodeDeliveryDetailsList)."""
+        return self._call(
             "UpdateUserAttributes",
             lambda: self.client.update_user_attributes(
                 AccessToken=access_token, UserAttributes=_attribute_list(attributes)
@@ -333,6 +341,7 @@ class CognitoGateway:
             {
                 "NotAuthorizedException": errors.SessionEnded,
                 "InvalidParameterException": errors.InvalidAttributes,
+                "AliasExistsException": errors.AddressTaken,
             },
         )
 
@@ -455,6 +464,57 @@ class CognitoGateway:
             },
         )
 
+    # --- account ---
+
+    def attribute_verification_code(
+        self, access_token: str, attribute: str
+    ) -> GetUserAttributeVerificationCodeResponseTypeDef:
+        """Sends a code to the attribute's new value (its current one if none waits)."""
+        return self._call(
+            "GetUserAttributeVerificationCode",
+            lambda: self.client.get_user_attribute_verification_code(
+                AccessToken=access_token, AttributeName=attribute
+            ),
+            _SIGNED_IN | {"InvalidParameterException": errors.InvalidInput},
+        )
+
+    def verify_attribute(self, access_token: str, attribute: str, code: str) -> None:
+        """A pending new value takes effect, and the attribute is verified."""
+        self._call(
+            "VerifyUserAttribute",
+            lambda: self.client.verify_user_attribute(
+                AccessToken=access_token, AttributeName=attribute, Code=code
+            ),
+            _SIGNED_IN
+            | {
+                "CodeMismatchException": errors.InvalidCode,
+                "ExpiredCodeException": errors.ExpiredCode,
+                "AliasExistsException": errors.AddressTaken,
+                "InvalidParameterException": errors.InvalidInput,
+            },
+        )
+
+    def delete_user(self, access_token: str) -> None:
+        self._call(
+            "DeleteUser", lambda: self.client.delete_user(AccessToken=access_token), _SIGNED_IN
+        )
+
+    def revoke_refresh_token(self, refresh_token: str) -> None:
+        """Ends the one session of this refresh token, and its access tokens; an unknown
+        or revoked token is no error (Cognito answers 200)."""
+        self._call(
+            "RevokeToken",
+            lambda: self.client.revoke_token(
+                Token=refresh_token,
+                ClientId=self._settings.client_id,
+                ClientSecret=self._secret.current(),
+            ),
+            {
+                "UnsupportedTokenTypeException": errors.NotARefreshToken,
+                "InvalidParameterException": errors.NotARefreshToken,
+            },
+        )
+
 
 def _token_or_session(access_token: str | None, session: str | None) -> dict[str, str]:
     """How a TOTP call is authorized: the access token, or a login challenge's session."""
@@ -497,3 +557,13 @@ def _translate(operation: str, exc: Any, known: ErrorMap, hidden: frozenset[str]
         logger.warning("Cognito throttled %s (%s)", operation, code)
         raise errors.TooManyRequests() from None
     raise errors.ServiceUnavailable() from _Detail(operation, Exception(f"{code}: {message}"))
+
+
+# --- account ---
+
+# Calls made with the caller's access token: a signed-out session, or a user deleted
+# since the token was issued, is a session that has ended.
+_SIGNED_IN: dict[str, type[errors.ApiError]] = {
+    "NotAuthorizedException": errors.SessionEnded,
+    "UserNotFoundException": errors.SessionEnded,
+}

@@ -182,3 +182,23 @@ class MfaPreferenceRefused(ApiError):
         "Cognito refused this MFA preference: an authenticator app must be set up "
         "before it is turned on, and MFA cannot be turned off where the pool requires it"
     )
+
+
+# --- account ---
+
+
+class WrongPassword(ApiError):
+    status_code = 401
+    default_message = "The password is incorrect"
+
+
+class AddressTaken(ApiError):
+    """Answered only to a caller who holds the verification code sent to the address:
+    anyone else is told the same as when a code was sent (no enumeration)."""
+
+    status_code = 409
+    default_message = "An account with this email already exists"
+
+
+class NotARefreshToken(BadRequest):
+    default_message = "refresh_token is not a refresh token"

@@ -282,10 +282,13 @@ class ChangePasswordRequest(RequestModel, frozen=True):
     proposed_password: NewPassword
 
 
-# Profile fields a user may change alone: none needs verification (email, phone do)
-# and none is managed by Cognito (sub, email_verified, ...).
+# Profile fields a user may change: none managed by Cognito (sub, email_verified, ...).
+# A new email takes effect once verified with the code sent to it (the pool's
+# AttributesRequireVerificationBeforeUpdate); phone_number is not here, since the pool
+# has no SMS set up to send a code to one.
 WRITABLE_ATTRIBUTES = frozenset(
     {
+        "email",
         "name",
         "given_name",
         "family_name",
@@ -309,13 +312,21 @@ class UpdateAttributesRequest(RequestModel, frozen=True):
     attributes: Annotated[
         AttributeValues,
         msgspec.Meta(
-            min_length=1, extra_json_schema={"propertyNames": {"enum": sorted(WRITABLE_ATTRIBUTES)}}
+            min_length=1,
+            extra_json_schema={
+                "propertyNames": {"enum": sorted(WRITABLE_ATTRIBUTES)},
+                "properties": {
+                    "email": {"type": "string", "maxLength": 2048, "pattern": _EMAIL.pattern}
+                },
+            },
         ),
     ]
 
     def __post_init__(self) -> None:
         if not self.attributes.keys() <= WRITABLE_ATTRIBUTES:
             raise ValueError("attributes")
+        if "email" in self.attributes and not _EMAIL.accepts(self.attributes["email"]):
+            raise ValueError("email")
 
     @classmethod
     def problem(cls, document: dict[str, Any]) -> str | None:
@@ -333,6 +344,8 @@ class UpdateAttributesRequest(RequestModel, frozen=True):
         refused = sorted(attributes.keys() - WRITABLE_ATTRIBUTES)
         if refused:
             return f"These attributes cannot be changed: {', '.join(refused)}"
+        if "email" in attributes and not _EMAIL.accepts(attributes["email"]):
+            return "email is invalid"
         return None
 
 
@@ -406,7 +419,14 @@ class SignUpResult(TypedDict):
 class UpdatedAttributes(TypedDict):
     updated: Annotated[
         list[Annotated[str, msgspec.Meta(extra_json_schema={"enum": sorted(WRITABLE_ATTRIBUTES)})]],
-        msgspec.Meta(description="The names of the attributes changed, sorted"),
+        msgspec.Meta(description="The names of the attributes changed now, sorted"),
+    ]
+    pending_verification: Annotated[
+        list[CodeDelivery],
+        msgspec.Meta(
+            description="The attributes whose new value waits for the code sent to it "
+            "(POST /user/attributes/verify): a new email"
+        ),
     ]
 
 
@@ -558,3 +578,39 @@ class MfaSettings(TypedDict):
         str | None, msgspec.Meta(description="The factor Cognito picks among several, if any")
     ]
     totp: Annotated[TotpPreference, msgspec.Meta(description="As POST /user/mfa sets it")]
+
+
+# --- account ---
+
+# Attributes verified with a code that a user may change (WRITABLE_ATTRIBUTES).
+VerifiedAttribute = Literal["email"]
+
+
+class VerifyAttributeRequest(RequestModel, frozen=True):
+    attribute: VerifiedAttribute
+    code: Code
+
+
+class AttributeRequest(RequestModel, frozen=True):
+    attribute: VerifiedAttribute
+
+
+class DeleteAccountRequest(RequestModel, frozen=True):
+    password: Password
+
+
+# Cognito's pattern for the token RevokeToken takes.
+_REVOCABLE = Rule(r"^[A-Za-z0-9_=.-]+$", blank_is_missing=True)
+RevocableToken = Annotated[str, msgspec.Meta(min_length=1, max_length=16 * 1024), _REVOCABLE]
+
+
+class LogoutRequest(RequestModel, frozen=True):
+    refresh_token: RevocableToken | None = None
+
+
+class CodeDelivery(TypedDict):
+    """Where a verification code went, as Cognito's CodeDeliveryDetails says."""
+
+    attribute: Annotated[str, msgspec.Meta(description="The attribute verified: email")]
+    destination: Annotated[str, msgspec.Meta(description="Masked (a***@e***.com)")]
+    delivery_medium: Literal["EMAIL", "SMS"]

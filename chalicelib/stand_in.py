@@ -12,18 +12,22 @@ import base64
 import json
 import logging
 import re
-from collections.abc import Callable
-from typing import TYPE_CHECKING, TypeVar
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from chalicelib import errors
+from chalicelib.attributes import masked_email
 from chalicelib.cognito_gateway import CognitoGateway, ErrorMap
 
 if TYPE_CHECKING:
     from mypy_boto3_cognito_idp.type_defs import (
         AssociateSoftwareTokenResponseTypeDef,
         ForgotPasswordResponseTypeDef,
+        GetUserAttributeVerificationCodeResponseTypeDef,
+        ResendConfirmationCodeResponseTypeDef,
         RespondToAuthChallengeResponseTypeDef,
         SignUpResponseTypeDef,
+        UpdateUserAttributesResponseTypeDef,
     )
 
 logger = logging.getLogger(__name__)
@@ -35,6 +39,9 @@ R = TypeVar("R")
 CODE_PREFIX = "moto-confirmation-code:"
 # ...and hands the code it made back in this response header, for want of a mailbox.
 CODE_HEADER = "x-moto-forgot-password-confirmation-code"
+# The operations devstack/stand_in_operations.py adds hand the codes they make back the
+# same way, as a JSON list of {"attribute", "to" (where it would have gone), "code"}.
+CODES_HEADER = "x-stand-in-codes"
 
 # Error codes moto uses where AWS uses others: ResourceNotFoundException (from AWS, a
 # misconfigured pool) for an unknown user or session, and ExpiredCodeException for
@@ -76,10 +83,12 @@ class StandInGateway(CognitoGateway):
             raise errors.UserAlreadyConfirmed()
         super().confirm_sign_up(username, code)
 
-    def resend_confirmation_code(self, username: str) -> None:
-        # moto has no ResendConfirmationCode (its server answers 500), and it
-        # accepts any sign-up code anyway.
-        logger.info("stand-in: no code resent; any code confirms a sign-up")
+    def resend_confirmation_code(
+        self, username: str
+    ) -> ResendConfirmationCodeResponseTypeDef | None:
+        answer = super().resend_confirmation_code(username)
+        self._log_codes(answer, lambda sent: f"sign-up confirmation code for {username}")
+        return answer
 
     def forgot_password(self, username: str) -> ForgotPasswordResponseTypeDef | None:
         answer = super().forgot_password(username)
@@ -99,6 +108,29 @@ class StandInGateway(CognitoGateway):
         if not code.startswith(CODE_PREFIX):
             raise errors.InvalidCode()
         super().confirm_forgot_password(username, code, password)
+
+    def update_attributes(
+        self, access_token: str, attributes: dict[str, str]
+    ) -> UpdateUserAttributesResponseTypeDef:
+        answer = super().update_attributes(access_token, attributes)
+        self._log_codes(answer, _verification_code)
+        return answer
+
+    def attribute_verification_code(
+        self, access_token: str, attribute: str
+    ) -> GetUserAttributeVerificationCodeResponseTypeDef:
+        answer = super().attribute_verification_code(access_token, attribute)
+        self._log_codes(answer, _verification_code)
+        return answer
+
+    def _log_codes(self, answer: Mapping[str, Any] | None, what: Callable[[Any], str]) -> None:
+        """Logs the codes the stand-in made (devstack/stand_in_operations.py), on the
+        local stage only, where there is no mailbox: never where logs are kept."""
+        if answer is None or self._settings.stage != "local":
+            return
+        raw = answer.get("ResponseMetadata", {}).get("HTTPHeaders", {}).get(CODES_HEADER)
+        for sent in json.loads(raw) if raw else []:
+            logger.info("local stage: %s: %s", what(sent), sent["code"])
 
     def _call(
         self,
@@ -132,16 +164,6 @@ class StandInGateway(CognitoGateway):
         return answer
 
 
-def masked_email(email: str) -> str:
-    """An address as Cognito masks it in CodeDeliveryDetails: the first character of
-    the name and of the domain, and the top-level domain (a***@e***.com)."""
-    name, _, domain = email.partition("@")
-    host, dot, top = domain.rpartition(".")
-    if not host:
-        host, dot, top = domain, "", ""
-    return f"{name[:1]}***@{host[:1]}***{dot}{top}"
-
-
 # AWS's TOTP secrets are 160-bit keys (32 base32 characters).
 AWS_SECRET_BYTES = 20
 
@@ -155,3 +177,7 @@ def widened_secret(secret: str) -> str:
     AWS's length gives the very codes moto checks, in the form AWS answers."""
     key = base64.b32decode(secret + "=" * (-len(secret) % 8), casefold=True)
     return base64.b32encode(key.ljust(AWS_SECRET_BYTES, b"\0")).decode("ascii")
+
+
+def _verification_code(sent: Mapping[str, str]) -> str:
+    return f"{sent['attribute']} verification code for {sent['to']}"

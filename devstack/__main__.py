@@ -127,6 +127,9 @@ class StandIn:
         )
         from werkzeug.serving import make_server
 
+        from devstack import stand_in_operations
+
+        stand_in_operations.install()
         stand_in_secrets.install()
         sock = _bound_socket(port)
         with sock:
@@ -304,10 +307,12 @@ Try it (needs jq):
   curl -s -X POST {api}/user/renew_refresh_token -H 'Content-Type: application/json' \\
     -d "{{\\"username\\": \\"{user}\\", \\"refresh_token\\": \\"$REFRESH\\"}}"
 
-Verification codes (there is no mailbox locally):
-  password reset codes appear below, as "local stage: password reset code for <user>: <code>";
-  the stand-in accepts any sign-up confirmation code (and so resends none).
-  authenticator-app codes are checked; the stand-in gives every user the same secret.
+Verification codes (there is no mailbox locally) appear below:
+  "local stage: password reset code for <user>: <code>",
+  "local stage: sign-up confirmation code for <user>: <code>" (after a resend; the
+  stand-in accepts any sign-up confirmation code), and
+  "local stage: email verification code for <new address>: <code>".
+  Authenticator-app codes are checked; the stand-in gives every user the same secret.
 
 Ctrl-C stops everything.
 """

@@ -68,6 +68,9 @@ def stand_in_pool() -> Iterator[tuple[CognitoIdentityProviderClient, Pool]]:
     import boto3
     from moto import mock_aws
 
+    from devstack import stand_in_operations
+
+    stand_in_operations.install()
     stand_in_secrets.install()
     # Fake credentials and a fixed region: nothing in it can reach AWS.
     with environment(OFFLINE_AWS), mock_aws():

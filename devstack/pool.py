@@ -29,17 +29,18 @@ class Pool:
 
 def create_pool(client: CognitoIdentityProviderClient) -> Pool:
     """A pool and app client set up as deploy/template.json deploys them (email as the
-    username, user existence hidden, a secret, the password and refresh flows, optional
-    authenticator-app MFA), so that local behaviour matches the deployed stack's. The
-    client names the standard attributes it reads: moto's id tokens carry only the
-    ReadAttributes (and custom ones), where AWS's carry every attribute when none are
-    named, as deployed."""
+    username, a new email in force only once verified, user existence hidden, a
+    secret, the password and refresh flows, optional authenticator-app MFA), so that
+    local behaviour matches the deployed stack's. The client names the standard
+    attributes it reads: moto's id tokens carry only the ReadAttributes (and custom
+    ones), where AWS's carry every attribute when none are named, as deployed."""
     deployed = json.loads(TEMPLATE.read_text())["Resources"]
     pool = deployed["UserPool"]["Properties"]
     pool_id = client.create_user_pool(
         PoolName="cognito-auth-api-local",
         UsernameAttributes=pool["UsernameAttributes"],
         AutoVerifiedAttributes=pool["AutoVerifiedAttributes"],
+        UserAttributeUpdateSettings=pool["UserAttributeUpdateSettings"],
         Policies=pool["Policies"],
     )["UserPool"]["Id"]
     client.set_user_pool_mfa_config(

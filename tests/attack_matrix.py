@@ -397,9 +397,8 @@ def attributes(body: bytes) -> dict[str, str]:
     return {a["Name"]: a["Value"] for a in json.loads(body)["data"]}
 
 
-# User enumeration: an unknown user and a wrong secret get the same answer. (Code
-# resending is left out: the stand-in cannot resend, so the local answer is the same
-# by construction; tests/unit/test_signup.py pins AWS's answers with a Stubber.)
+# User enumeration: an unknown user and a wrong secret get the same answer
+# (tests/unit/test_signup.py pins AWS's answers to code resending with a Stubber).
 
 UNKNOWN = "nobody-at-all@example.com"
 ENUMERATION: dict[str, Callable[[str], tuple[str, dict[str, Any]]]] = {
@@ -409,6 +408,7 @@ ENUMERATION: dict[str, Callable[[str], tuple[str, dict[str, Any]]]] = {
         {"username": name, "refresh_token": "not-a-refresh-token"},
     ),
     "forgot password": lambda name: ("/password/forgot", {"username": name}),
+    "resend code": lambda name: ("/signup/resend-code", {"username": name}),
     "confirm password": lambda name: (
         "/password/confirm",
         {"username": name, "code": "moto-confirmation-code:000000", "password": "N3w-Passw0rd!"},

@@ -54,6 +54,9 @@ GUARDED = (
     "/user/mfa/totp/setup",
     "/user/mfa/totp/verify",
     "/user/mfa",
+    "/user/attributes/verify",
+    "/user/attributes/verify/resend",
+    "/user/delete",
 )
 # Any warning fails a run too (a token refused throughout, a regex it could not read, ...),
 # but the share of valid requests the server accepts: a random previous password is

@@ -29,6 +29,9 @@ ROUTES = [
     "/user/change-password",
     "/user/attributes",
     "/logout",
+    "/user/attributes/verify",
+    "/user/attributes/verify/resend",
+    "/user/delete",
 ]
 FIELDS = [
     "username",
@@ -43,6 +46,7 @@ FIELDS = [
     "previous_password",
     "proposed_password",
     "attributes",
+    "attribute",
 ]
 PROPERTY_SETTINGS = settings(
     max_examples=60,
@@ -91,7 +95,14 @@ def credentials(login: Callable[[str], dict[str, Any]]) -> dict[str, dict[str, s
         "/user/test-user": {"Authorization": tokens["id_token"]},
         **{
             route: {"Authorization": tokens["access_token"]}
-            for route in ("/user/change-password", "/user/attributes", "/logout")
+            for route in (
+                "/user/change-password",
+                "/user/attributes",
+                "/logout",
+                "/user/attributes/verify",
+                "/user/attributes/verify/resend",
+                "/user/delete",
+            )
         },
     }
 

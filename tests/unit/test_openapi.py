@@ -170,6 +170,9 @@ def test_each_success_answer_types_its_data(api: Http) -> None:
         ("POST /user/mfa", "200"): {"$ref": ref("MfaPreference")},
         ("POST /login/mfa/totp/setup", "200"): {"$ref": ref("LoginTotpSetup")},
         ("POST /login/mfa/totp/verify", "200"): tokens_or_challenge,
+        ("POST /user/attributes/verify", "200"): message_only,
+        ("POST /user/attributes/verify/resend", "200"): {"$ref": ref("CodeDelivery")},
+        ("POST /user/delete", "200"): message_only,
     }
     assert set(schemas["Tokens"]["required"]) == {
         "id_token",

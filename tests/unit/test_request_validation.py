@@ -198,9 +198,12 @@ TABLE: dict[str, list[tuple[Any, str]]] = {
         ({"attributes": []}, "attributes is invalid"),
         ({"attributes": "name=A"}, "attributes is invalid"),
         (
-            {"attributes": {"sub": "x", "email": "e@x.co", "name": "A"}},
-            "These attributes cannot be changed: email, sub",
+            {"attributes": {"sub": "x", "phone_number": "+15550100", "name": "A"}},
+            "These attributes cannot be changed: phone_number, sub",
         ),
+        ({"attributes": {"email": "e@x"}}, "email is invalid"),
+        # Names are checked before the email's form.
+        ({"attributes": {"email": "e", "sub": "x"}}, "These attributes cannot be changed: sub"),
         (
             {"attributes": {"custom:role": "admin"}},
             "These attributes cannot be changed: custom:role",
@@ -225,6 +228,32 @@ TABLE: dict[str, list[tuple[Any, str]]] = {
             "Attribute values must be strings of at most 2048 characters",
         ),
     ],
+    "/logout": [
+        ({"refresh_token": 5}, "refresh_token is invalid"),
+        ({"refresh_token": ""}, "refresh_token is invalid"),
+        ({"refresh_token": " \n"}, "refresh_token is invalid"),
+        # Cognito's pattern for a token to revoke: [A-Za-z0-9-_=.]+
+        ({"refresh_token": "a b"}, "refresh_token is invalid"),
+        ({"refresh_token": "abc/def"}, "refresh_token is invalid"),
+    ],
+    "/user/attributes/verify": [
+        ({"code": "123456"}, "attribute is required"),
+        ({"attribute": "phone_number", "code": "123456"}, "Unsupported attribute"),
+        ({"attribute": "email_verified", "code": "123456"}, "Unsupported attribute"),
+        ({"attribute": "email"}, "code is required"),
+        ({"attribute": "email", "code": "12 34"}, "code is invalid"),
+    ],
+    "/user/attributes/verify/resend": [
+        ({}, "attribute is required"),
+        ({"attribute": "name"}, "Unsupported attribute"),
+        ({"attribute": ["email"]}, "Unsupported attribute"),
+    ],
+    "/user/delete": [
+        ({}, "password is required"),
+        ({"password": ""}, "password is required"),
+        ({"password": 5}, "password is required"),
+        ({"password": "x" * 257}, "password is invalid"),
+    ],
 }
 # Whatever the route.
 NOT_OBJECTS = [b"[]", b"null", b'"text"', b"5", b"{", b"nope", b"\xff", b"[" * 5000 + b"]" * 5000]
@@ -232,6 +261,10 @@ TOKENS = {
     "/user/test-user": "id_token",
     "/user/change-password": "access_token",
     "/user/attributes": "access_token",
+    "/logout": "access_token",
+    "/user/attributes/verify": "access_token",
+    "/user/attributes/verify/resend": "access_token",
+    "/user/delete": "access_token",
 }
 
 

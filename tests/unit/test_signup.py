@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+import re
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -150,9 +152,12 @@ def test_confirm_signup_errors_as_aws_reports_them(
 def test_resend_code_answers_unknown_existing_and_confirmed_users_alike(
     stubbed: tuple[Stubber, Http],
 ) -> None:
-    """AWS only: moto does not implement ResendConfirmationCode. With
+    """The exact request AWS receives, and AWS's answers. With
     PreventUserExistenceErrors, AWS still says "User is already confirmed."
-    (InvalidParameterException); the route hides that too."""
+    (InvalidParameterException); the route hides that too. The stand-in answers the
+    same (devstack/stand_in_operations.py: moto 5.2.5 has no ResendConfirmationCode);
+    it differs only in handing back the code it made, in a header AWS never sends,
+    and in that its ConfirmSignUp takes any code anyway."""
     stubber, api = stubbed
     expected = {
         "ClientId": STUB_POOL.client_id,
@@ -184,16 +189,21 @@ def test_resend_code_still_reports_throttling(stubbed: tuple[Stubber, Http]) -> 
 
 
 @pytest.mark.usefixtures("users")
-def test_resend_code_on_the_stand_in_answers_everyone_alike(api: Http) -> None:
-    """moto has no ResendConfirmationCode: the moto dialect sends nothing, and says so
-    in the log only."""
-    answers = {
-        name: api.post("/signup/resend-code", {"username": name})
-        for name in (ALICE, "carol@example.com", "ghost@example.com")
-    }
+def test_resend_code_on_the_stand_in_answers_everyone_alike_and_logs_the_new_code(
+    api: Http, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The stand-in resends as AWS does: a code for the unconfirmed user only, which
+    the local stage logs; the answers are alike."""
+    with caplog.at_level(logging.INFO):
+        answers = {
+            name: api.post("/signup/resend-code", {"username": name})
+            for name in (ALICE, "carol@example.com", "ghost@example.com")
+        }
 
     assert len({str(answer) for answer in answers.values()}) == 1
     assert answers[ALICE][0] == 200
+    codes = re.findall(r"sign-up confirmation code for (\S+): (\d{6})\b", caplog.text)
+    assert [name for name, _ in codes] == ["carol@example.com"]
 
 
 @pytest.mark.usefixtures("users")

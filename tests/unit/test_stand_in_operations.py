@@ -1,0 +1,224 @@
+"""The operations devstack/stand_in_operations.py adds to moto, called as any boto3
+client calls them: the answers and errors AWS's API reference gives."""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING, Any
+
+import pytest
+from botocore.exceptions import ClientError
+
+from chalicelib.cognito_gateway import secret_hash
+from chalicelib.stand_in import CODES_HEADER
+from devstack import stand_in_operations
+from tests.conftest import ALICE, BOB, PASSWORD, UNCONFIRMED
+
+if TYPE_CHECKING:
+    from mypy_boto3_cognito_idp import CognitoIdentityProviderClient
+    from mypy_boto3_cognito_idp.type_defs import AttributeTypeTypeDef
+
+    from devstack.pool import Pool
+
+pytestmark = pytest.mark.usefixtures("users")
+
+
+def _sign_in(cognito: CognitoIdentityProviderClient, pool: Pool, name: str) -> dict[str, Any]:
+    answer = cognito.initiate_auth(
+        ClientId=pool.client_id,
+        AuthFlow="USER_PASSWORD_AUTH",
+        AuthParameters={
+            "USERNAME": name,
+            "PASSWORD": PASSWORD,
+            "SECRET_HASH": secret_hash(name, pool.client_id, pool.client_secret),
+        },
+    )
+    tokens: dict[str, Any] = dict(answer["AuthenticationResult"])
+    return tokens
+
+
+def _error(call: Any, **parameters: Any) -> str:
+    with pytest.raises(ClientError) as raised:
+        call(**parameters)
+    code: str = raised.value.response["Error"]["Code"]
+    return code
+
+
+def _codes(answer: Any) -> list[dict[str, str]]:
+    codes: list[dict[str, str]] = json.loads(
+        answer["ResponseMetadata"]["HTTPHeaders"].get(CODES_HEADER, "[]")
+    )
+    return codes
+
+
+def test_a_second_install_leaves_the_operations_working(
+    cognito: CognitoIdentityProviderClient,
+) -> None:
+    stand_in_operations.install()
+    stand_in_operations.install()
+
+    assert _error(cognito.delete_user, AccessToken="not-a-token") == "NotAuthorizedException"
+
+
+def test_resend_makes_a_code_for_an_unconfirmed_user_only(
+    cognito: CognitoIdentityProviderClient, pool: Pool
+) -> None:
+    def resend(name: str) -> Any:
+        return cognito.resend_confirmation_code(
+            ClientId=pool.client_id,
+            Username=name,
+            SecretHash=secret_hash(name, pool.client_id, pool.client_secret),
+        )
+
+    unconfirmed = resend(UNCONFIRMED)
+
+    assert unconfirmed["CodeDeliveryDetails"] == {
+        "Destination": "c***@e***.com",
+        "DeliveryMedium": "EMAIL",
+        "AttributeName": "email",
+    }
+    assert [sent["to"] for sent in _codes(unconfirmed)] == [UNCONFIRMED]
+    # PreventUserExistenceErrors: an unknown user seems to get a code, and none is made.
+    assert _codes(resend("ghost@example.com")) == []
+    confirmed = _error(
+        cognito.resend_confirmation_code,
+        ClientId=pool.client_id,
+        Username=ALICE,
+        SecretHash=secret_hash(ALICE, pool.client_id, pool.client_secret),
+    )
+    assert confirmed == "InvalidParameterException"
+    wrong_hash = _error(
+        cognito.resend_confirmation_code,
+        ClientId=pool.client_id,
+        Username=UNCONFIRMED,
+        SecretHash=secret_hash(UNCONFIRMED, pool.client_id, "another secret"),
+    )
+    assert wrong_hash == "NotAuthorizedException"
+
+
+def test_revoke_token_checks_the_client_and_the_kind_of_token(
+    cognito: CognitoIdentityProviderClient, pool: Pool
+) -> None:
+    tokens = _sign_in(cognito, pool, ALICE)
+    revoke = cognito.revoke_token
+
+    assert (
+        _error(revoke, Token=tokens["RefreshToken"], ClientId=pool.client_id, ClientSecret="x" * 30)
+        == "UnauthorizedException"
+    )
+    assert (
+        _error(revoke, Token=tokens["RefreshToken"], ClientId=pool.client_id)
+        == "UnauthorizedException"
+    )
+    assert (
+        _error(
+            revoke,
+            Token=tokens["AccessToken"],
+            ClientId=pool.client_id,
+            ClientSecret=pool.client_secret,
+        )
+        == "UnsupportedTokenTypeException"
+    )
+    assert (
+        _error(
+            revoke, Token="not a token", ClientId=pool.client_id, ClientSecret=pool.client_secret
+        )
+        == "InvalidParameterException"
+    )
+    # None of these revoked anything.
+    assert cognito.get_user(AccessToken=tokens["AccessToken"])["Username"]
+
+
+def test_revoke_token_takes_either_secret_during_a_rotation(
+    cognito: CognitoIdentityProviderClient, pool: Pool
+) -> None:
+    tokens = [_sign_in(cognito, pool, ALICE) for _ in range(2)]
+    added = cognito.add_user_pool_client_secret(
+        UserPoolId=pool.user_pool_id, ClientId=pool.client_id
+    )["ClientSecretDescriptor"]["ClientSecretValue"]
+
+    for session, secret in zip(tokens, (pool.client_secret, added), strict=True):
+        cognito.revoke_token(
+            Token=session["RefreshToken"], ClientId=pool.client_id, ClientSecret=secret
+        )
+
+    for session in tokens:
+        assert (
+            _error(cognito.get_user, AccessToken=session["AccessToken"]) == "NotAuthorizedException"
+        )
+
+
+def test_revoke_token_is_refused_where_the_client_does_not_allow_revocation(
+    cognito: CognitoIdentityProviderClient, pool: Pool
+) -> None:
+    cognito.update_user_pool_client(
+        UserPoolId=pool.user_pool_id, ClientId=pool.client_id, EnableTokenRevocation=False
+    )
+    tokens = _sign_in(cognito, pool, ALICE)
+
+    code = _error(
+        cognito.revoke_token,
+        Token=tokens["RefreshToken"],
+        ClientId=pool.client_id,
+        ClientSecret=pool.client_secret,
+    )
+
+    assert code == "UnsupportedOperationException"
+
+
+def test_delete_user_ends_only_that_users_sessions(
+    cognito: CognitoIdentityProviderClient, pool: Pool
+) -> None:
+    alice, bob = _sign_in(cognito, pool, ALICE), _sign_in(cognito, pool, BOB)
+
+    cognito.delete_user(AccessToken=alice["AccessToken"])
+
+    assert _error(cognito.get_user, AccessToken=alice["AccessToken"]) == "NotAuthorizedException"
+    assert cognito.get_user(AccessToken=bob["AccessToken"])["Username"]
+
+
+def test_attribute_codes_are_for_email_and_phone_number_only(
+    cognito: CognitoIdentityProviderClient, pool: Pool
+) -> None:
+    token = _sign_in(cognito, pool, ALICE)["AccessToken"]
+
+    assert (
+        _error(
+            cognito.get_user_attribute_verification_code, AccessToken=token, AttributeName="name"
+        )
+        == "InvalidParameterException"
+    )
+    # Alice has no phone number to send a code to.
+    assert (
+        _error(
+            cognito.get_user_attribute_verification_code,
+            AccessToken=token,
+            AttributeName="phone_number",
+        )
+        == "InvalidParameterException"
+    )
+    # Without a code sent, no code verifies.
+    assert (
+        _error(cognito.verify_user_attribute, AccessToken=token, AttributeName="email", Code="1")
+        == "CodeMismatchException"
+    )
+
+
+def test_an_address_verified_by_another_account_first_is_refused(
+    cognito: CognitoIdentityProviderClient, pool: Pool
+) -> None:
+    alice = _sign_in(cognito, pool, ALICE)["AccessToken"]
+    bob = _sign_in(cognito, pool, BOB)["AccessToken"]
+    wanted: list[AttributeTypeTypeDef] = [{"Name": "email", "Value": "both@example.com"}]
+    alice_code = _codes(cognito.update_user_attributes(AccessToken=alice, UserAttributes=wanted))
+    bob_code = _codes(cognito.update_user_attributes(AccessToken=bob, UserAttributes=wanted))
+    cognito.verify_user_attribute(AccessToken=bob, AttributeName="email", Code=bob_code[0]["code"])
+
+    code = _error(
+        cognito.verify_user_attribute,
+        AccessToken=alice,
+        AttributeName="email",
+        Code=alice_code[0]["code"],
+    )
+
+    assert code == "AliasExistsException"
