@@ -6,8 +6,8 @@ from __future__ import annotations
 import functools
 import json
 import re
-from collections.abc import Callable
-from typing import Annotated, Any, ClassVar, Literal, TypeVar, get_args, get_origin
+from collections.abc import Callable, Iterator, Mapping
+from typing import Annotated, Any, ClassVar, Literal, Protocol, TypeVar, get_args, get_origin
 
 import msgspec
 from msgspec.structs import fields
@@ -362,22 +362,24 @@ class BodySpec(msgspec.Struct, frozen=True):
     status: int
 
 
-View = Callable[[Any], Any]
+View = Callable[..., Any]
 
 
 def body_parser(
     current_request: Callable[[], Any],
-) -> Callable[..., Callable[[View], Callable[[], Any]]]:
+) -> Callable[..., Callable[[View], Callable[..., Any]]]:
     """`accepts(Model)`: a view decorator that parses the body into Model and hands
-    it to the view, remembering Model for the OpenAPI document."""
+    it to the view (before any keyword arguments, such as path parameters),
+    remembering Model for the OpenAPI document."""
 
     def accepts(
         model: type[RequestModel], *, optional: bool = False, status: int = 200
-    ) -> Callable[[View], Callable[[], Any]]:
-        def decorate(view: View) -> Callable[[], Any]:
+    ) -> Callable[[View], Callable[..., Any]]:
+        def decorate(view: View) -> Callable[..., Any]:
             @functools.wraps(view)
-            def parsed() -> Any:
-                return view(parse_body(current_request().raw_body, model, optional=optional))
+            def parsed(**params: Any) -> Any:
+                body = parse_body(current_request().raw_body, model, optional=optional)
+                return view(body, **params)
 
             parsed.body_spec = BodySpec(model, optional, status)  # type: ignore[attr-defined]
             return parsed
@@ -385,3 +387,179 @@ def body_parser(
         return decorate
 
     return accepts
+
+
+# --- admin ---
+
+# Cognito's limit for a username; with email as the username attribute, an email.
+UserEmail = Annotated[
+    str,
+    msgspec.Meta(min_length=3, max_length=128, extra_json_schema={"pattern": _EMAIL.pattern}),
+    Rule(lambda value: _EMAIL.match(value) is not None and _cognito_username(value)),
+]
+GroupName = Annotated[
+    str,
+    msgspec.Meta(min_length=1, max_length=128, extra_json_schema={"pattern": r"^\S+$"}),
+    Rule(_cognito_username),
+]
+# What ListUsers can search, and how (Cognito's documented filter syntax): an exact
+# match (=) or a prefix (^=), the value in double quotes.
+SEARCHABLE_ATTRIBUTES = (
+    "username",
+    "email",
+    "phone_number",
+    "name",
+    "given_name",
+    "family_name",
+    "preferred_username",
+    "cognito:user_status",
+    "status",
+    "sub",
+)
+_FILTER = re.compile(rf'^({"|".join(map(re.escape, SEARCHABLE_ATTRIBUTES))}) *\^?= *"[^"\\]*"$')
+UserFilter = Annotated[
+    str,
+    # Cognito's limit for Filter.
+    msgspec.Meta(max_length=256, extra_json_schema={"pattern": _FILTER.pattern}),
+    Rule(lambda value: value.isprintable() and _FILTER.match(value) is not None),
+]
+PageSize = Annotated[int, msgspec.Meta(ge=1, le=60)]
+PaginationToken = Annotated[
+    str,
+    msgspec.Meta(min_length=1, max_length=4096, extra_json_schema={"pattern": r"^\S+$"}),
+    Rule(_no_whitespace),
+]
+
+
+class CreateUserRequest(RequestModel, frozen=True):
+    username: UserEmail
+    # The same profile fields a user may set alone; the email is the username.
+    attributes: AttributeValues | None = None
+    # Cognito makes one (and emails it) when none is given.
+    temporary_password: AccountPassword | None = None
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        if self.attributes is not None and not self.attributes.keys() <= WRITABLE_ATTRIBUTES:
+            raise ValueError("attributes")
+
+    @classmethod
+    def problem(cls, document: dict[str, Any]) -> str | None:
+        attributes = document.get("attributes")
+        message = super().problem({**document, "attributes": None})
+        if message is not None or attributes is None:
+            return message
+        if not isinstance(attributes, dict):
+            return "attributes is invalid"
+        return UpdateAttributesRequest.problem({"attributes": attributes})
+
+
+class GroupRequest(RequestModel, frozen=True):
+    group: GroupName
+
+
+def value_type(kind: Any) -> Any:
+    """`X` of `X | None`: what a parameter holds when it is given."""
+    members = [member for member in get_args(kind) if member is not type(None)]
+    return members[0] if get_origin(kind) is not Annotated and members else kind
+
+
+def _accepts(value: str, kind: Any) -> bool:
+    """Whether a parameter's text is a valid `kind` (lax: "10" is the integer 10)."""
+    if not _is_text(value):
+        return False
+    try:
+        msgspec.convert(value, kind, strict=False)
+    except msgspec.ValidationError:
+        return False
+    rule = _rule(kind)
+    return rule is None or rule.accepts(value)
+
+
+class PathParameter(msgspec.Struct, frozen=True):
+    kind: Any
+    description: str
+
+
+# Every path parameter of the API, by name: what it must be, for the check and the
+# OpenAPI document alike. API Gateway hands them over URL-decoded.
+PATH_PARAMETERS: dict[str, PathParameter] = {
+    "username": PathParameter(UserEmail, "The user's email (their sign-in name)"),
+    "group": PathParameter(GroupName, "A group of the user pool"),
+}
+
+
+def parse_path(params: Mapping[str, str]) -> dict[str, str]:
+    """The path parameters, each checked against PATH_PARAMETERS; BadRequest otherwise."""
+    for name, value in params.items():
+        if not _accepts(value, PATH_PARAMETERS[name].kind):
+            raise BadRequest(f"{name} is invalid: {PATH_PARAMETERS[name].description.lower()}")
+    return dict(params)
+
+
+class QueryParams(Protocol):
+    """Chalice's query parameters (a MultiDict): every value of a name."""
+
+    def __iter__(self) -> Iterator[str]: ...
+
+    def getlist(self, k: str) -> list[str]: ...
+
+
+class QueryModel(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """A route's query string. Each parameter may be given once; `descriptions`
+    documents them and words the 400 for a wrong one."""
+
+    descriptions: ClassVar[dict[str, str]] = {}
+
+
+class ListUsersQuery(QueryModel, frozen=True):
+    descriptions: ClassVar[dict[str, str]] = {
+        "filter": 'attribute = "value" (exact) or attribute ^= "value" (starts with), '
+        f"the attribute one of {', '.join(SEARCHABLE_ATTRIBUTES)}",
+        "limit": "users per page, a whole number from 1 to 60",
+        "pagination_token": "the pagination_token of the previous page",
+    }
+    filter: UserFilter | None = None
+    limit: PageSize = 60
+    pagination_token: PaginationToken | None = None
+
+
+Q = TypeVar("Q", bound=QueryModel)
+
+
+def parse_query(params: QueryParams | None, model: type[Q]) -> Q:
+    """The query string as `model`; BadRequest naming the first wrong parameter."""
+    given: dict[str, str] = {}
+    for name in params or ():
+        if name not in model.__struct_fields__:
+            raise BadRequest(
+                f"Unknown query parameter; this route takes {', '.join(model.__struct_fields__)}"
+            )
+        values = params.getlist(name) if params is not None else []
+        if len(values) != 1:
+            raise BadRequest(f"{name} may be given only once")
+        given[name] = values[0]
+    for field in fields(model):
+        if field.name in given and not _accepts(given[field.name], value_type(field.type)):
+            raise BadRequest(f"{field.name} is invalid: {model.descriptions[field.name]}")
+    return msgspec.convert(given, model, strict=False)
+
+
+def query_parser(
+    current_request: Callable[[], Any],
+) -> Callable[[type[QueryModel]], Callable[[View], Callable[..., Any]]]:
+    """`takes_query(Model)`: a view decorator that parses the query string into Model
+    and hands it to the view, remembering Model for the OpenAPI document."""
+
+    def takes_query(model: type[QueryModel]) -> Callable[[View], Callable[..., Any]]:
+        def decorate(view: View) -> Callable[..., Any]:
+            @functools.wraps(view)
+            def parsed(**params: Any) -> Any:
+                return view(parse_query(current_request().query_params, model), **params)
+
+            parsed.query_model = model  # type: ignore[attr-defined]
+            return parsed
+
+        return decorate
+
+    return takes_query

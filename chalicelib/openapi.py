@@ -7,9 +7,18 @@ import inspect
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
+import msgspec
 from chalice.app import CognitoUserPoolAuthorizer, RouteEntry
+from msgspec.structs import fields
 
-from chalicelib.models import MAX_BODY_BYTES, BodySpec, json_schema
+from chalicelib.models import (
+    MAX_BODY_BYTES,
+    PATH_PARAMETERS,
+    BodySpec,
+    QueryModel,
+    json_schema,
+    value_type,
+)
 
 ID_TOKEN_SCHEME = "CognitoIdToken"
 ACCESS_TOKEN_SCHEME = "CognitoAccessToken"
@@ -65,6 +74,39 @@ def _json(schema: Mapping[str, Any]) -> dict[str, Any]:
     return {"application/json": {"schema": dict(schema)}}
 
 
+def _path_parameters(entry: RouteEntry) -> list[dict[str, Any]]:
+    return [
+        {
+            "name": name,
+            "in": "path",
+            "required": True,
+            "description": PATH_PARAMETERS[name].description,
+            "schema": msgspec.json.schema(PATH_PARAMETERS[name].kind),
+        }
+        for name in entry.view_args
+    ]
+
+
+def _query_parameters(model: type[QueryModel] | None) -> list[dict[str, Any]]:
+    if model is None:
+        return []
+    parameters = []
+    for field in fields(model):
+        schema = msgspec.json.schema(value_type(field.type))
+        if field.default is not None and field.default is not msgspec.NODEFAULT:
+            schema["default"] = field.default
+        parameters.append(
+            {
+                "name": field.name,
+                "in": "query",
+                "required": field.required,
+                "description": model.descriptions[field.name],
+                "schema": schema,
+            }
+        )
+    return parameters
+
+
 def _operation(name: str, entry: RouteEntry, schemas: dict[str, Any]) -> dict[str, Any]:
     view = entry.view_function
     spec: BodySpec | None = getattr(view, "body_spec", None)
@@ -74,8 +116,10 @@ def _operation(name: str, entry: RouteEntry, schemas: dict[str, Any]) -> dict[st
     if description.strip():
         operation["description"] = description.strip()
     headers: tuple[tuple[str, str], ...] = getattr(view, "request_headers", ())
-    if headers:
-        operation["parameters"] = [
+    parameters = [
+        *_path_parameters(entry),
+        *_query_parameters(getattr(view, "query_model", None)),
+        *(
             {
                 "name": header,
                 "in": "header",
@@ -84,7 +128,10 @@ def _operation(name: str, entry: RouteEntry, schemas: dict[str, Any]) -> dict[st
                 "schema": {"type": "string"},
             }
             for header, text in headers
-        ]
+        ),
+    ]
+    if parameters:
+        operation["parameters"] = parameters
     envelope = {"$ref": "#/components/schemas/Envelope"}
     responses: dict[str, Any] = {
         str(spec.status if spec else 200): {"description": "Success", "content": _json(envelope)}
