@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
+import logging
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
 
 from chalicelib import attributes, errors
 from chalicelib.models import (
@@ -11,6 +15,9 @@ from chalicelib.models import (
     ChangePasswordRequest,
     ConfirmForgotPasswordRequest,
     ConfirmSignUpRequest,
+    CreateUserRequest,
+    GroupRequest,
+    ListUsersQuery,
     LoginRequest,
     RenewRequest,
     SignUpRequest,
@@ -20,6 +27,9 @@ from chalicelib.models import (
 )
 from chalicelib.services import services
 from chalicelib.token_verification import Claims
+
+if TYPE_CHECKING:
+    from mypy_boto3_cognito_idp.type_defs import UserTypeTypeDef
 
 # Challenge parameters that are hints for the client, never secrets or internal ids.
 _PUBLIC_CHALLENGE_PARAMETERS = frozenset(
@@ -139,3 +149,136 @@ def _names_caller(name: str, claims: Claims) -> bool:
     if isinstance(claims.get("email"), str):
         own.add(claims["email"].casefold())
     return name.casefold() in own
+
+
+# --- admin ---
+
+# One line per admin request that passed token verification: who, what, to whom,
+# how it ended (an HTTP status), and (from the log record) the request id. Never
+# a password, a token or an attribute value.
+audit_log = logging.getLogger("chalicelib.audit")
+
+
+@dataclass(frozen=True)
+class AdminCall:
+    """An action of the admin API, and the verified admin who asked for it."""
+
+    action: str
+    sub: str
+    username: str | None
+
+
+def admin_call(claims: Claims, action: str, target: str | None) -> AdminCall:
+    """The caller's request for `action` if they are in the admin group (their
+    access token's `cognito:groups`); otherwise Forbidden, audited."""
+    username = claims.get("username")
+    call = AdminCall(action, claims["sub"], username if isinstance(username, str) else None)
+    if services.settings().admin_group not in claims.get("cognito:groups", []):
+        _audit(call, target, errors.Forbidden.status_code)
+        raise errors.Forbidden("Only members of the admin group may do this")
+    return call
+
+
+def _audit(call: AdminCall, target: str | None, status: int, group: str | None = None) -> None:
+    audit_log.log(
+        logging.INFO if status < 400 else logging.WARNING,
+        "admin %s: %d",
+        call.action,
+        status,
+        extra={
+            "action": call.action,
+            "actor_sub": call.sub,
+            "actor_username": call.username,
+            "target": target,
+            "group": group,
+            "status": status,
+        },
+    )
+
+
+@contextmanager
+def _audited(
+    call: AdminCall, target: str | None, *, group: str | None = None, status: int = 200
+) -> Iterator[None]:
+    """Audits what happens inside: `status`, or the status the failure answers."""
+    ended = 500
+    try:
+        yield
+        ended = status
+    except errors.ApiError as err:
+        ended = err.status_code
+        raise
+    finally:
+        _audit(call, target, ended, group)
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return moment.astimezone(UTC).isoformat() if moment is not None else None
+
+
+def _user(user: UserTypeTypeDef) -> dict[str, Any]:
+    """A user as the admin API shows one. `username` is Cognito's internal name
+    (the `sub` when email is the username); the routes take the email."""
+    return {
+        "username": user["Username"],
+        "attributes": {
+            a["Name"]: a.get("Value", "")
+            for a in sorted(user.get("Attributes", []), key=lambda a: a["Name"])
+        },
+        "enabled": user.get("Enabled"),
+        "status": user.get("UserStatus"),
+        "created": _iso(user.get("UserCreateDate")),
+        "modified": _iso(user.get("UserLastModifiedDate")),
+    }
+
+
+def admin_list_users(call: AdminCall, query: ListUsersQuery) -> dict[str, Any]:
+    with _audited(call, None):
+        page = services.gateway().list_users(query.filter, query.limit, query.pagination_token)
+    return {
+        "users": [_user(user) for user in page.get("Users", [])],
+        "pagination_token": page.get("PaginationToken"),
+    }
+
+
+def admin_create_user(call: AdminCall, request: CreateUserRequest) -> dict[str, Any]:
+    with _audited(call, request.username, status=201):
+        answer = services.gateway().admin_create_user(
+            request.username, request.attributes or {}, request.temporary_password
+        )
+    return _user(answer["User"])
+
+
+def admin_disable_user(call: AdminCall, username: str) -> None:
+    with _audited(call, username):
+        services.gateway().admin_disable_user(username)
+
+
+def admin_enable_user(call: AdminCall, username: str) -> None:
+    with _audited(call, username):
+        services.gateway().admin_enable_user(username)
+
+
+def admin_delete_user(call: AdminCall, username: str) -> None:
+    with _audited(call, username):
+        services.gateway().admin_delete_user(username)
+
+
+def admin_add_to_group(call: AdminCall, username: str, request: GroupRequest) -> None:
+    with _audited(call, username, group=request.group):
+        services.gateway().admin_add_user_to_group(username, request.group)
+
+
+def admin_remove_from_group(call: AdminCall, username: str, group: str) -> None:
+    with _audited(call, username, group=group):
+        services.gateway().admin_remove_user_from_group(username, group)
+
+
+def admin_sign_out(call: AdminCall, username: str) -> None:
+    with _audited(call, username):
+        services.gateway().admin_user_global_sign_out(username)
+
+
+def admin_reset_password(call: AdminCall, username: str) -> None:
+    with _audited(call, username):
+        services.gateway().admin_reset_user_password(username)
