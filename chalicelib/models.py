@@ -434,7 +434,15 @@ PaginationToken = Annotated[
 class CreateUserRequest(RequestModel, frozen=True):
     username: UserEmail
     # The same profile fields a user may set alone; the email is the username.
-    attributes: AttributeValues | None = None
+    attributes: (
+        Annotated[
+            AttributeValues,
+            msgspec.Meta(
+                extra_json_schema={"propertyNames": {"enum": sorted(WRITABLE_ATTRIBUTES)}}
+            ),
+        ]
+        | None
+    ) = None
     # Cognito makes one (and emails it) when none is given.
     temporary_password: AccountPassword | None = None
 
@@ -476,6 +484,11 @@ def _accepts(value: str, kind: Any) -> bool:
     return rule is None or rule.accepts(value)
 
 
+def _clause(description: str) -> str:
+    """A parameter's description, to follow a colon in a message."""
+    return description[:1].lower() + description[1:]
+
+
 class PathParameter(msgspec.Struct, frozen=True):
     kind: Any
     description: str
@@ -493,7 +506,7 @@ def parse_path(params: Mapping[str, str]) -> dict[str, str]:
     """The path parameters, each checked against PATH_PARAMETERS; BadRequest otherwise."""
     for name, value in params.items():
         if not _accepts(value, PATH_PARAMETERS[name].kind):
-            raise BadRequest(f"{name} is invalid: {PATH_PARAMETERS[name].description.lower()}")
+            raise BadRequest(f"{name} is invalid: {_clause(PATH_PARAMETERS[name].description)}")
     return dict(params)
 
 
@@ -514,10 +527,10 @@ class QueryModel(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
 
 class ListUsersQuery(QueryModel, frozen=True):
     descriptions: ClassVar[dict[str, str]] = {
-        "filter": 'attribute = "value" (exact) or attribute ^= "value" (starts with), '
+        "filter": 'Attribute = "value" (exact) or attribute ^= "value" (starts with), '
         f"the attribute one of {', '.join(SEARCHABLE_ATTRIBUTES)}",
-        "limit": "users per page, a whole number from 1 to 60",
-        "pagination_token": "the pagination_token of the previous page",
+        "limit": "Users per page, a whole number from 1 to 60",
+        "pagination_token": "The pagination_token of the previous page",
     }
     filter: UserFilter | None = None
     limit: PageSize = 60
@@ -541,7 +554,7 @@ def parse_query(params: QueryParams | None, model: type[Q]) -> Q:
         given[name] = values[0]
     for field in fields(model):
         if field.name in given and not _accepts(given[field.name], value_type(field.type)):
-            raise BadRequest(f"{field.name} is invalid: {model.descriptions[field.name]}")
+            raise BadRequest(f"{field.name} is invalid: {_clause(model.descriptions[field.name])}")
     return msgspec.convert(given, model, strict=False)
 
 
