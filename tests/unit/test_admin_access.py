@@ -10,6 +10,7 @@ import io
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlencode
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
@@ -176,15 +177,15 @@ def test_an_admin_lists_users_with_attributes_status_and_dates(shared: Shared) -
 
 def test_an_admin_pages_through_more_users_than_the_limit(shared: Shared) -> None:
     pages: list[list[str]] = []
-    token: str | None = None
+    query: dict[str, Any] = {"limit": 2}
 
     while True:
-        query = "limit=2" + (f"&pagination_token={token}" if token else "")
-        status, body = send(shared.api, "GET", f"/admin/users?{query}", shared.admin())
+        path = f"/admin/users?{urlencode(query)}"
+        status, body = send(shared.api, "GET", path, shared.admin())
         assert status == 200, body
         pages.append(emails(body))
-        token = body["data"]["pagination_token"]
-        if token is None:
+        query["pagination_token"] = body["data"]["pagination_token"]
+        if query["pagination_token"] is None:
             break
 
     assert [len(page) for page in pages] == [2, 2, 2, 1]
