@@ -206,14 +206,17 @@ AdminView = Callable[..., Response]
 
 
 def admin_action(action: str) -> Callable[[AdminView], AdminView]:
-    """An admin route: a caller outside the admin group gets 403 before anything
-    else of the request is read; then the path parameters are checked (400), and
-    the view gets them with `call`, the audited admin call."""
+    """An admin route: a caller outside the admin group gets 403, and one whose
+    session Cognito no longer honours 401, before anything else of the request is
+    read; then the path parameters are checked (400), and the view gets them with
+    `call`, the audited admin call."""
 
     def decorate(view: AdminView) -> AdminView:
         @functools.wraps(view)
         def checked(**params: str) -> Response:
-            call = auth_service.admin_call(claims(_request()), action, params.get("username"))
+            call = auth_service.admin_call(
+                claims(_request()), _access_token(), action, params.get("username")
+            )
             return view(call=call, **parse_path(params))
 
         return checked

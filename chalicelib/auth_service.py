@@ -168,14 +168,21 @@ class AdminCall:
     username: str | None
 
 
-def admin_call(claims: Claims, action: str, target: str | None) -> AdminCall:
-    """The caller's request for `action` if they are in the admin group (their
-    access token's `cognito:groups`); otherwise Forbidden, audited."""
+def admin_call(claims: Claims, access_token: str, action: str, target: str | None) -> AdminCall:
+    """The caller's request for `action` if their access token says they are in the
+    admin group and Cognito still honours it; otherwise Forbidden or SessionEnded,
+    audited.
+
+    The token's signature and expiry hold for up to an hour after its admin was
+    signed out, disabled or deleted; an admin action is worth the one GetUser that
+    tells."""
     username = claims.get("username")
     call = AdminCall(action, claims["sub"], username if isinstance(username, str) else None)
     if services.settings().admin_group not in claims.get("cognito:groups", []):
         _audit(call, target, errors.Forbidden.status_code)
         raise errors.Forbidden("Only members of the admin group may do this")
+    with _audited_refusal(call, target):
+        services.gateway().check_session(access_token)
     return call
 
 
@@ -194,6 +201,16 @@ def _audit(call: AdminCall, target: str | None, status: int, group: str | None =
             "status": status,
         },
     )
+
+
+@contextmanager
+def _audited_refusal(call: AdminCall, target: str | None) -> Iterator[None]:
+    """Audits a failure inside, and nothing if all goes well."""
+    try:
+        yield
+    except errors.ApiError as err:
+        _audit(call, target, err.status_code)
+        raise
 
 
 @contextmanager

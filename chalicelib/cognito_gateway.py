@@ -359,6 +359,19 @@ class CognitoGateway:
         "ResourceNotFoundException": errors.NoSuchGroup,
     }
 
+    def check_session(self, access_token: str) -> None:
+        """GetUser with the access token: Cognito refuses one whose session was signed
+        out, or whose user was disabled or deleted, although its signature and
+        expiry still pass."""
+        self._call(
+            "GetUser",
+            lambda: self.client.get_user(AccessToken=access_token),
+            {
+                "NotAuthorizedException": errors.SessionEnded,
+                "UserNotFoundException": errors.SessionEnded,
+            },
+        )
+
     def list_users(
         self, filter_: str | None, limit: int, pagination_token: str | None
     ) -> ListUsersResponseTypeDef:

@@ -173,6 +173,35 @@ def test_a_reset_sends_a_code_that_sets_a_new_password(
     assert _logs_in(api, BOB, NEW_PASSWORD) == 200
 
 
+def test_an_admin_signed_out_or_disabled_loses_the_admin_api_at_once(
+    api: Http,
+    login: Login,
+    cognito: CognitoIdentityProviderClient,
+    pool: Pool,
+    audit: io.StringIO,
+) -> None:
+    """Their access token's signature and expiry still pass; Cognito's word does not."""
+    ended = {
+        "message": "The session has ended, please log in again",
+        "error": True,
+        "success": False,
+        "data": None,
+    }
+    signed_out = login(ADMIN)["access_token"]
+    assert api.post("/logout", None, {"Authorization": signed_out})[0] == 200
+
+    assert send(api, "GET", "/admin/users", signed_out) == (401, ended)
+
+    disabled = login(ADMIN)["access_token"]
+    cognito.admin_disable_user(UserPoolId=pool.user_pool_id, Username=ADMIN)
+    assert send(api, "POST", f"{BOB_PATH}/disable", disabled) == (401, ended)
+    assert cognito.admin_get_user(UserPoolId=pool.user_pool_id, Username=BOB)["Enabled"] is True
+    assert [(line["action"], line["status"]) for line in audit_lines(audit)] == [
+        ("list_users", 401),
+        ("disable_user", 401),
+    ]
+
+
 def test_path_parameters_arrive_url_decoded(
     api: Http, admin: str, cognito: CognitoIdentityProviderClient, pool: Pool
 ) -> None:

@@ -38,6 +38,15 @@ def _admin() -> str:
     return mint_token(STUB_POOL, **claims)
 
 
+def _signed_in(stubber: Stubber) -> str:
+    """An admin's access token, which Cognito is asked about first (GetUser)."""
+    token = _admin()
+    stubber.add_response(
+        "get_user", {"Username": STUB_SUB, "UserAttributes": []}, {"AccessToken": token}
+    )
+    return token
+
+
 def _cognito_user(email: str, status: str = "CONFIRMED") -> dict[str, Any]:
     return {
         "Username": STUB_SUB,
@@ -56,6 +65,7 @@ def test_listing_sends_the_filter_the_limit_and_the_token(
     stubbed: tuple[Stubber, Http],
 ) -> None:
     stubber, api = stubbed
+    token = _signed_in(stubber)
     stubber.add_response(
         "list_users",
         {"Users": [_cognito_user(BOB)], "PaginationToken": "next-page"},
@@ -66,7 +76,7 @@ def test_listing_sends_the_filter_the_limit_and_the_token(
         api,
         "GET",
         '/admin/users?filter=email ^= "b"&limit=5&pagination_token=this-page',
-        _admin(),
+        token,
     )
 
     assert status == 200
@@ -87,9 +97,10 @@ def test_listing_sends_the_filter_the_limit_and_the_token(
 
 def test_listing_without_a_query_asks_for_a_full_page(stubbed: tuple[Stubber, Http]) -> None:
     stubber, api = stubbed
+    token = _signed_in(stubber)
     stubber.add_response("list_users", {"Users": []}, {**POOL, "Limit": 60})
 
-    status, body = send(api, "GET", "/admin/users", _admin())
+    status, body = send(api, "GET", "/admin/users", token)
 
     assert (status, body["data"]) == (200, {"users": [], "pagination_token": None})
 
@@ -101,6 +112,7 @@ def test_an_invitation_asks_cognito_to_make_and_email_the_password(
     never sign in) and ignores DesiredDeliveryMediums; AWS makes one and emails it
     (its default medium is SMS, hence EMAIL here). The stand-in makes one itself."""
     stubber, api = stubbed
+    token = _signed_in(stubber)
     stubber.add_response(
         "admin_create_user",
         {"User": _cognito_user(CARL, "FORCE_CHANGE_PASSWORD")},
@@ -117,7 +129,7 @@ def test_an_invitation_asks_cognito_to_make_and_email_the_password(
     )
 
     status, body = send(
-        api, "POST", "/admin/users", _admin(), {"username": CARL, "attributes": {"name": "Carl"}}
+        api, "POST", "/admin/users", token, {"username": CARL, "attributes": {"name": "Carl"}}
     )
 
     assert (status, body["data"]["status"]) == (201, "FORCE_CHANGE_PASSWORD")
@@ -127,6 +139,7 @@ def test_an_invitation_with_a_temporary_password_hands_it_to_cognito(
     stubbed: tuple[Stubber, Http],
 ) -> None:
     stubber, api = stubbed
+    token = _signed_in(stubber)
     stubber.add_response(
         "admin_create_user",
         {"User": _cognito_user(CARL, "FORCE_CHANGE_PASSWORD")},
@@ -144,7 +157,7 @@ def test_an_invitation_with_a_temporary_password_hands_it_to_cognito(
 
     body = {"username": CARL, "temporary_password": PASSWORD}
 
-    assert send(api, "POST", "/admin/users", _admin(), body)[0] == 201
+    assert send(api, "POST", "/admin/users", token, body)[0] == 201
 
 
 # Each route's one call, and the request it sends.
@@ -187,9 +200,10 @@ def test_each_user_action_sends_cognitos_admin_call_for_that_user(
     password in."""
     method, path, body, operation, expected = CALLS[route]
     stubber, api = stubbed
+    token = _signed_in(stubber)
     stubber.add_response(operation, {}, expected)
 
-    assert send(api, method, path, _admin(), body)[0] == 200
+    assert send(api, method, path, token, body)[0] == 200
 
 
 @pytest.mark.parametrize(
@@ -235,9 +249,10 @@ def test_cognitos_refusals_reach_the_admin_as_honest_statuses(
 ) -> None:
     method, path, body, operation, expected = CALLS[route]
     stubber, api = stubbed
+    token = _signed_in(stubber)
     stubber.add_client_error(operation, code, cognito_says, expected_params=expected)
 
-    answer = send(api, method, path, _admin(), body)
+    answer = send(api, method, path, token, body)
 
     assert answer[0] == status
     if message is not None:
@@ -271,9 +286,10 @@ def test_a_refused_invitation_says_why(
     stubbed: tuple[Stubber, Http], code: str, cognito_says: str, status: int, message: str
 ) -> None:
     stubber, api = stubbed
+    token = _signed_in(stubber)
     stubber.add_client_error("admin_create_user", code, cognito_says)
 
-    answer = send(api, "POST", "/admin/users", _admin(), {"username": CARL})
+    answer = send(api, "POST", "/admin/users", token, {"username": CARL})
 
     assert (answer[0], answer[1]["message"]) == (status, message)
 
@@ -284,6 +300,7 @@ def test_a_page_token_aws_refuses_answers_400_in_cognitos_words(
     """moto divergence: moto answers its own InvalidToken for a token it did not
     make (the stand-in maps that to 400 too); AWS answers InvalidParameterException."""
     stubber, api = stubbed
+    token = _signed_in(stubber)
     refusal = "Paging marker stale is invalid for request 1"
     stubber.add_client_error(
         "list_users",
@@ -292,6 +309,35 @@ def test_a_page_token_aws_refuses_answers_400_in_cognitos_words(
         expected_params={**POOL, "Limit": 60, "PaginationToken": "stale"},
     )
 
-    status, body = send(api, "GET", "/admin/users?pagination_token=stale", _admin())
+    status, body = send(api, "GET", "/admin/users?pagination_token=stale", token)
 
     assert (status, body["message"]) == (400, refusal)
+
+
+@pytest.mark.parametrize(
+    ("code", "cognito_says"),
+    [
+        ("NotAuthorizedException", "Access Token has been revoked"),
+        ("NotAuthorizedException", "User is disabled."),
+        ("UserNotFoundException", "User does not exist."),
+    ],
+)
+def test_an_admin_whose_session_cognito_no_longer_honours_gets_401_and_nothing_is_done(
+    stubbed: tuple[Stubber, Http], code: str, cognito_says: str
+) -> None:
+    """GetUser with the access token, before any admin call: the token's signature
+    and expiry still pass for up to an hour after a sign-out, a disabling or a
+    deletion, Cognito's answer does not."""
+    stubber, api = stubbed
+    token = _admin()
+    stubber.add_client_error("get_user", code, cognito_says, expected_params={"AccessToken": token})
+
+    assert send(api, "POST", f"{BOB_PATH}/disable", token) == (
+        401,
+        {
+            "message": "The session has ended, please log in again",
+            "error": True,
+            "success": False,
+            "data": None,
+        },
+    )
