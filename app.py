@@ -253,7 +253,7 @@ def admin_create_user(body: CreateUserRequest, call: auth_service.AdminCall) -> 
 @app.route("/admin/users/{username}/disable", methods=["POST"], authorizer=access_token_authorizer)
 @admin_action("disable_user")
 def admin_disable_user(username: str, call: auth_service.AdminCall) -> Response:
-    """Disable a user: they can no longer sign in or renew tokens (admin group only)."""
+    """Disable a user: they can no longer sign in (admin group only)."""
     auth_service.admin_disable_user(call, username)
     return success(None, "User disabled")
 
