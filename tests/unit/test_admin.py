@@ -5,12 +5,14 @@ nothing, are in test_admin_access.py."""
 from __future__ import annotations
 
 import io
+import json
 import logging
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from devstack.events import proxy_event
 from devstack.harness import Http
 from devstack.pool import ADMIN_GROUP, create_confirmed_user
 from tests.admin_support import (
@@ -214,6 +216,32 @@ def test_path_parameters_arrive_url_decoded(
     assert cognito.admin_get_user(UserPoolId=pool.user_pool_id, Username=ann)["Enabled"] is False
     assert send(api, "POST", f"/admin/users/{ann}/enable", admin)[0] == 200
     assert cognito.admin_get_user(UserPoolId=pool.user_pool_id, Username=ann)["Enabled"] is True
+
+
+def test_the_lambda_handler_takes_path_and_query_parameters_as_api_gateway_sends_them(
+    admin: str, cognito: CognitoIdentityProviderClient, pool: Pool
+) -> None:
+    """Deployed, no local gateway: API Gateway's event names the resource, and hands
+    path parameters decoded and the query string parsed."""
+    from app import app
+
+    class Context:
+        aws_request_id = "admin-handler-test"
+        function_name = "cognito-auth-api-dev"
+
+    disable = proxy_event("/admin/users/{username}/disable", None, {"Authorization": admin})
+    disable["path"] = "/admin/users/bob%40example.com/disable"
+    disable["pathParameters"] = {"username": BOB}
+    listing = proxy_event("/admin/users", None, {"Authorization": admin}, method="GET")
+    listing["multiValueQueryStringParameters"] = {"limit": ["1"]}
+
+    disabled = app(disable, Context())
+    listed = app(listing, Context())
+
+    assert disabled["statusCode"] == 200
+    assert cognito.admin_get_user(UserPoolId=pool.user_pool_id, Username=BOB)["Enabled"] is False
+    assert listed["statusCode"] == 200
+    assert len(json.loads(listed["body"])["data"]["users"]) == 1
 
 
 def test_each_action_writes_one_audit_line_without_secrets(
