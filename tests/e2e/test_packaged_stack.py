@@ -605,6 +605,7 @@ def test_the_packaged_function_signs_in_with_the_secret_from_secrets_manager(
         "UserPoolClient": stack["client_id"],
         "ClientSecret": arn,
         "AdminGroup": ADMIN_GROUP,
+        "CorsAllowOrigins": "",
     }
     env = {
         name: resolved[value["Ref"]] if isinstance(value, dict) else value
