@@ -7,7 +7,7 @@ READY := $(VENV)/.ready
 CFN_VENV := .venv-cfn
 CFN_READY := $(CFN_VENV)/.ready
 
-.PHONY: run test unit e2e lint format bench openapi fuzz load package screenshot clean
+.PHONY: run test unit e2e lint format bench openapi fuzz load package rotate-secret screenshot clean
 
 $(READY): requirements.txt requirements-dev.txt
 	$(PYTHON3) -m venv $(VENV)
@@ -61,6 +61,12 @@ ARCH ?= x86_64
 package: $(READY) $(CFN_READY)
 	$(PY) -m deploy.package $(STAGE) --arch $(ARCH)
 	$(CFN_VENV)/bin/cfn-lint build/$(STAGE)/sam.json
+
+## make rotate-secret STACK=<stack name> [MAX_AGE=<the function's CLIENT_SECRET_MAX_AGE>]:
+## a new app client secret on a deployed stack, with no request lost (real AWS account)
+rotate-secret: $(READY)
+	$(if $(STACK),,$(error STACK=<stack name> is required))
+	$(PY) -m deploy.rotate_secret --stack $(STACK) $(if $(MAX_AGE),--max-age $(MAX_AGE))
 
 ## make screenshot: the browser test, saving its screenshot of the page as docs/page.png
 screenshot: $(READY)

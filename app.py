@@ -17,6 +17,9 @@ from chalicelib import auth_service, local_gateway, logs
 from chalicelib.cors import cors, preflight
 from chalicelib.guard import claims, cognito_guard, verified_token
 from chalicelib.models import (
+    AdminUser,
+    Attribute,
+    Challenge,
     ChallengeRequest,
     ChangePasswordRequest,
     ConfirmForgotPasswordRequest,
@@ -25,16 +28,21 @@ from chalicelib.models import (
     GroupRequest,
     ListUsersQuery,
     LoginRequest,
+    RenewedTokens,
     RenewRequest,
     SignUpRequest,
+    SignUpResult,
     TestUserRequest,
+    Tokens,
     UpdateAttributesRequest,
+    UpdatedAttributes,
     UsernameRequest,
+    UserPage,
     body_parser,
     parse_path,
     query_parser,
 )
-from chalicelib.openapi import openapi_document, request_header
+from chalicelib.openapi import answers, openapi_document, request_header
 from chalicelib.responses import JSON_HEADERS, handle_errors, success
 from chalicelib.services import services
 from chalicelib.token_verification import USER_SCOPE
@@ -85,6 +93,7 @@ accepts = body_parser(_request)
 
 @app.route("/login", methods=["POST"])
 @accepts(LoginRequest)
+@answers(Tokens, Challenge)
 def login(body: LoginRequest) -> Response:
     """Log in with username and password: tokens, or a challenge to answer."""
     return success(auth_service.login(body))
@@ -92,6 +101,7 @@ def login(body: LoginRequest) -> Response:
 
 @app.route("/login/challenge", methods=["POST"])
 @accepts(ChallengeRequest)
+@answers(Tokens, Challenge)
 def login_challenge(body: ChallengeRequest) -> Response:
     """Answer a login challenge (new password, MFA code): tokens, or the next challenge."""
     return success(auth_service.answer_challenge(body))
@@ -99,6 +109,7 @@ def login_challenge(body: ChallengeRequest) -> Response:
 
 @app.route("/user/renew_refresh_token", methods=["POST"])
 @accepts(RenewRequest)
+@answers(RenewedTokens)
 def renew_refresh_token(body: RenewRequest) -> Response:
     """New id and access tokens for a refresh token."""
     return success(auth_service.renew(body))
@@ -106,6 +117,7 @@ def renew_refresh_token(body: RenewRequest) -> Response:
 
 @app.route("/signup", methods=["POST"])
 @accepts(SignUpRequest, status=201)
+@answers(SignUpResult)
 def signup(body: SignUpRequest) -> Response:
     """Create an account; a code to confirm it goes to the user's email."""
     return success(
@@ -117,6 +129,7 @@ def signup(body: SignUpRequest) -> Response:
 
 @app.route("/signup/confirm", methods=["POST"])
 @accepts(ConfirmSignUpRequest)
+@answers(None)
 def signup_confirm(body: ConfirmSignUpRequest) -> Response:
     """Confirm an account with the code it was sent."""
     auth_service.confirm_sign_up(body)
@@ -125,6 +138,7 @@ def signup_confirm(body: ConfirmSignUpRequest) -> Response:
 
 @app.route("/signup/resend-code", methods=["POST"])
 @accepts(UsernameRequest)
+@answers(None)
 def signup_resend_code(body: UsernameRequest) -> Response:
     """Send a new confirmation code; the same answer whether the user exists or not."""
     auth_service.resend_code(body)
@@ -133,6 +147,7 @@ def signup_resend_code(body: UsernameRequest) -> Response:
 
 @app.route("/password/forgot", methods=["POST"])
 @accepts(UsernameRequest)
+@answers(None)
 def password_forgot(body: UsernameRequest) -> Response:
     """Send a password reset code; the same answer whether the user exists or not."""
     auth_service.forgot_password(body)
@@ -141,6 +156,7 @@ def password_forgot(body: UsernameRequest) -> Response:
 
 @app.route("/password/confirm", methods=["POST"])
 @accepts(ConfirmForgotPasswordRequest)
+@answers(None)
 def password_confirm(body: ConfirmForgotPasswordRequest) -> Response:
     """Set a new password with the reset code."""
     auth_service.confirm_forgot_password(body)
@@ -153,6 +169,7 @@ def password_confirm(body: ConfirmForgotPasswordRequest) -> Response:
     "Cache-Control",
     "`no-cache`: read the caller's own attributes from Cognito now, not from the id token.",
 )
+@answers(list[Attribute])
 def test_user(body: TestUserRequest) -> Response:
     """The caller's attributes; another user's for members of the admin group.
 
@@ -177,6 +194,7 @@ def _no_cache() -> bool:
 
 @app.route("/user/change-password", methods=["POST"], authorizer=access_token_authorizer)
 @accepts(ChangePasswordRequest)
+@answers(None)
 def change_password(body: ChangePasswordRequest) -> Response:
     """Change the caller's password."""
     auth_service.change_password(_access_token(), body)
@@ -185,14 +203,14 @@ def change_password(body: ChangePasswordRequest) -> Response:
 
 @app.route("/user/attributes", methods=["POST"], authorizer=access_token_authorizer)
 @accepts(UpdateAttributesRequest)
+@answers(UpdatedAttributes)
 def update_attributes(body: UpdateAttributesRequest) -> Response:
     """Change profile attributes on the allow-list."""
-    return success(
-        {"updated": auth_service.update_attributes(_access_token(), body)}, "Attributes updated"
-    )
+    return success(auth_service.update_attributes(_access_token(), body), "Attributes updated")
 
 
 @app.route("/logout", methods=["POST"], authorizer=access_token_authorizer)
+@answers(None)
 def logout() -> Response:
     """Sign the caller out everywhere: every refresh token stops working."""
     auth_service.log_out(_access_token())
@@ -227,6 +245,7 @@ def admin_action(action: str) -> Callable[[AdminView], AdminView]:
 @app.route("/admin/users", methods=["GET"], authorizer=access_token_authorizer)
 @admin_action("list_users")
 @takes_query(ListUsersQuery)
+@answers(UserPage)
 def admin_list_users(query: ListUsersQuery, call: auth_service.AdminCall) -> Response:
     """List users, a page at a time, optionally filtered (admin group only).
 
@@ -241,6 +260,7 @@ def admin_list_users(query: ListUsersQuery, call: auth_service.AdminCall) -> Res
 @app.route("/admin/users", methods=["POST"], authorizer=access_token_authorizer)
 @admin_action("create_user")
 @accepts(CreateUserRequest, status=201)
+@answers(AdminUser)
 def admin_create_user(body: CreateUserRequest, call: auth_service.AdminCall) -> Response:
     """Invite a user (admin group only).
 
@@ -252,6 +272,7 @@ def admin_create_user(body: CreateUserRequest, call: auth_service.AdminCall) -> 
 
 @app.route("/admin/users/{username}/disable", methods=["POST"], authorizer=access_token_authorizer)
 @admin_action("disable_user")
+@answers(None)
 def admin_disable_user(username: str, call: auth_service.AdminCall) -> Response:
     """Disable a user: they can no longer sign in (admin group only)."""
     auth_service.admin_disable_user(call, username)
@@ -260,6 +281,7 @@ def admin_disable_user(username: str, call: auth_service.AdminCall) -> Response:
 
 @app.route("/admin/users/{username}/enable", methods=["POST"], authorizer=access_token_authorizer)
 @admin_action("enable_user")
+@answers(None)
 def admin_enable_user(username: str, call: auth_service.AdminCall) -> Response:
     """Enable a disabled user again (admin group only)."""
     auth_service.admin_enable_user(call, username)
@@ -268,6 +290,7 @@ def admin_enable_user(username: str, call: auth_service.AdminCall) -> Response:
 
 @app.route("/admin/users/{username}", methods=["DELETE"], authorizer=access_token_authorizer)
 @admin_action("delete_user")
+@answers(None)
 def admin_delete_user(username: str, call: auth_service.AdminCall) -> Response:
     """Delete a user for good (admin group only)."""
     auth_service.admin_delete_user(call, username)
@@ -277,6 +300,7 @@ def admin_delete_user(username: str, call: auth_service.AdminCall) -> Response:
 @app.route("/admin/users/{username}/groups", methods=["POST"], authorizer=access_token_authorizer)
 @admin_action("add_to_group")
 @accepts(GroupRequest)
+@answers(None)
 def admin_add_to_group(body: GroupRequest, username: str, call: auth_service.AdminCall) -> Response:
     """Add a user to a group; their next tokens carry it (admin group only)."""
     auth_service.admin_add_to_group(call, username, body)
@@ -289,6 +313,7 @@ def admin_add_to_group(body: GroupRequest, username: str, call: auth_service.Adm
     authorizer=access_token_authorizer,
 )
 @admin_action("remove_from_group")
+@answers(None)
 def admin_remove_from_group(username: str, group: str, call: auth_service.AdminCall) -> Response:
     """Remove a user from a group; their next tokens lack it (admin group only)."""
     auth_service.admin_remove_from_group(call, username, group)
@@ -297,6 +322,7 @@ def admin_remove_from_group(username: str, group: str, call: auth_service.AdminC
 
 @app.route("/admin/users/{username}/sign-out", methods=["POST"], authorizer=access_token_authorizer)
 @admin_action("sign_out")
+@answers(None)
 def admin_sign_out(username: str, call: auth_service.AdminCall) -> Response:
     """Sign a user out everywhere: their refresh tokens stop working (admin group only)."""
     auth_service.admin_sign_out(call, username)
@@ -309,6 +335,7 @@ def admin_sign_out(username: str, call: auth_service.AdminCall) -> Response:
     authorizer=access_token_authorizer,
 )
 @admin_action("reset_password")
+@answers(None)
 def admin_reset_password(username: str, call: auth_service.AdminCall) -> Response:
     """Reset a user's password: it stops working, and Cognito emails them a code
     for `/password/confirm` (admin group only)."""

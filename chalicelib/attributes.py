@@ -11,6 +11,8 @@ import json
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from chalicelib.models import Attribute
+
 # Cognito's standard user attributes an app client can be allowed to read. `sub` is
 # always in an id token and cannot be listed in ReadAttributes.
 READABLE_STANDARD_ATTRIBUTES = (
@@ -39,8 +41,6 @@ CUSTOM_PREFIX = "custom:"
 # origin_jti, event_id, cognito:username, cognito:groups, identities, ...) is token
 # mechanics, never an attribute.
 _USER_ATTRIBUTES = frozenset({"sub", *READABLE_STANDARD_ATTRIBUTES})
-
-Attribute = dict[str, str]
 
 
 def from_id_token(claims: Mapping[str, Any]) -> list[Attribute]:

@@ -11,6 +11,10 @@ from typing import TYPE_CHECKING, Any
 
 from chalicelib import attributes, errors
 from chalicelib.models import (
+    PUBLIC_CHALLENGE_PARAMETERS,
+    AdminUser,
+    Attribute,
+    Challenge,
     ChallengeRequest,
     ChangePasswordRequest,
     ConfirmForgotPasswordRequest,
@@ -19,11 +23,16 @@ from chalicelib.models import (
     GroupRequest,
     ListUsersQuery,
     LoginRequest,
+    RenewedTokens,
     RenewRequest,
     SignUpRequest,
+    SignUpResult,
     TestUserRequest,
+    Tokens,
     UpdateAttributesRequest,
+    UpdatedAttributes,
     UsernameRequest,
+    UserPage,
 )
 from chalicelib.services import services
 from chalicelib.token_verification import Claims
@@ -31,19 +40,14 @@ from chalicelib.token_verification import Claims
 if TYPE_CHECKING:
     from mypy_boto3_cognito_idp.type_defs import UserTypeTypeDef
 
-# Challenge parameters that are hints for the client, never secrets or internal ids.
-_PUBLIC_CHALLENGE_PARAMETERS = frozenset(
-    {"CODE_DELIVERY_DELIVERY_MEDIUM", "CODE_DELIVERY_DESTINATION", "requiredAttributes"}
-)
 
-
-def login(request: LoginRequest) -> dict[str, Any]:
+def login(request: LoginRequest) -> Tokens | Challenge:
     return _tokens_or_challenge(
         services.gateway().password_auth(request.username, request.password)
     )
 
 
-def answer_challenge(request: ChallengeRequest) -> dict[str, Any]:
+def answer_challenge(request: ChallengeRequest) -> Tokens | Challenge:
     return _tokens_or_challenge(
         services.gateway().respond_to_challenge(
             request.username, request.challenge_name, request.session, request.cognito_answer()
@@ -51,7 +55,7 @@ def answer_challenge(request: ChallengeRequest) -> dict[str, Any]:
     )
 
 
-def _tokens_or_challenge(answer: Mapping[str, Any]) -> dict[str, Any]:
+def _tokens_or_challenge(answer: Mapping[str, Any]) -> Tokens | Challenge:
     if "ChallengeName" in answer:
         return {
             "challenge_name": answer["ChallengeName"],
@@ -59,13 +63,20 @@ def _tokens_or_challenge(answer: Mapping[str, Any]) -> dict[str, Any]:
             "parameters": {
                 name: value
                 for name, value in answer.get("ChallengeParameters", {}).items()
-                if name in _PUBLIC_CHALLENGE_PARAMETERS
+                if name in PUBLIC_CHALLENGE_PARAMETERS
             },
         }
-    return {**_tokens(answer), "refresh_token": answer["AuthenticationResult"]["RefreshToken"]}
+    renewed = _tokens(answer)
+    return {
+        "id_token": renewed["id_token"],
+        "access_token": renewed["access_token"],
+        "expires_in": renewed["expires_in"],
+        "token_type": renewed["token_type"],
+        "refresh_token": answer["AuthenticationResult"]["RefreshToken"],
+    }
 
 
-def _tokens(answer: Mapping[str, Any]) -> dict[str, Any]:
+def _tokens(answer: Mapping[str, Any]) -> RenewedTokens:
     """The id and access tokens of a Cognito answer, in the contract's names."""
     result = answer.get("AuthenticationResult")
     if not result:
@@ -78,7 +89,7 @@ def _tokens(answer: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
-def sign_up(request: SignUpRequest) -> dict[str, Any]:
+def sign_up(request: SignUpRequest) -> SignUpResult:
     attributes = {"email": request.email or request.username}
     if request.name is not None:
         attributes["name"] = request.name
@@ -111,22 +122,22 @@ def change_password(access_token: str, request: ChangePasswordRequest) -> None:
     )
 
 
-def update_attributes(access_token: str, request: UpdateAttributesRequest) -> list[str]:
+def update_attributes(access_token: str, request: UpdateAttributesRequest) -> UpdatedAttributes:
     services.gateway().update_attributes(access_token, request.attributes)
-    return sorted(request.attributes)
+    return {"updated": sorted(request.attributes)}
 
 
 def log_out(access_token: str) -> None:
     services.gateway().global_sign_out(access_token)
 
 
-def renew(request: RenewRequest) -> dict[str, Any]:
+def renew(request: RenewRequest) -> RenewedTokens:
     return _tokens(services.gateway().refresh_auth(request.username, request.refresh_token))
 
 
 def user_attributes(
     claims: Claims, request: TestUserRequest, *, fresh: bool = False
-) -> list[dict[str, str]]:
+) -> list[Attribute]:
     """The caller's attributes; another user's only for members of the admin group.
 
     The caller's own come from the verified id token (no Cognito call), as they were
@@ -233,7 +244,7 @@ def _iso(moment: datetime | None) -> str | None:
     return moment.astimezone(UTC).isoformat() if moment is not None else None
 
 
-def _user(user: UserTypeTypeDef) -> dict[str, Any]:
+def _user(user: UserTypeTypeDef) -> AdminUser:
     """A user as the admin API shows one. `username` is Cognito's internal name
     (the `sub` when email is the username); the routes take the email."""
     return {
@@ -249,7 +260,7 @@ def _user(user: UserTypeTypeDef) -> dict[str, Any]:
     }
 
 
-def admin_list_users(call: AdminCall, query: ListUsersQuery) -> dict[str, Any]:
+def admin_list_users(call: AdminCall, query: ListUsersQuery) -> UserPage:
     with _audited(call, None):
         page = services.gateway().list_users(query.filter, query.limit, query.pagination_token)
     return {
@@ -258,7 +269,7 @@ def admin_list_users(call: AdminCall, query: ListUsersQuery) -> dict[str, Any]:
     }
 
 
-def admin_create_user(call: AdminCall, request: CreateUserRequest) -> dict[str, Any]:
+def admin_create_user(call: AdminCall, request: CreateUserRequest) -> AdminUser:
     with _audited(call, request.username, status=201):
         answer = services.gateway().admin_create_user(
             request.username, request.attributes or {}, request.temporary_password

@@ -12,12 +12,15 @@ import base64
 import hashlib
 import hmac
 import logging
+import re
 import threading
 import time
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, ClassVar, NoReturn, TypedDict, TypeVar
 
 from chalicelib import attributes, errors
+from chalicelib.client_secret import ClientSecret
+from chalicelib.models import Attribute
 from chalicelib.settings import Settings
 
 if TYPE_CHECKING:
@@ -54,6 +57,19 @@ def secret_hash(username: str, client_id: str, client_secret: str) -> str:
 
 
 ErrorMap = Mapping[str, type[errors.ApiError]]
+
+# How Cognito words a SECRET_HASH it cannot verify ("Unable to verify secret hash for
+# client <id>"; on refresh also "SecretHash does not match for the client: <id>"): a
+# NotAuthorizedException, as a wrong password is, told apart by its message.
+_SECRET_HASH_REJECTED = re.compile(r"secret ?hash", re.IGNORECASE)
+
+
+def rejects_secret_hash(exc: Any) -> bool:
+    """Whether a botocore ClientError is Cognito refusing the SECRET_HASH."""
+    error = exc.response.get("Error", {})
+    return error.get("Code") == "NotAuthorizedException" and bool(
+        _SECRET_HASH_REJECTED.search(error.get("Message", ""))
+    )
 
 
 # Answers that would tell an anonymous caller whether a user exists, is confirmed, or
@@ -96,13 +112,15 @@ class CognitoGateway:
         self,
         settings: Settings,
         client: CognitoIdentityProviderClient,
-        client_secret: Callable[[], str],
+        client_secret: ClientSecret,
     ) -> None:
         self._settings = settings
         self.client = client
-        # Called on every hash: the composition root reads the secret once, on first
-        # use, and tries again after a failed read.
+        # Asked on every hash: it reads the secret on first use, and again when it
+        # is old or Cognito rejects it.
         self._secret = client_secret
+        # The secret the current thread's call was signed with, if it was signed.
+        self._signed = threading.local()
         self._internal_names: dict[str, tuple[str, float]] = {}
         self._names_lock = threading.Lock()
 
@@ -115,7 +133,9 @@ class CognitoGateway:
         }
 
     def _hash(self, username: str) -> str:
-        return secret_hash(username, self._settings.client_id, self._secret())
+        secret = self._secret.current()
+        self._signed.secret = secret
+        return secret_hash(username, self._settings.client_id, secret)
 
     def password_auth(self, username: str, password: str) -> InitiateAuthResponseTypeDef:
         """InitiateAuth USER_PASSWORD_AUTH: the raw Cognito answer (tokens or a challenge)."""
@@ -178,7 +198,7 @@ class CognitoGateway:
             self._internal_names[username] = (user["Username"], time.monotonic())
         return user["Username"]
 
-    def user_attributes(self, username: str) -> list[dict[str, str]]:
+    def user_attributes(self, username: str) -> list[Attribute]:
         """The user's attributes as Cognito lists them, in the order every answer uses."""
         user = self._admin_get_user(username, {"UserNotFoundException": errors.NotFound})
         return attributes.by_name(
@@ -332,12 +352,29 @@ class CognitoGateway:
         from botocore.exceptions import BotoCoreError, ClientError
 
         try:
-            return call()
+            return self._signed_call(call)
         except ClientError as exc:
             _translate(operation, exc, known, hidden)
         except BotoCoreError as exc:
             # Timeouts, refused connections, DNS: after botocore's own retries.
             raise errors.ServiceUnavailable() from _Detail(operation, exc)
+
+    def _signed_call(self, call: Callable[[], R]) -> R:
+        """call(); made once more when Cognito rejected the SECRET_HASH it carried and
+        the secret has changed since (a rotation): the retry hashes with the new one.
+        Calls that carry no hash, and every other refusal, are never retried."""
+        from botocore.exceptions import ClientError
+
+        self._signed.secret = None
+        try:
+            return call()
+        except ClientError as exc:
+            rejected: str | None = self._signed.secret
+            if rejected is None or not rejects_secret_hash(exc):
+                raise
+            if not self._secret.reread(rejected):
+                raise
+        return call()
 
     def _call_hiding(
         self, operation: str, call: Callable[[], R], hidden: frozenset[str]

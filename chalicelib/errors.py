@@ -27,11 +27,16 @@ class BadRequest(ApiError):
     default_message = "Bad request"
 
 
-class InvalidCode(BadRequest):
+class InvalidCode(ApiError):
+    """A verification code is proof the user holds, as a password is: a wrong or
+    expired one is refused as a wrong password is (401). A 400 would call a well-formed
+    request malformed."""
+
+    status_code = 401
     default_message = "Invalid Verification code"
 
 
-class ExpiredCode(BadRequest):
+class ExpiredCode(InvalidCode):
     default_message = "The verification code has expired, please request a new one"
 
 

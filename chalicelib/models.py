@@ -1,85 +1,123 @@
 """Request bodies: one msgspec Struct per route, and the parsing that turns any
-body into either a Struct or a 400/413 with a message a client can act on."""
+body into either a Struct or a 400/413 with a message a client can act on. Then the
+`data` of each success answer, as the TypedDicts the service builds it with."""
 
 from __future__ import annotations
 
 import functools
+import itertools
 import json
 import re
 from collections.abc import Callable, Iterator, Mapping
-from typing import Annotated, Any, ClassVar, Literal, Protocol, TypeVar, get_args, get_origin
+from typing import (
+    Annotated,
+    Any,
+    ClassVar,
+    Literal,
+    Protocol,
+    TypedDict,
+    TypeVar,
+    get_args,
+    get_origin,
+)
 
 import msgspec
 from msgspec.structs import fields
 
 from chalicelib.errors import BadRequest, PayloadTooLarge
 
-MAX_BODY_BYTES = 16 * 1024
+# The largest body the models below accept is 14 attributes of 2048 characters, about
+# 345 kB in compact JSON when every character is escaped as a surrogate pair
+# ("\ud83d\ude00", 12 bytes): the limit stays above it, so that it refuses no body the
+# OpenAPI document calls valid (a unit test computes the bound from the document).
+MAX_BODY_BYTES = 512 * 1024
 NOT_AN_OBJECT = "Request body must be a JSON object"
+
+# What str.isspace() and str.strip() count as whitespace, spelt out: "\\s" means
+# another set in each of ECMA-262 (the document's patterns), Python and Java (Cognito's).
+WHITESPACE = r"\t-\r\x1c-\x20\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
 
 
 class Rule(msgspec.Struct, frozen=True):
-    """A check on a string that msgspec's constraints cannot express."""
+    """A check on a string that msgspec's constraints cannot express, and the pattern
+    that states it in the OpenAPI document (ECMA-262, as JSON Schema reads it: found
+    anywhere in the value unless anchored). json_schema() puts the pattern there."""
 
-    accepts: Callable[[str], bool]
+    pattern: str
     # Whether a blank value is reported as an absent one ("<field> is required").
     blank_is_missing: bool = False
+    # The server's check, where it is only part of the pattern: the rest is Cognito's.
+    check: Callable[[str], bool] | None = None
+
+    def accepts(self, value: str) -> bool:
+        if self.check is not None:
+            return self.check(value)
+        return _python_pattern(self.pattern).search(value) is not None
 
 
-def _cognito_username(value: str) -> bool:
-    # Cognito's username pattern is [\p{L}\p{M}\p{S}\p{N}\p{P}]+: no separators or controls.
-    # Python's non-printable characters are exactly Unicode's categories Z and C, but
-    # for the space.
-    return value.isprintable() and " " not in value
+@functools.cache
+def _python_pattern(pattern: str) -> re.Pattern[str]:
+    # ECMA-262's $ matches only at the very end; Python's also before a final newline.
+    return re.compile(pattern.removesuffix("$") + r"\Z" if pattern.endswith("$") else pattern)
 
 
-def _no_whitespace(value: str) -> bool:
-    # Cognito's pattern for confirmation codes: [\S]+
-    return not any(char.isspace() for char in value)
+# A username is printable ASCII, no space. Cognito's own pattern is wider (any letter,
+# mark, symbol, number or punctuation: [\p{L}\p{M}\p{S}\p{N}\p{P}]+), but every user of
+# this service signs up with an ASCII email and is known inside by a UUID, and tools do
+# not read \p{...} alike: schemathesis reads \p{L} as Latin letters only and \p{M} with
+# unassigned code points, so it drew "valid" usernames the server refused and "invalid"
+# ones it accepted; spelt out as the 700 ranges of Unicode 14, the class slowed drawing
+# values by an order of magnitude. ASCII is read the same by every engine.
+_USERNAME = Rule(r"^[!-~]+$", blank_is_missing=True)
+# With email as the pool's username attribute, sign-up takes an email: the local part in
+# dot-atom form, a domain of letter-digit-hyphen labels, a top-level domain of letters.
+# ASCII only: what the local stand-in accepts (moto), and a subset of what Cognito does.
+_EMAIL = Rule(
+    r"^[A-Za-z0-9_][A-Za-z0-9_%+-]*(\.[A-Za-z0-9_%+-]+)*"
+    r"@([A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?\.)+[A-Za-z]{2,}$"
+)
+_SIGN_UP_USERNAME = Rule(_EMAIL.pattern, blank_is_missing=True)
+# Cognito's pattern for confirmation codes: [\S]+.
+_CODE = Rule(rf"^[^{WHITESPACE}]+$", blank_is_missing=True)
+_NOT_BLANK = Rule(rf"[^{WHITESPACE}]", blank_is_missing=True)
+# Passwords Cognito stores or compares: no whitespace at either end.
+_TRIMMED = Rule(rf"^[^{WHITESPACE}]([\s\S]*[^{WHITESPACE}])?$")
 
+# The pool's password policy (deploy/template.json; the local stand-in's pool copies it):
+# at least 8 characters, among them an upper case letter, a lower case one and a digit.
+PASSWORD_MIN_LENGTH = 8
+_POLICY_CLASSES = ("[A-Z]", "[a-z]", "[0-9]")
+# The local stand-in refuses new passwords of 99 characters or more (moto's policy has a
+# maximum that Cognito's API cannot set); Cognito takes 256. One limit for every stage.
+NEW_PASSWORD_MAX_LENGTH = 98
+# A new password as the document states it: trimmed, and holding the policy's classes in
+# some order (one pattern, not one per class: a generator draws from a single pattern far
+# faster than it filters by several). The server checks the lengths and the trimming;
+# the classes are Cognito's to check, in its own words.
+_NEW_PASSWORD = Rule(
+    rf"^([^{WHITESPACE}][\s\S]*)?("
+    + "|".join(r"[\s\S]*".join(order) for order in itertools.permutations(_POLICY_CLASSES))
+    + rf")([\s\S]*[^{WHITESPACE}])?$",
+    check=_TRIMMED.accepts,
+)
 
-def _not_blank(value: str) -> bool:
-    return bool(value.strip())
-
-
-def _trimmed(value: str) -> bool:
-    # Cognito's pattern for passwords it stores: [\S]+.*[\S]+
-    return value == value.strip()
-
-
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-
-# Lengths and patterns are Cognito's own limits for these parameters. The patterns in
-# extra_json_schema document what the rules check (which are the stricter).
-Username = Annotated[
-    str,
-    msgspec.Meta(min_length=1, max_length=128, extra_json_schema={"pattern": r"^\S+$"}),
-    Rule(_cognito_username, blank_is_missing=True),
-]
+# Lengths are Cognito's own limits for these parameters.
+Username = Annotated[str, msgspec.Meta(min_length=1, max_length=128), _USERNAME]
+SignUpUsername = Annotated[str, msgspec.Meta(min_length=1, max_length=128), _SIGN_UP_USERNAME]
 # A password as typed at login: Cognito takes anything there.
 Password = Annotated[str, msgspec.Meta(min_length=1, max_length=256)]
-# A password the account APIs store or compare: no whitespace at either end.
-AccountPassword = Annotated[
+# A password Cognito compares with the stored one.
+AccountPassword = Annotated[str, msgspec.Meta(min_length=1, max_length=256), _TRIMMED]
+# A password Cognito is asked to store.
+NewPassword = Annotated[
     str,
-    msgspec.Meta(min_length=1, max_length=256, extra_json_schema={"pattern": r"^\S(.*\S)?$"}),
-    Rule(_trimmed),
+    msgspec.Meta(min_length=PASSWORD_MIN_LENGTH, max_length=NEW_PASSWORD_MAX_LENGTH),
+    _NEW_PASSWORD,
 ]
-RefreshToken = Annotated[
-    str,
-    msgspec.Meta(min_length=1, max_length=MAX_BODY_BYTES, extra_json_schema={"pattern": r"\S"}),
-    Rule(_not_blank, blank_is_missing=True),
-]
-Code = Annotated[
-    str,
-    msgspec.Meta(min_length=1, max_length=2048, extra_json_schema={"pattern": r"^\S+$"}),
-    Rule(_no_whitespace, blank_is_missing=True),
-]
-Session = Annotated[str, msgspec.Meta(min_length=20, max_length=2048)]
-Email = Annotated[
-    str,
-    msgspec.Meta(min_length=3, max_length=2048, extra_json_schema={"pattern": _EMAIL.pattern}),
-    Rule(lambda value: _EMAIL.match(value) is not None),
-]
+RefreshToken = Annotated[str, msgspec.Meta(min_length=1, max_length=16 * 1024), _NOT_BLANK]
+Code = Annotated[str, msgspec.Meta(min_length=1, max_length=2048), _CODE]
+Session = Annotated[str, msgspec.Meta(min_length=20, max_length=4096)]
+Email = Annotated[str, msgspec.Meta(min_length=1, max_length=2048), _EMAIL]
 Name = Annotated[str, msgspec.Meta(min_length=1, max_length=2048)]
 AttributeValue = Annotated[str, msgspec.Meta(max_length=2048)]
 
@@ -185,8 +223,8 @@ class TestUserRequest(RequestModel, frozen=True):
 
 
 class SignUpRequest(RequestModel, frozen=True):
-    username: Username
-    password: AccountPassword
+    username: SignUpUsername
+    password: NewPassword
     email: Email | None = None
     name: Name | None = None
 
@@ -203,7 +241,7 @@ class UsernameRequest(RequestModel, frozen=True):
 class ConfirmForgotPasswordRequest(RequestModel, frozen=True):
     username: Username
     code: Code
-    password: AccountPassword
+    password: NewPassword
 
 
 ChallengeName = Literal["NEW_PASSWORD_REQUIRED", "SOFTWARE_TOKEN_MFA", "SMS_MFA"]
@@ -224,7 +262,7 @@ class ChallengeRequest(RequestModel, frozen=True):
     username: Username
     challenge_name: ChallengeName
     session: Session
-    new_password: AccountPassword | None = None
+    new_password: NewPassword | None = None
     code: Code | None = None
 
     def __post_init__(self) -> None:
@@ -251,7 +289,7 @@ class ChallengeRequest(RequestModel, frozen=True):
 
 class ChangePasswordRequest(RequestModel, frozen=True):
     previous_password: AccountPassword
-    proposed_password: AccountPassword
+    proposed_password: NewPassword
 
 
 # Profile fields a user may change alone: none needs verification (email, phone do)
@@ -308,6 +346,73 @@ class UpdateAttributesRequest(RequestModel, frozen=True):
         return None
 
 
+# Answers. Each is a plain dict at run time (Chalice serializes it); the TypedDict lets
+# mypy check every answer the service builds against what the document says.
+
+
+class RenewedTokens(TypedDict):
+    id_token: str
+    access_token: str
+    expires_in: Annotated[int, msgspec.Meta(description="Seconds the two tokens stay valid")]
+    token_type: Annotated[
+        str,
+        msgspec.Meta(
+            description='As Cognito answers it ("Bearer"). Send a token in the Authorization '
+            "header raw, without this prefix."
+        ),
+    ]
+
+
+class Tokens(RenewedTokens):
+    refresh_token: str
+
+
+# Challenge parameters that are hints for the client, never secrets or internal ids.
+PUBLIC_CHALLENGE_PARAMETERS = frozenset(
+    {"CODE_DELIVERY_DELIVERY_MEDIUM", "CODE_DELIVERY_DESTINATION", "requiredAttributes"}
+)
+
+
+class Challenge(TypedDict):
+    challenge_name: Annotated[
+        str,
+        msgspec.Meta(
+            description="Cognito's name for it; /login/challenge answers "
+            + ", ".join(get_args(ChallengeName))
+        ),
+    ]
+    session: Annotated[
+        str | None, msgspec.Meta(description="Send it back with the answer to /login/challenge")
+    ]
+    parameters: Annotated[
+        dict[str, str],
+        msgspec.Meta(
+            extra_json_schema={"propertyNames": {"enum": sorted(PUBLIC_CHALLENGE_PARAMETERS)}}
+        ),
+    ]
+
+
+class Attribute(TypedDict):
+    """A user attribute, as Cognito's AdminGetUser lists it."""
+
+    Name: str
+    Value: str
+
+
+class SignUpResult(TypedDict):
+    user_confirmed: bool
+    destination: Annotated[
+        str | None, msgspec.Meta(description="Where the code went, masked (a***@e***.com)")
+    ]
+
+
+class UpdatedAttributes(TypedDict):
+    updated: Annotated[
+        list[Annotated[str, msgspec.Meta(extra_json_schema={"enum": sorted(WRITABLE_ATTRIBUTES)})]],
+        msgspec.Meta(description="The names of the attributes changed, sorted"),
+    ]
+
+
 M = TypeVar("M", bound=RequestModel)
 
 
@@ -346,12 +451,19 @@ def _reread(raw: bytes, model: type[M]) -> M:
 
 
 def json_schema(model: type[RequestModel]) -> dict[str, Any]:
-    """The JSON Schema of `model`, as the OpenAPI document carries it."""
+    """The JSON Schema of `model` as the OpenAPI document carries it, with the pattern
+    of each field's rule."""
     _, components = msgspec.json.schema_components(
         [model], ref_template="#/components/schemas/{name}"
     )
-    schema: dict[str, Any] = components[model.__name__]
-    return {**schema, **model.json_schema_extra}
+    schema: dict[str, Any] = {**components[model.__name__], **model.json_schema_extra}
+    for field in _fields(model):
+        if field.rule is not None:
+            # The string's own schema, or its member of `X | None`'s anyOf.
+            choices = schema["properties"][field.name]
+            string = next(c for c in choices.get("anyOf", [choices]) if c.get("type") == "string")
+            string["pattern"] = field.rule.pattern
+    return schema
 
 
 class BodySpec(msgspec.Struct, frozen=True):
@@ -391,19 +503,13 @@ def body_parser(
 
 # --- admin ---
 
-# Cognito's limit for a username; with email as the username attribute, an email.
-UserEmail = Annotated[
-    str,
-    msgspec.Meta(min_length=3, max_length=128, extra_json_schema={"pattern": _EMAIL.pattern}),
-    Rule(lambda value: _EMAIL.match(value) is not None and _cognito_username(value)),
-]
-GroupName = Annotated[
-    str,
-    msgspec.Meta(min_length=1, max_length=128, extra_json_schema={"pattern": r"^\S+$"}),
-    Rule(_cognito_username),
-]
+# A user as the admin routes name them: by email, the pool's sign-in name.
+UserEmail = Annotated[str, msgspec.Meta(min_length=1, max_length=128), _EMAIL]
+# Printable ASCII, as usernames (Cognito's own pattern for group names is theirs).
+GroupName = Annotated[str, msgspec.Meta(min_length=1, max_length=128), _USERNAME]
 # What ListUsers can search, and how (Cognito's documented filter syntax): an exact
-# match (=) or a prefix (^=), the value in double quotes.
+# match (=) or a prefix (^=), the value in double quotes, with no quote, backslash or
+# control character inside.
 SEARCHABLE_ATTRIBUTES = (
     "username",
     "email",
@@ -416,19 +522,11 @@ SEARCHABLE_ATTRIBUTES = (
     "status",
     "sub",
 )
-_FILTER = re.compile(rf'^({"|".join(map(re.escape, SEARCHABLE_ATTRIBUTES))}) *\^?= *"[^"\\]*"$')
-UserFilter = Annotated[
-    str,
-    # Cognito's limit for Filter.
-    msgspec.Meta(max_length=256, extra_json_schema={"pattern": _FILTER.pattern}),
-    Rule(lambda value: value.isprintable() and _FILTER.match(value) is not None),
-]
+_FILTER = Rule(rf'^({"|".join(SEARCHABLE_ATTRIBUTES)}) *\^?= *"[^"\\\x00-\x1f\x7f-\x9f]*"$')
+# Cognito's limit for Filter.
+UserFilter = Annotated[str, msgspec.Meta(max_length=256), _FILTER]
 PageSize = Annotated[int, msgspec.Meta(ge=1, le=60)]
-PaginationToken = Annotated[
-    str,
-    msgspec.Meta(min_length=1, max_length=4096, extra_json_schema={"pattern": r"^\S+$"}),
-    Rule(_no_whitespace),
-]
+PaginationToken = Annotated[str, msgspec.Meta(min_length=1, max_length=4096), _CODE]
 
 
 class CreateUserRequest(RequestModel, frozen=True):
@@ -444,7 +542,7 @@ class CreateUserRequest(RequestModel, frozen=True):
         | None
     ) = None
     # Cognito makes one (and emails it) when none is given.
-    temporary_password: AccountPassword | None = None
+    temporary_password: NewPassword | None = None
 
     def __post_init__(self) -> None:
         super().__post_init__()
@@ -487,6 +585,15 @@ def _accepts(value: str, kind: Any) -> bool:
 def _clause(description: str) -> str:
     """A parameter's description, to follow a colon in a message."""
     return description[:1].lower() + description[1:]
+
+
+def parameter_schema(kind: Any) -> dict[str, Any]:
+    """The JSON Schema of a path or query parameter, with its rule's pattern."""
+    schema: dict[str, Any] = msgspec.json.schema(kind)
+    rule = _rule(kind)
+    if rule is not None:
+        schema["pattern"] = rule.pattern
+    return schema
 
 
 class PathParameter(msgspec.Struct, frozen=True):
@@ -576,3 +683,27 @@ def query_parser(
         return decorate
 
     return takes_query
+
+
+class AdminUser(TypedDict):
+    username: Annotated[
+        str,
+        msgspec.Meta(
+            description="Cognito's internal name (the sub); the admin routes take the email"
+        ),
+    ]
+    attributes: dict[str, str]
+    enabled: bool | None
+    status: Annotated[
+        str | None,
+        msgspec.Meta(description="Cognito's UserStatus: CONFIRMED, FORCE_CHANGE_PASSWORD, ..."),
+    ]
+    created: Annotated[str | None, msgspec.Meta(description="ISO 8601, UTC")]
+    modified: Annotated[str | None, msgspec.Meta(description="ISO 8601, UTC")]
+
+
+class UserPage(TypedDict):
+    users: list[AdminUser]
+    pagination_token: Annotated[
+        str | None, msgspec.Meta(description="Asks for the next page; null on the last one")
+    ]

@@ -1,11 +1,13 @@
-"""The OpenAPI 3.1 document, generated from the app's own route table and the
-msgspec Structs that validate each body, so the two cannot drift apart."""
+"""The OpenAPI 3.1 document, generated from the app's own route table, the msgspec
+Structs that validate each body and the TypedDicts each success answer is built
+with, so that none of them can drift apart from the document."""
 
 from __future__ import annotations
 
 import inspect
 from collections.abc import Callable, Mapping
-from typing import Any, TypeVar
+from http import HTTPStatus
+from typing import Any, TypeVar, get_args, get_origin
 
 import msgspec
 from chalice.app import CognitoUserPoolAuthorizer, RouteEntry
@@ -17,43 +19,58 @@ from chalicelib.models import (
     BodySpec,
     QueryModel,
     json_schema,
+    parameter_schema,
     value_type,
 )
 
 ID_TOKEN_SCHEME = "CognitoIdToken"
 ACCESS_TOKEN_SCHEME = "CognitoAccessToken"
+_REF = "#/components/schemas/{name}"
+_RAW_TOKEN = (
+    "in the Authorization header as it is, with no `Bearer ` prefix (API Gateway's Cognito "
+    "authorizer reads the header as the token): `Authorization: eyJraWQiOi...`."
+)
 
-_ENVELOPE = {
+_ERROR = {
     "type": "object",
     "required": ["message", "error", "success", "data"],
     "properties": {
-        "message": {"type": ["string", "null"]},
-        "error": {"type": "boolean"},
-        "success": {"type": "boolean"},
-        "data": {},
+        "message": {"type": "string"},
+        "error": {"type": "boolean", "const": True},
+        "success": {"type": "boolean", "const": False},
+        "data": {"type": "null"},
     },
     "additionalProperties": False,
 }
 _GATEWAY_401 = {
     "type": "object",
+    "description": "API Gateway's own answer when its Cognito authorizer refuses the token.",
     "required": ["message"],
     "properties": {"message": {"enum": ["Unauthorized", "The incoming token has expired"]}},
     "additionalProperties": False,
 }
 _ERRORS = {
     "400": "The body is not a JSON object, or a field is missing or invalid",
-    "401": "Wrong credentials, an invalid token or session",
+    "401": "Wrong credentials or code, an invalid token or session",
     "403": "Not allowed: unconfirmed user, another user's data",
     "404": "No such user",
     "405": "Method not allowed",
     "409": "Conflict: the username is taken, or the user already confirmed",
     "413": f"The body is larger than {MAX_BODY_BYTES} bytes",
     "415": "The body is not sent as application/json",
-    "429": "Cognito is throttling; retry after Retry-After seconds",
+    "429": "Cognito or API Gateway is throttling; retry after Retry-After seconds",
     "500": "An unexpected error; the details are only in the service's log",
+    "502": "The function failed before answering (deployed: API Gateway answers)",
     "503": "Cognito, its signing keys or the service's configuration is unavailable; "
     "retry after Retry-After seconds",
+    "504": "The function did not answer in time (deployed: API Gateway answers)",
 }
+_REQUEST_ID = {
+    "description": "The request's id, as the service's log lines carry it (answers API "
+    "Gateway makes itself have none)",
+    "schema": {"type": "string"},
+}
+_SECONDS = {"type": "integer", "minimum": 0}
 
 
 V = TypeVar("V", bound=Callable[..., Any])
@@ -70,8 +87,115 @@ def request_header(name: str, description: str) -> Callable[[V], V]:
     return declare
 
 
+def answers(*data: Any) -> Callable[[V], V]:
+    """Declares the `data` of the view's success answer: a type msgspec describes
+    (the models' TypedDicts, lists of them), None, or several, one of which it is."""
+
+    def declare(view: V) -> V:
+        view.answers = data  # type: ignore[attr-defined]
+        return view
+
+    return declare
+
+
 def _json(schema: Mapping[str, Any]) -> dict[str, Any]:
     return {"application/json": {"schema": dict(schema)}}
+
+
+def _ref(name: str) -> dict[str, str]:
+    return {"$ref": _REF.format(name=name)}
+
+
+def _name(data: Any) -> str:
+    if data is None:
+        return "Message"
+    if get_origin(data) is list:
+        return f"{_name(get_args(data)[0])}List"
+    name: str = data.__name__
+    return name
+
+
+class _Schemas:
+    """The document's components, collected while its operations are built."""
+
+    def __init__(self) -> None:
+        self.components: dict[str, Any] = {
+            "ErrorAnswer": _ERROR,
+            "GatewayUnauthorized": _GATEWAY_401,
+        }
+
+    def request(self, spec: BodySpec) -> dict[str, str]:
+        self.components[spec.model.__name__] = json_schema(spec.model)
+        return _ref(spec.model.__name__)
+
+    def answer(self, data: tuple[Any, ...]) -> dict[str, str]:
+        """The success envelope whose `data` is one of `data`."""
+        name = "Or".join(map(_name, data)) + "Answer"
+        members, components = msgspec.json.schema_components(data, ref_template=_REF)
+        for component, schema in components.items():
+            # An answer has the fields its TypedDict names and no others.
+            self.components[component] = {**schema, "additionalProperties": False}
+        self.components[name] = {
+            "type": "object",
+            "required": ["message", "error", "success", "data"],
+            "properties": {
+                "message": {"type": ["string", "null"]},
+                "error": {"type": "boolean", "const": False},
+                "success": {"type": "boolean", "const": True},
+                "data": members[0] if len(members) == 1 else {"oneOf": list(members)},
+            },
+            "additionalProperties": False,
+        }
+        return _ref(name)
+
+
+def _error_responses() -> dict[str, dict[str, Any]]:
+    """Each error answer, by the name the operations refer to it with."""
+    responses: dict[str, dict[str, Any]] = {}
+    for code, description in _ERRORS.items():
+        headers: dict[str, Any] = {"X-Request-Id": _REQUEST_ID}
+        if code == "405":
+            headers["Allow"] = {
+                "description": "The methods the path answers",
+                "required": True,
+                "schema": {"type": "string"},
+            }
+        if code in ("429", "503"):
+            # API Gateway's own 5xx answers carry no Retry-After; its throttling answers do.
+            headers["Retry-After"] = {"required": code == "429", "schema": _SECONDS}
+        responses[_error_name(code)] = {
+            "description": description,
+            "headers": headers,
+            "content": _json(_ref("ErrorAnswer")),
+        }
+    responses[_GUARDED_401] = {
+        **responses[_error_name("401")],
+        "description": "An invalid or expired token (API Gateway's own body), wrong "
+        "credentials or a session that ended",
+        "content": _json({"oneOf": [_ref("ErrorAnswer"), _ref("GatewayUnauthorized")]}),
+    }
+    return responses
+
+
+def _error_name(code: str) -> str:
+    return HTTPStatus(int(code)).name.title().replace("_", "")
+
+
+_GUARDED_401 = "GuardedUnauthorized"
+
+
+def _responses(status: int, answer: dict[str, str], guarded: bool) -> dict[str, dict[str, Any]]:
+    responses: dict[str, dict[str, Any]] = {
+        str(status): {
+            "description": "Success",
+            "headers": {"X-Request-Id": {**_REQUEST_ID, "required": True}},
+            "content": _json(answer),
+        }
+    }
+    for code in _ERRORS:
+        name = _GUARDED_401 if guarded and code == "401" else _error_name(code)
+        responses[code] = {"$ref": f"#/components/responses/{name}"}
+    return responses
 
 
 def _path_parameters(entry: RouteEntry) -> list[dict[str, Any]]:
@@ -81,7 +205,7 @@ def _path_parameters(entry: RouteEntry) -> list[dict[str, Any]]:
             "in": "path",
             "required": True,
             "description": PATH_PARAMETERS[name].description,
-            "schema": msgspec.json.schema(PATH_PARAMETERS[name].kind),
+            "schema": parameter_schema(PATH_PARAMETERS[name].kind),
         }
         for name in entry.view_args
     ]
@@ -92,7 +216,7 @@ def _query_parameters(model: type[QueryModel] | None) -> list[dict[str, Any]]:
         return []
     parameters = []
     for field in fields(model):
-        schema = msgspec.json.schema(value_type(field.type))
+        schema = parameter_schema(value_type(field.type))
         if field.default is not None and field.default is not msgspec.NODEFAULT:
             schema["default"] = field.default
         parameters.append(
@@ -107,7 +231,7 @@ def _query_parameters(model: type[QueryModel] | None) -> list[dict[str, Any]]:
     return parameters
 
 
-def _operation(name: str, entry: RouteEntry, schemas: dict[str, Any]) -> dict[str, Any]:
+def _operation(name: str, entry: RouteEntry, schemas: _Schemas) -> dict[str, Any]:
     view = entry.view_function
     spec: BodySpec | None = getattr(view, "body_spec", None)
     # The docstring's first line is the summary; any paragraphs after it, the description.
@@ -132,36 +256,30 @@ def _operation(name: str, entry: RouteEntry, schemas: dict[str, Any]) -> dict[st
     ]
     if parameters:
         operation["parameters"] = parameters
-    envelope = {"$ref": "#/components/schemas/Envelope"}
-    responses: dict[str, Any] = {
-        str(spec.status if spec else 200): {"description": "Success", "content": _json(envelope)}
-    }
-    for status, description in _ERRORS.items():
-        responses[status] = {"description": description, "content": _json(envelope)}
-    for retryable in ("429", "503"):
-        responses[retryable]["headers"] = {"Retry-After": {"schema": {"type": "string"}}}
     if spec is not None:
-        schemas[spec.model.__name__] = json_schema(spec.model)
         operation["requestBody"] = {
+            "description": f"At most {MAX_BODY_BYTES} bytes; other properties are ignored.",
             "required": not spec.optional,
-            "content": _json({"$ref": f"#/components/schemas/{spec.model.__name__}"}),
+            "content": _json(schemas.request(spec)),
         }
     authorizer = entry.authorizer
     if isinstance(authorizer, CognitoUserPoolAuthorizer):
         scopes = list(authorizer.scopes or [])
         scheme = ACCESS_TOKEN_SCHEME if scopes else ID_TOKEN_SCHEME
         operation["security"] = [{scheme: scopes}]
-        responses["401"]["content"] = _json(
-            {"anyOf": [envelope, {"$ref": "#/components/schemas/GatewayUnauthorized"}]}
-        )
-    operation["responses"] = responses
+    data: tuple[Any, ...] | None = getattr(view, "answers", None)
+    if data is None:
+        raise TypeError(f"{name}: declare the data of its success answer with @answers")
+    operation["responses"] = _responses(
+        spec.status if spec else 200, schemas.answer(data), "security" in operation
+    )
     return operation
 
 
 def openapi_document(
     title: str, routes: Mapping[str, Mapping[str, RouteEntry]], extra_paths: Mapping[str, Any]
 ) -> dict[str, Any]:
-    schemas: dict[str, Any] = {"Envelope": _ENVELOPE, "GatewayUnauthorized": _GATEWAY_401}
+    schemas = _Schemas()
     paths: dict[str, Any] = {path: dict(item) for path, item in extra_paths.items()}
     for path, methods in sorted(routes.items()):
         if path in extra_paths:
@@ -179,21 +297,21 @@ def openapi_document(
             "version": "1.0.0",
             "description": "User authentication on an Amazon Cognito user pool. Bodies are "
             "JSON; answers are the envelope {message, error, success, data}, except API "
-            "Gateway's own 401 on guarded routes.",
+            "Gateway's own 401 on guarded routes. Tokens go " + _RAW_TOKEN,
         },
         "paths": paths,
         "components": {
-            "schemas": dict(sorted(schemas.items())),
+            "schemas": dict(sorted(schemas.components.items())),
+            "responses": _error_responses(),
             "securitySchemes": {
                 ID_TOKEN_SCHEME: {
                     **token_scheme,
-                    "description": "A Cognito id token of the pool and app client, raw "
-                    "(no Bearer prefix).",
+                    "description": "A Cognito id token of the pool and app client, " + _RAW_TOKEN,
                 },
                 ACCESS_TOKEN_SCHEME: {
                     **token_scheme,
                     "description": "A Cognito access token of the app client carrying the "
-                    "listed scope, raw (no Bearer prefix).",
+                    "listed scope, " + _RAW_TOKEN,
                 },
             },
         },

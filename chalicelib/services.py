@@ -2,7 +2,10 @@
 
 Each part is built on first use and then kept for the life of the process (a Lambda
 container, a `chalice local` server). A part that fails to build is not kept, so the
-next request tries again (a Secrets Manager outage heals without a restart).
+next request tries again. The app client's secret is the exception to "kept": its
+part holds the value and reads it again when it is old or Cognito rejects it
+(chalicelib.client_secret), so a rotation or a Secrets Manager outage heals without
+a restart.
 
 `services.override(part=value)` swaps any part in one line (tests, the bench, other
 entry points); the parts built from it are rebuilt on next use. `services.reset()`
@@ -17,6 +20,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from chalicelib import client_secret, cognito_gateway, logs
+from chalicelib.client_secret import ClientSecret
 from chalicelib.settings import Settings
 from chalicelib.token_verification import JwksCache, JwksFetcher, TokenVerifier, http_jwks_fetcher
 
@@ -58,10 +62,11 @@ class Services:
     def secrets_client(self) -> SecretsManagerClient:
         return self._part("secrets_client", lambda: client_secret.create_client(self.settings()))
 
-    def client_secret(self) -> str:
-        """The app client's secret: from the settings, or read once from Secrets Manager."""
+    def client_secret(self) -> ClientSecret:
+        """The app client's secret: from the settings, or from Secrets Manager (read on
+        first use, and again when it is old or Cognito rejects it)."""
         return self._part(
-            "client_secret", lambda: client_secret.load(self.settings(), self.secrets_client)
+            "client_secret", lambda: client_secret.cached(self.settings(), self.secrets_client)
         )
 
     def gateway(self) -> cognito_gateway.CognitoGateway:
@@ -75,7 +80,7 @@ class Services:
                 gateway = StandInGateway
             # The secret is asked for on every hash, so it is read (and retried)
             # when first needed, never when the gateway is built.
-            return gateway(settings, self.cognito_client(), self.client_secret)
+            return gateway(settings, self.cognito_client(), self.client_secret())
 
         return self._part("gateway", build)
 
@@ -107,7 +112,7 @@ class Services:
         settings: Settings | None = None,
         cognito_client: CognitoIdentityProviderClient | None = None,
         secrets_client: SecretsManagerClient | None = None,
-        client_secret: str | None = None,
+        client_secret: ClientSecret | None = None,
         gateway: cognito_gateway.CognitoGateway | None = None,
         jwks_fetcher: JwksFetcher | None = None,
         verifier: TokenVerifier | None = None,

@@ -26,6 +26,10 @@ SECRET_ARN = "COGNITO_CLIENT_SECRET_ARN"
 # scheme://host[:port], as a browser sends it in Origin: no path, no wildcard.
 _ORIGIN = re.compile(r"^https?://[^/?#*\s,]+$")
 CORS_ORIGINS = "CORS_ALLOW_ORIGINS"
+# Seconds a process signs with the secret it read before reading it again: how long a
+# rotation waits before the old secret may go (README: "Rotating the client secret").
+CLIENT_SECRET_MAX_AGE = "CLIENT_SECRET_MAX_AGE"
+DEFAULT_CLIENT_SECRET_MAX_AGE = 300.0
 
 _SECRET_ARN = re.compile(
     r"^arn:aws[a-z-]*:secretsmanager:(?P<region>[a-z]{2}(?:-[a-z]+)+-\d):\d{12}:secret:.+$"
@@ -55,6 +59,7 @@ class Settings:
     jwks_timeout: float
     stage: str
     cors_allow_origins: frozenset[str] = frozenset()
+    client_secret_max_age: float = DEFAULT_CLIENT_SECRET_MAX_AGE
 
     @property
     def issuer(self) -> str:
@@ -155,6 +160,9 @@ class Settings:
             jwks_timeout=_positive_float(env, "JWKS_TIMEOUT", 3.0),
             stage=env.get("STAGE", "").strip() or "dev",
             cors_allow_origins=cors_origins(env.get(CORS_ORIGINS, "")),
+            client_secret_max_age=_positive_float(
+                env, CLIENT_SECRET_MAX_AGE, DEFAULT_CLIENT_SECRET_MAX_AGE
+            ),
         )
 
 

@@ -48,7 +48,7 @@ class RequestRefused(ApiError):
 
 
 class BadRequest(RequestRefused):
-    """400: a field is missing or invalid, a wrong code, a password the policy refuses."""
+    """400: a field is missing or invalid, a password the policy refuses."""
 
 
 class AuthenticationError(RequestRefused):
@@ -56,7 +56,8 @@ class AuthenticationError(RequestRefused):
 
 
 class InvalidCredentials(AuthenticationError):
-    """401 with the envelope: wrong password, refresh token, session or previous password."""
+    """401 with the envelope: a wrong password, verification code, refresh token,
+    session or previous password."""
 
 
 class Unauthorized(AuthenticationError):

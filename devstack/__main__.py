@@ -32,6 +32,7 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
+from devstack import stand_in_secrets
 from devstack.environment import FAKE_CREDENTIALS, REGION, ROOT
 from devstack.pool import DEMO_PASSWORD, DEMO_USERNAME, create_confirmed_user, create_pool
 from devstack.process import PORT_IN_USE, REFUSED, env_file_for
@@ -126,6 +127,7 @@ class StandIn:
         )
         from werkzeug.serving import make_server
 
+        stand_in_secrets.install()
         sock = _bound_socket(port)
         with sock:
             sock.listen(128)

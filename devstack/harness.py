@@ -15,6 +15,7 @@ from chalice.test import Client
 
 from chalicelib.services import services
 from chalicelib.settings import Settings
+from devstack import stand_in_secrets
 from devstack.environment import OFFLINE_AWS, REGION, ROOT
 from devstack.pool import Pool, create_pool
 
@@ -67,6 +68,7 @@ def stand_in_pool() -> Iterator[tuple[CognitoIdentityProviderClient, Pool]]:
     import boto3
     from moto import mock_aws
 
+    stand_in_secrets.install()
     # Fake credentials and a fixed region: nothing in it can reach AWS.
     with environment(OFFLINE_AWS), mock_aws():
         cognito = boto3.client("cognito-idp", region_name=REGION)

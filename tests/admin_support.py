@@ -11,6 +11,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
+import jsonschema_rs
+
 from chalicelib import logs
 from devstack.harness import Http
 from devstack.pool import ADMIN_GROUP
@@ -108,3 +110,17 @@ def json_log() -> Iterator[io.StringIO]:
 def audit_lines(stream: io.StringIO) -> list[dict[str, Any]]:
     records = [json.loads(line) for line in stream.getvalue().splitlines()]
     return [record for record in records if record["logger"] == "chalicelib.audit"]
+
+
+def undocumented(document: dict[str, Any], path: str, method: str, response: Any) -> list[str]:
+    """How an answer differs from what the OpenAPI document says of the operation
+    (`path` as the document names it): its status, or what its body breaks."""
+    responses = document["paths"][path][method.lower()]["responses"]
+    answer = responses.get(str(response.status_code))
+    if answer is None:
+        return [f"status {response.status_code} is not documented"]
+    if "$ref" in answer:
+        answer = document["components"]["responses"][answer["$ref"].split("/")[-1]]
+    schema = answer["content"]["application/json"]["schema"]
+    validator = jsonschema_rs.validator_for({**schema, "components": document["components"]})
+    return [str(error) for error in validator.iter_errors(json.loads(response.body))]

@@ -61,7 +61,7 @@ def test_change_password_rejects_a_wrong_previous_password(api: Http, login: Log
 def test_change_password_answers_the_policys_wording(api: Http, login: Login) -> None:
     status, body = api.post(
         "/user/change-password",
-        {"previous_password": PASSWORD, "proposed_password": "weak"},
+        {"previous_password": PASSWORD, "proposed_password": "weakpassword"},
         _bearer(login(ALICE)),
     )
 

@@ -24,6 +24,7 @@ from tests.admin_support import (
     json_log,
     respond,
     send,
+    undocumented,
 )
 from tests.conftest import ADMIN, BOB, PASSWORD
 
@@ -59,14 +60,17 @@ def _done(message: str) -> dict[str, Any]:
 
 
 def test_an_invited_user_finishes_through_new_password_required(api: Http, admin: str) -> None:
-    status, body = send(
+    response = respond(
         api,
         "POST",
         "/admin/users",
         admin,
         {"username": CARL, "temporary_password": TEMPORARY, "attributes": {"name": "Carl"}},
     )
-    assert (status, body["message"]) == (201, "User invited")
+    body = json.loads(response.body)
+    assert (response.status_code, body["message"]) == (201, "User invited")
+    document = send(api, "GET", "/openapi.json")[1]
+    assert undocumented(document, "/admin/users", "POST", response) == []
     invited = body["data"]
     assert invited["status"] == "FORCE_CHANGE_PASSWORD"
     assert invited["enabled"] is True

@@ -28,7 +28,9 @@ from tests.admin_support import (
     emails,
     json_log,
     pool_state,
+    respond,
     send,
+    undocumented,
 )
 from tests.conftest import ADMIN, ALICE, BOB, PASSWORD, UNCONFIRMED, mint_token
 
@@ -430,3 +432,26 @@ def test_a_request_refused_before_any_action_is_not_audited(
     send(shared.api, "DELETE", "/admin/users/bob", shared.admin())
 
     assert audit_lines(audit) == []
+
+
+def test_every_admin_answer_is_as_the_document_describes(shared: Shared) -> None:
+    document = send(shared.api, "GET", "/openapi.json")[1]
+    admin, member = shared.admin(), shared.tokens[ALICE]["access_token"]
+    user, group = "/admin/users/{username}", "/admin/users/{username}/groups/{group}"
+    exchanges: list[tuple[str, str, str, str | None, Any]] = [
+        ("/admin/users", "GET", "/admin/users?limit=2", admin, None),
+        ("/admin/users", "GET", "/admin/users?limit=0", admin, None),
+        ("/admin/users", "GET", "/admin/users", member, None),
+        ("/admin/users", "GET", "/admin/users", None, None),
+        ("/admin/users", "POST", "/admin/users", admin, {"username": BOB}),
+        ("/admin/users", "POST", "/admin/users", admin, {"username": "bob"}),
+        (user, "DELETE", "/admin/users/nobody%40example.com", admin, None),
+        (f"{user}/disable", "POST", "/admin/users/bob/disable", admin, None),
+        (f"{user}/groups", "POST", f"{BOB_PATH}/groups", admin, {"group": "editors"}),
+        # Bob is in no group: removing him from one changes nothing.
+        (group, "DELETE", f"{BOB_PATH}/groups/{ADMIN_GROUP}", admin, None),
+    ]
+
+    for documented_path, method, path, token, body in exchanges:
+        response = respond(shared.api, method, path, token, body)
+        assert undocumented(document, documented_path, method, response) == [], path

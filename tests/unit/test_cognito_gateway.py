@@ -272,7 +272,7 @@ def test_an_unexpected_exception_answers_a_500_that_says_nothing(
 
     _, api = stubbed
     services.override(
-        gateway=Broken(services.settings(), services.cognito_client(), services.client_secret)
+        gateway=Broken(services.settings(), services.cognito_client(), services.client_secret())
     )
 
     with caplog.at_level(logging.ERROR):

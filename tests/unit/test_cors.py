@@ -12,6 +12,7 @@ from botocore.stub import Stubber
 
 from app import app
 from chalicelib.cors import ALLOWED_HEADERS, EXPOSED_HEADERS, MAX_AGE_SECONDS
+from chalicelib.models import MAX_BODY_BYTES
 from chalicelib.settings import ConfigurationError, Settings, cors_origins
 from devstack.harness import Http, in_process, pool_environment
 from devstack.pool import Pool
@@ -110,7 +111,7 @@ ERRORS: dict[str, tuple[str, dict[str, Any]]] = {
     "401 no token": ("/user/test-user", {}),
     "401 bad token": ("/user/test-user", {"headers": {"Authorization": "not-a-jwt"}}),
     "403 not confirmed": ("/login", {"body": {"username": UNCONFIRMED, "password": PASSWORD}}),
-    "413 too large": ("/login", {"raw": b"{" + b" " * 20_000 + b"}"}),
+    "413 too large": ("/login", {"raw": b"{" + b" " * MAX_BODY_BYTES + b"}"}),
     "415 not json": ("/login", {"raw": b"x", "headers": {"Content-Type": "text/plain"}}),
     "200 success": ("/login", {"body": {"username": ALICE, "password": PASSWORD}}),
 }

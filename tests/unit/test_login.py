@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 import jwt
 import pytest
 
+from chalicelib.models import MAX_BODY_BYTES
 from devstack.harness import Http
 from tests.conftest import ALICE, PASSWORD, UNCONFIRMED
 
@@ -123,7 +124,7 @@ def test_login_rejects_a_username_cognito_could_never_hold(api: Http, username: 
 
 
 def test_login_rejects_an_oversized_body(api: Http) -> None:
-    status, body = api.post("/login", {"username": ALICE, "password": "x" * 20_000})
+    status, body = api.post("/login", {"username": ALICE, "password": "x" * MAX_BODY_BYTES})
 
     assert (status, body["message"]) == (413, "Request body is too large")
 

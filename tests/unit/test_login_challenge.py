@@ -69,7 +69,7 @@ def test_new_password_challenge_answers_the_policys_wording(api: Http, invited: 
             "username": invited,
             "challenge_name": "NEW_PASSWORD_REQUIRED",
             "session": challenge["session"],
-            "new_password": "weak",
+            "new_password": "weakpassword",
         },
     )
 
@@ -173,11 +173,11 @@ def test_challenge_sends_aws_the_internal_name_and_its_secret_hash(
 @pytest.mark.parametrize(
     ("error", "status", "message"),
     [
-        ("CodeMismatchException", 400, "Invalid Verification code"),
+        ("CodeMismatchException", 401, "Invalid Verification code"),
         ("NotAuthorizedException", 401, "The session has expired, please log in again"),
         (
             "ExpiredCodeException",
-            400,
+            401,
             "The verification code has expired, please request a new one",
         ),
     ],

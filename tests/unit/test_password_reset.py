@@ -99,20 +99,20 @@ def test_confirm_password_rejects_a_wrong_code(api: Http, caplog: pytest.LogCapt
         "/password/confirm", {"username": ALICE, "code": wrong, "password": NEW_PASSWORD}
     )
 
-    assert (status, body["message"]) == (400, "Invalid Verification code")
+    assert (status, body["message"]) == (401, "Invalid Verification code")
     assert api.post("/login", {"username": ALICE, "password": PASSWORD})[0] == 200
 
 
 @pytest.mark.parametrize(
     ("error", "status", "message"),
     [
-        ("CodeMismatchException", 400, "Invalid Verification code"),
+        ("CodeMismatchException", 401, "Invalid Verification code"),
         (
             "ExpiredCodeException",
-            400,
+            401,
             "The verification code has expired, please request a new one",
         ),
-        ("UserNotFoundException", 400, "Invalid Verification code"),
+        ("UserNotFoundException", 401, "Invalid Verification code"),
         (
             "InvalidPasswordException",
             400,
@@ -162,7 +162,7 @@ def test_the_stand_in_refuses_a_code_it_never_sent(api: Http) -> None:
         "/password/confirm", {"username": ALICE, "code": "123456", "password": NEW_PASSWORD}
     )
 
-    assert (status, body["message"]) == (400, "Invalid Verification code")
+    assert (status, body["message"]) == (401, "Invalid Verification code")
     assert api.post("/login", {"username": ALICE, "password": PASSWORD})[0] == 200
 
 

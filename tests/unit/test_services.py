@@ -25,7 +25,7 @@ def test_each_part_is_built_once_and_shared() -> None:
     assert services.gateway() is services.gateway()
     assert services.gateway().client is services.cognito_client()
     assert services.verifier() is services.verifier()
-    assert services.client_secret() == STUB_POOL.client_secret
+    assert services.client_secret().current() == STUB_POOL.client_secret
 
 
 def test_the_dialect_chooses_the_gateway() -> None:

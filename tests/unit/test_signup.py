@@ -112,14 +112,14 @@ def test_confirm_signup_confirms_the_user(
 @pytest.mark.parametrize(
     ("code", "status", "message"),
     [
-        ("CodeMismatchException", 400, "Invalid Verification code"),
+        ("CodeMismatchException", 401, "Invalid Verification code"),
         (
             "ExpiredCodeException",
-            400,
+            401,
             "The verification code has expired, please request a new one",
         ),
         ("NotAuthorizedException", 409, "User is already confirmed"),
-        ("UserNotFoundException", 400, "Invalid Verification code"),
+        ("UserNotFoundException", 401, "Invalid Verification code"),
     ],
 )
 def test_confirm_signup_errors_as_aws_reports_them(
@@ -208,4 +208,4 @@ def test_confirming_a_confirmed_user_again_answers_409_on_the_stand_in_too(api: 
 def test_confirming_an_unknown_user_on_the_stand_in_is_an_invalid_code(api: Http) -> None:
     status, body = api.post("/signup/confirm", {"username": "ghost@example.com", "code": "1"})
 
-    assert (status, body["message"]) == (400, "Invalid Verification code")
+    assert (status, body["message"]) == (401, "Invalid Verification code")
