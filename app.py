@@ -8,6 +8,7 @@ from __future__ import annotations
 import functools
 import logging
 import os
+from collections.abc import Callable
 from typing import Any
 
 from chalice.app import Chalice, CognitoUserPoolAuthorizer, Request, Response
@@ -16,6 +17,7 @@ from chalicelib import auth_service, local_gateway, logs
 from chalicelib.cors import cors, preflight
 from chalicelib.guard import claims, cognito_guard, verified_token
 from chalicelib.models import (
+    AdminUser,
     Attribute,
     AttributeRequest,
     Challenge,
@@ -24,7 +26,10 @@ from chalicelib.models import (
     CodeDelivery,
     ConfirmForgotPasswordRequest,
     ConfirmSignUpRequest,
+    CreateUserRequest,
     DeleteAccountRequest,
+    GroupRequest,
+    ListUsersQuery,
     LoginRequest,
     LoginTotpSetup,
     LoginTotpSetupRequest,
@@ -44,8 +49,11 @@ from chalicelib.models import (
     UpdateAttributesRequest,
     UpdatedAttributes,
     UsernameRequest,
+    UserPage,
     VerifyAttributeRequest,
     body_parser,
+    parse_path,
+    query_parser,
 )
 from chalicelib.openapi import answers, openapi_document, request_header
 from chalicelib.responses import JSON_HEADERS, handle_errors, success
@@ -337,6 +345,132 @@ def delete_account(body: DeleteAccountRequest) -> Response:
     """
     auth_service.delete_account(claims(_request()), _access_token(), body)
     return success(None, "Your account has been deleted")
+
+
+# --- admin ---
+
+takes_query = query_parser(_request)
+AdminView = Callable[..., Response]
+
+
+def admin_action(action: str) -> Callable[[AdminView], AdminView]:
+    """An admin route: a caller outside the admin group gets 403, and one whose
+    session Cognito no longer honours 401, before anything else of the request is
+    read; then the path parameters are checked (400), and the view gets them with
+    `call`, the audited admin call."""
+
+    def decorate(view: AdminView) -> AdminView:
+        @functools.wraps(view)
+        def checked(**params: str) -> Response:
+            call = auth_service.admin_call(
+                claims(_request()), _access_token(), action, params.get("username")
+            )
+            return view(call=call, **parse_path(params))
+
+        return checked
+
+    return decorate
+
+
+@app.route("/admin/users", methods=["GET"], authorizer=access_token_authorizer)
+@admin_action("list_users")
+@takes_query(ListUsersQuery)
+@answers(UserPage)
+def admin_list_users(query: ListUsersQuery, call: auth_service.AdminCall) -> Response:
+    """List users, a page at a time, optionally filtered (admin group only).
+
+    `filter` is Cognito's ListUsers syntax: `email ^= "ali"` (starts with) or
+    `status = "Disabled"` (exact). The answer's `pagination_token`, while not null,
+    fetches the next page. A user's `username` is Cognito's internal name; the
+    other admin routes take the user's email.
+    """
+    return success(auth_service.admin_list_users(call, query))
+
+
+@app.route("/admin/users", methods=["POST"], authorizer=access_token_authorizer)
+@admin_action("create_user")
+@accepts(CreateUserRequest, status=201)
+@answers(AdminUser)
+def admin_create_user(body: CreateUserRequest, call: auth_service.AdminCall) -> Response:
+    """Invite a user (admin group only).
+
+    Cognito emails them a temporary password (the one given, or its own); they
+    finish at `/login`, answering NEW_PASSWORD_REQUIRED at `/login/challenge`.
+    """
+    return success(auth_service.admin_create_user(call, body), "User invited", status_code=201)
+
+
+@app.route("/admin/users/{username}/disable", methods=["POST"], authorizer=access_token_authorizer)
+@admin_action("disable_user")
+@answers(None)
+def admin_disable_user(username: str, call: auth_service.AdminCall) -> Response:
+    """Disable a user: they can no longer sign in (admin group only)."""
+    auth_service.admin_disable_user(call, username)
+    return success(None, "User disabled")
+
+
+@app.route("/admin/users/{username}/enable", methods=["POST"], authorizer=access_token_authorizer)
+@admin_action("enable_user")
+@answers(None)
+def admin_enable_user(username: str, call: auth_service.AdminCall) -> Response:
+    """Enable a disabled user again (admin group only)."""
+    auth_service.admin_enable_user(call, username)
+    return success(None, "User enabled")
+
+
+@app.route("/admin/users/{username}", methods=["DELETE"], authorizer=access_token_authorizer)
+@admin_action("delete_user")
+@answers(None)
+def admin_delete_user(username: str, call: auth_service.AdminCall) -> Response:
+    """Delete a user for good (admin group only)."""
+    auth_service.admin_delete_user(call, username)
+    return success(None, "User deleted")
+
+
+@app.route("/admin/users/{username}/groups", methods=["POST"], authorizer=access_token_authorizer)
+@admin_action("add_to_group")
+@accepts(GroupRequest)
+@answers(None)
+def admin_add_to_group(body: GroupRequest, username: str, call: auth_service.AdminCall) -> Response:
+    """Add a user to a group; their next tokens carry it (admin group only)."""
+    auth_service.admin_add_to_group(call, username, body)
+    return success(None, "User added to the group")
+
+
+@app.route(
+    "/admin/users/{username}/groups/{group}",
+    methods=["DELETE"],
+    authorizer=access_token_authorizer,
+)
+@admin_action("remove_from_group")
+@answers(None)
+def admin_remove_from_group(username: str, group: str, call: auth_service.AdminCall) -> Response:
+    """Remove a user from a group; their next tokens lack it (admin group only)."""
+    auth_service.admin_remove_from_group(call, username, group)
+    return success(None, "User removed from the group")
+
+
+@app.route("/admin/users/{username}/sign-out", methods=["POST"], authorizer=access_token_authorizer)
+@admin_action("sign_out")
+@answers(None)
+def admin_sign_out(username: str, call: auth_service.AdminCall) -> Response:
+    """Sign a user out everywhere: their refresh tokens stop working (admin group only)."""
+    auth_service.admin_sign_out(call, username)
+    return success(None, "User signed out everywhere")
+
+
+@app.route(
+    "/admin/users/{username}/reset-password",
+    methods=["POST"],
+    authorizer=access_token_authorizer,
+)
+@admin_action("reset_password")
+@answers(None)
+def admin_reset_password(username: str, call: auth_service.AdminCall) -> Response:
+    """Reset a user's password: it stops working, and Cognito emails them a code
+    for `/password/confirm` (admin group only)."""
+    auth_service.admin_reset_password(call, username)
+    return success(None, "Password reset; the user has been sent a code to set a new one")
 
 
 OPENAPI_PATH = "/openapi.json"

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import logging
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from chalicelib import attributes, errors, totp
 from chalicelib.models import (
     PUBLIC_CHALLENGE_PARAMETERS,
+    AdminUser,
     Attribute,
     AttributeRequest,
     Challenge,
@@ -16,7 +21,10 @@ from chalicelib.models import (
     CodeDelivery,
     ConfirmForgotPasswordRequest,
     ConfirmSignUpRequest,
+    CreateUserRequest,
     DeleteAccountRequest,
+    GroupRequest,
+    ListUsersQuery,
     LoginRequest,
     LoginTotpSetup,
     LoginTotpSetupRequest,
@@ -37,13 +45,14 @@ from chalicelib.models import (
     UpdateAttributesRequest,
     UpdatedAttributes,
     UsernameRequest,
+    UserPage,
     VerifyAttributeRequest,
 )
 from chalicelib.services import services
 from chalicelib.token_verification import Claims
 
 if TYPE_CHECKING:
-    from mypy_boto3_cognito_idp.type_defs import CodeDeliveryDetailsTypeTypeDef
+    from mypy_boto3_cognito_idp.type_defs import CodeDeliveryDetailsTypeTypeDef, UserTypeTypeDef
 
 
 def login(request: LoginRequest) -> Tokens | Challenge:
@@ -330,3 +339,153 @@ def delete_account(claims: Claims, access_token: str, request: DeleteAccountRequ
     except errors.InvalidCredentials:
         raise errors.WrongPassword() from None
     gateway.delete_user(access_token)
+
+
+# --- admin ---
+
+# One line per admin request that passed token verification: who, what, to whom,
+# how it ended (an HTTP status), and (from the log record) the request id. Never
+# a password, a token or an attribute value.
+audit_log = logging.getLogger("chalicelib.audit")
+
+
+@dataclass(frozen=True)
+class AdminCall:
+    """An action of the admin API, and the verified admin who asked for it."""
+
+    action: str
+    sub: str
+    username: str | None
+
+
+def admin_call(claims: Claims, access_token: str, action: str, target: str | None) -> AdminCall:
+    """The caller's request for `action` if their access token says they are in the
+    admin group and Cognito still honours it; otherwise Forbidden or SessionEnded,
+    audited.
+
+    The token's signature and expiry hold for up to an hour after its admin was
+    signed out, disabled or deleted; an admin action is worth the one GetUser that
+    tells."""
+    username = claims.get("username")
+    call = AdminCall(action, claims["sub"], username if isinstance(username, str) else None)
+    if services.settings().admin_group not in claims.get("cognito:groups", []):
+        _audit(call, target, errors.Forbidden.status_code)
+        raise errors.Forbidden("Only members of the admin group may do this")
+    with _audited_refusal(call, target):
+        services.gateway().check_session(access_token)
+    return call
+
+
+def _audit(call: AdminCall, target: str | None, status: int, group: str | None = None) -> None:
+    audit_log.log(
+        logging.INFO if status < 400 else logging.WARNING,
+        "admin %s: %d",
+        call.action,
+        status,
+        extra={
+            "action": call.action,
+            "actor_sub": call.sub,
+            "actor_username": call.username,
+            "target": target,
+            "group": group,
+            "status": status,
+        },
+    )
+
+
+@contextmanager
+def _audited_refusal(call: AdminCall, target: str | None) -> Iterator[None]:
+    """Audits a failure inside, and nothing if all goes well."""
+    try:
+        yield
+    except errors.ApiError as err:
+        _audit(call, target, err.status_code)
+        raise
+
+
+@contextmanager
+def _audited(
+    call: AdminCall, target: str | None, *, group: str | None = None, status: int = 200
+) -> Iterator[None]:
+    """Audits what happens inside: `status`, or the status the failure answers."""
+    ended = 500
+    try:
+        yield
+        ended = status
+    except errors.ApiError as err:
+        ended = err.status_code
+        raise
+    finally:
+        _audit(call, target, ended, group)
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return moment.astimezone(UTC).isoformat() if moment is not None else None
+
+
+def _user(user: UserTypeTypeDef) -> AdminUser:
+    """A user as the admin API shows one. `username` is Cognito's internal name
+    (the `sub` when email is the username); the routes take the email."""
+    return {
+        "username": user["Username"],
+        "attributes": {
+            a["Name"]: a.get("Value", "")
+            for a in sorted(user.get("Attributes", []), key=lambda a: a["Name"])
+        },
+        "enabled": user.get("Enabled"),
+        "status": user.get("UserStatus"),
+        "created": _iso(user.get("UserCreateDate")),
+        "modified": _iso(user.get("UserLastModifiedDate")),
+    }
+
+
+def admin_list_users(call: AdminCall, query: ListUsersQuery) -> UserPage:
+    with _audited(call, None):
+        page = services.gateway().list_users(query.filter, query.limit, query.pagination_token)
+    return {
+        "users": [_user(user) for user in page.get("Users", [])],
+        "pagination_token": page.get("PaginationToken"),
+    }
+
+
+def admin_create_user(call: AdminCall, request: CreateUserRequest) -> AdminUser:
+    with _audited(call, request.username, status=201):
+        answer = services.gateway().admin_create_user(
+            request.username, request.attributes or {}, request.temporary_password
+        )
+    return _user(answer["User"])
+
+
+def admin_disable_user(call: AdminCall, username: str) -> None:
+    with _audited(call, username):
+        services.gateway().admin_disable_user(username)
+
+
+def admin_enable_user(call: AdminCall, username: str) -> None:
+    with _audited(call, username):
+        services.gateway().admin_enable_user(username)
+
+
+def admin_delete_user(call: AdminCall, username: str) -> None:
+    with _audited(call, username):
+        services.gateway().admin_delete_user(username)
+
+
+def admin_add_to_group(call: AdminCall, username: str, request: GroupRequest) -> None:
+    with _audited(call, username, group=request.group):
+        services.gateway().admin_add_user_to_group(username, request.group)
+
+
+def admin_remove_from_group(call: AdminCall, username: str, group: str) -> None:
+    with _audited(call, username, group=group):
+        services.gateway().admin_remove_user_from_group(username, group)
+
+
+def admin_sign_out(call: AdminCall, username: str) -> None:
+    with _audited(call, username):
+        services.gateway().admin_user_global_sign_out(username)
+
+
+def admin_reset_password(call: AdminCall, username: str) -> None:
+    with _audited(call, username):
+        services.gateway().admin_reset_user_password(username)

@@ -16,7 +16,7 @@ import re
 import threading
 import time
 from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Any, NoReturn, TypedDict, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, NoReturn, TypedDict, TypeVar
 
 from chalicelib import attributes, errors
 from chalicelib.client_secret import ClientSecret
@@ -26,6 +26,7 @@ from chalicelib.settings import Settings
 if TYPE_CHECKING:
     from mypy_boto3_cognito_idp import CognitoIdentityProviderClient
     from mypy_boto3_cognito_idp.type_defs import (
+        AdminCreateUserResponseTypeDef,
         AdminGetUserResponseTypeDef,
         AssociateSoftwareTokenResponseTypeDef,
         AttributeTypeTypeDef,
@@ -33,6 +34,7 @@ if TYPE_CHECKING:
         GetUserAttributeVerificationCodeResponseTypeDef,
         GetUserResponseTypeDef,
         InitiateAuthResponseTypeDef,
+        ListUsersResponseTypeDef,
         ResendConfirmationCodeResponseTypeDef,
         RespondToAuthChallengeResponseTypeDef,
         SignUpResponseTypeDef,
@@ -512,6 +514,137 @@ class CognitoGateway:
             {
                 "UnsupportedTokenTypeException": errors.NotARefreshToken,
                 "InvalidParameterException": errors.NotARefreshToken,
+            },
+        )
+
+    # --- admin ---
+
+    # The admin API's answers; admins may learn whether a user exists.
+    _ADMIN_ERRORS: ClassVar[ErrorMap] = {"UserNotFoundException": errors.NoSuchUser}
+    # AWS's ResourceNotFoundException for a group that does not exist (the pool
+    # itself is checked by every other route).
+    _GROUP_ERRORS: ClassVar[ErrorMap] = {
+        **_ADMIN_ERRORS,
+        "ResourceNotFoundException": errors.NoSuchGroup,
+    }
+
+    def check_session(self, access_token: str) -> None:
+        """GetUser with the access token: Cognito refuses one whose session was signed
+        out, or whose user was disabled or deleted, although its signature and
+        expiry still pass."""
+        self.get_user(access_token)
+
+    def list_users(
+        self, filter_: str | None, limit: int, pagination_token: str | None
+    ) -> ListUsersResponseTypeDef:
+        """ListUsers: one page, every attribute of each user."""
+        page: dict[str, Any] = {"Limit": limit}
+        if filter_ is not None:
+            page["Filter"] = filter_
+        if pagination_token is not None:
+            page["PaginationToken"] = pagination_token
+        return self._call(
+            "ListUsers",
+            lambda: self.client.list_users(UserPoolId=self._settings.user_pool_id, **page),
+            {"InvalidParameterException": errors.InvalidListQuery},
+        )
+
+    def admin_create_user(
+        self, username: str, attributes: Mapping[str, str], temporary_password: str | None
+    ) -> AdminCreateUserResponseTypeDef:
+        """AdminCreateUser: Cognito emails the invitation, with the temporary password
+        (its own unless one is given); the user then answers NEW_PASSWORD_REQUIRED.
+        The email counts as verified: the user can only finish with what was sent
+        there."""
+        extra: dict[str, Any] = {}
+        if temporary_password is not None:
+            extra["TemporaryPassword"] = temporary_password
+        return self._call(
+            "AdminCreateUser",
+            lambda: self.client.admin_create_user(
+                UserPoolId=self._settings.user_pool_id,
+                Username=username,
+                UserAttributes=_attribute_list(
+                    {**attributes, "email": username, "email_verified": "true"}
+                ),
+                DesiredDeliveryMediums=["EMAIL"],
+                **extra,
+            ),
+            {
+                "UsernameExistsException": errors.UsernameExists,
+                "InvalidPasswordException": errors.InvalidPassword,
+                "InvalidParameterException": errors.InvalidAttributes,
+            },
+        )
+
+    def admin_disable_user(self, username: str) -> None:
+        self._call(
+            "AdminDisableUser",
+            lambda: self.client.admin_disable_user(
+                UserPoolId=self._settings.user_pool_id, Username=username
+            ),
+            self._ADMIN_ERRORS,
+        )
+
+    def admin_enable_user(self, username: str) -> None:
+        self._call(
+            "AdminEnableUser",
+            lambda: self.client.admin_enable_user(
+                UserPoolId=self._settings.user_pool_id, Username=username
+            ),
+            self._ADMIN_ERRORS,
+        )
+
+    def admin_delete_user(self, username: str) -> None:
+        self._call(
+            "AdminDeleteUser",
+            lambda: self.client.admin_delete_user(
+                UserPoolId=self._settings.user_pool_id, Username=username
+            ),
+            self._ADMIN_ERRORS,
+        )
+
+    def admin_add_user_to_group(self, username: str, group: str) -> None:
+        self._call(
+            "AdminAddUserToGroup",
+            lambda: self.client.admin_add_user_to_group(
+                UserPoolId=self._settings.user_pool_id, Username=username, GroupName=group
+            ),
+            self._GROUP_ERRORS,
+        )
+
+    def admin_remove_user_from_group(self, username: str, group: str) -> None:
+        self._call(
+            "AdminRemoveUserFromGroup",
+            lambda: self.client.admin_remove_user_from_group(
+                UserPoolId=self._settings.user_pool_id, Username=username, GroupName=group
+            ),
+            self._GROUP_ERRORS,
+        )
+
+    def admin_user_global_sign_out(self, username: str) -> None:
+        self._call(
+            "AdminUserGlobalSignOut",
+            lambda: self.client.admin_user_global_sign_out(
+                UserPoolId=self._settings.user_pool_id, Username=username
+            ),
+            self._ADMIN_ERRORS,
+        )
+
+    def admin_reset_user_password(self, username: str) -> None:
+        """AdminResetUserPassword: the password stops working, and Cognito emails a
+        code for /password/confirm."""
+        self._call(
+            "AdminResetUserPassword",
+            lambda: self.client.admin_reset_user_password(
+                UserPoolId=self._settings.user_pool_id, Username=username
+            ),
+            {
+                **self._ADMIN_ERRORS,
+                # "User is disabled.", "User password cannot be reset in the current
+                # state.", or no verified email or phone to send the code to.
+                "NotAuthorizedException": errors.UserStateConflict,
+                "InvalidParameterException": errors.UserStateConflict,
             },
         )
 

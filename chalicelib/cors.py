@@ -85,6 +85,6 @@ def cors(routes: Mapping[str, Mapping[str, RouteEntry]]) -> Middleware:
     return middleware
 
 
-def preflight() -> Response:
+def preflight(**_path_parameters: str) -> Response:
     """A CORS preflight: the cors middleware adds what the origin is allowed."""
     return Response(body="", status_code=204)

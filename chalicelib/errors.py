@@ -202,3 +202,35 @@ class AddressTaken(ApiError):
 
 class NotARefreshToken(BadRequest):
     default_message = "refresh_token is not a refresh token"
+
+
+# --- admin ---
+
+
+class NoSuchUser(NotFound):
+    default_message = "No such user"
+
+
+class NoSuchGroup(NotFound):
+    default_message = "No such group"
+
+
+class InvalidPaginationToken(BadRequest):
+    default_message = "pagination_token is invalid or has expired"
+
+
+class InvalidListQuery(BadRequest):
+    """Cognito refused a filter or pagination token that passed our checks; its
+    wording says which (admins only see it)."""
+
+    default_message = "The filter or pagination_token is invalid"
+    cognito_worded = True
+
+
+class UserStateConflict(ApiError):
+    """The user's state does not allow the action (a password reset for a disabled
+    user, or one without a verified address); Cognito's wording says which."""
+
+    status_code = 409
+    default_message = "The user's state does not allow this action"
+    cognito_worded = True

@@ -10,6 +10,10 @@ own verification answers the gateway's 401.
 path it does not know): those answers carry the CORS headers the packaged template
 gives API Gateway's gateway responses, for the origins the settings allow.
 
+API Gateway hands path parameters to the function URL-decoded
+(`/admin/users/ada%40example.com` gives `ada@example.com`); `chalice local` hands
+them over as sent. Here they are decoded as API Gateway does.
+
 `chalice local`'s server listens with http.server's accept queue of 5: a burst of
 more connections stalls a second on SYN retransmits, and some are reset. It gets
 the queue servers usually have.
@@ -22,6 +26,7 @@ from __future__ import annotations
 import functools
 import warnings
 from typing import Any
+from urllib.parse import unquote
 
 from chalicelib.cors import answer_headers, with_vary_origin
 
@@ -34,6 +39,7 @@ def harden() -> None:
             LocalGateway,
             LocalGatewayAuthorizer,
             LocalGatewayException,
+            RouteMatcher,
             ThreadedHTTPServer,
         )
     except ImportError:
@@ -56,6 +62,17 @@ def harden() -> None:
             raise
 
     LocalGateway.handle_request = handle_request_with_cors  # type: ignore[method-assign]
+
+    match_route = RouteMatcher.match_route
+
+    @functools.wraps(match_route)
+    def match_route_decoded(self: Any, url: str) -> Any:
+        match = match_route(self, url)
+        return match._replace(
+            captured={name: unquote(value) for name, value in match.captured.items()}
+        )
+
+    RouteMatcher.match_route = match_route_decoded  # type: ignore[method-assign]
 
     @functools.wraps(decode)
     def tolerant_decode(self: Any, jwt: str) -> dict[str, Any]:

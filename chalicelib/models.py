@@ -8,8 +8,18 @@ import functools
 import itertools
 import json
 import re
-from collections.abc import Callable
-from typing import Annotated, Any, ClassVar, Literal, TypedDict, TypeVar, get_args, get_origin
+from collections.abc import Callable, Iterator, Mapping
+from typing import (
+    Annotated,
+    Any,
+    ClassVar,
+    Literal,
+    Protocol,
+    TypedDict,
+    TypeVar,
+    get_args,
+    get_origin,
+)
 
 import msgspec
 from msgspec.structs import fields
@@ -491,22 +501,24 @@ class BodySpec(msgspec.Struct, frozen=True):
     status: int
 
 
-View = Callable[[Any], Any]
+View = Callable[..., Any]
 
 
 def body_parser(
     current_request: Callable[[], Any],
-) -> Callable[..., Callable[[View], Callable[[], Any]]]:
+) -> Callable[..., Callable[[View], Callable[..., Any]]]:
     """`accepts(Model)`: a view decorator that parses the body into Model and hands
-    it to the view, remembering Model for the OpenAPI document."""
+    it to the view (before any keyword arguments, such as path parameters),
+    remembering Model for the OpenAPI document."""
 
     def accepts(
         model: type[RequestModel], *, optional: bool = False, status: int = 200
-    ) -> Callable[[View], Callable[[], Any]]:
-        def decorate(view: View) -> Callable[[], Any]:
+    ) -> Callable[[View], Callable[..., Any]]:
+        def decorate(view: View) -> Callable[..., Any]:
             @functools.wraps(view)
-            def parsed() -> Any:
-                return view(parse_body(current_request().raw_body, model, optional=optional))
+            def parsed(**params: Any) -> Any:
+                body = parse_body(current_request().raw_body, model, optional=optional)
+                return view(body, **params)
 
             parsed.body_spec = BodySpec(model, optional, status)  # type: ignore[attr-defined]
             return parsed
@@ -614,3 +626,211 @@ class CodeDelivery(TypedDict):
     attribute: Annotated[str, msgspec.Meta(description="The attribute verified: email")]
     destination: Annotated[str, msgspec.Meta(description="Masked (a***@e***.com)")]
     delivery_medium: Literal["EMAIL", "SMS"]
+
+
+# --- admin ---
+
+# A user as the admin routes name them: by email, the pool's sign-in name.
+UserEmail = Annotated[str, msgspec.Meta(min_length=1, max_length=128), _EMAIL]
+# Printable ASCII, as usernames (Cognito's own pattern for group names is theirs).
+GroupName = Annotated[str, msgspec.Meta(min_length=1, max_length=128), _USERNAME]
+# What ListUsers can search, and how (Cognito's documented filter syntax): an exact
+# match (=) or a prefix (^=), the value in double quotes, with no quote, backslash or
+# control character inside.
+SEARCHABLE_ATTRIBUTES = (
+    "username",
+    "email",
+    "phone_number",
+    "name",
+    "given_name",
+    "family_name",
+    "preferred_username",
+    "cognito:user_status",
+    "status",
+    "sub",
+)
+_FILTER = Rule(rf'^({"|".join(SEARCHABLE_ATTRIBUTES)}) *\^?= *"[^"\\\x00-\x1f\x7f-\x9f]*"$')
+# Cognito's limit for Filter.
+UserFilter = Annotated[str, msgspec.Meta(max_length=256), _FILTER]
+PageSize = Annotated[int, msgspec.Meta(ge=1, le=60)]
+PaginationToken = Annotated[str, msgspec.Meta(min_length=1, max_length=4096), _CODE]
+
+
+class CreateUserRequest(RequestModel, frozen=True):
+    username: UserEmail
+    # The same profile fields a user may set alone; the email is the username.
+    attributes: (
+        Annotated[
+            AttributeValues,
+            msgspec.Meta(
+                extra_json_schema={"propertyNames": {"enum": sorted(WRITABLE_ATTRIBUTES)}}
+            ),
+        ]
+        | None
+    ) = None
+    # Cognito makes one (and emails it) when none is given.
+    temporary_password: NewPassword | None = None
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        if self.attributes is not None and not self.attributes.keys() <= WRITABLE_ATTRIBUTES:
+            raise ValueError("attributes")
+
+    @classmethod
+    def problem(cls, document: dict[str, Any]) -> str | None:
+        attributes = document.get("attributes")
+        message = super().problem({**document, "attributes": None})
+        if message is not None or attributes is None:
+            return message
+        if not isinstance(attributes, dict):
+            return "attributes is invalid"
+        return UpdateAttributesRequest.problem({"attributes": attributes})
+
+
+class GroupRequest(RequestModel, frozen=True):
+    group: GroupName
+
+
+def value_type(kind: Any) -> Any:
+    """`X` of `X | None`: what a parameter holds when it is given."""
+    members = [member for member in get_args(kind) if member is not type(None)]
+    return members[0] if get_origin(kind) is not Annotated and members else kind
+
+
+def _accepts(value: str, kind: Any) -> bool:
+    """Whether a parameter's text is a valid `kind` (lax: "10" is the integer 10)."""
+    if not _is_text(value):
+        return False
+    try:
+        msgspec.convert(value, kind, strict=False)
+    except msgspec.ValidationError:
+        return False
+    rule = _rule(kind)
+    return rule is None or rule.accepts(value)
+
+
+def _clause(description: str) -> str:
+    """A parameter's description, to follow a colon in a message."""
+    return description[:1].lower() + description[1:]
+
+
+def parameter_schema(kind: Any) -> dict[str, Any]:
+    """The JSON Schema of a path or query parameter, with its rule's pattern."""
+    schema: dict[str, Any] = msgspec.json.schema(kind)
+    rule = _rule(kind)
+    if rule is not None:
+        schema["pattern"] = rule.pattern
+    return schema
+
+
+class PathParameter(msgspec.Struct, frozen=True):
+    kind: Any
+    description: str
+
+
+# Every path parameter of the API, by name: what it must be, for the check and the
+# OpenAPI document alike. API Gateway hands them over URL-decoded.
+PATH_PARAMETERS: dict[str, PathParameter] = {
+    "username": PathParameter(UserEmail, "The user's email (their sign-in name)"),
+    "group": PathParameter(GroupName, "A group of the user pool"),
+}
+
+
+def parse_path(params: Mapping[str, str]) -> dict[str, str]:
+    """The path parameters, each checked against PATH_PARAMETERS; BadRequest otherwise."""
+    for name, value in params.items():
+        if not _accepts(value, PATH_PARAMETERS[name].kind):
+            raise BadRequest(f"{name} is invalid: {_clause(PATH_PARAMETERS[name].description)}")
+    return dict(params)
+
+
+class QueryParams(Protocol):
+    """Chalice's query parameters (a MultiDict): every value of a name."""
+
+    def __iter__(self) -> Iterator[str]: ...
+
+    def getlist(self, k: str) -> list[str]: ...
+
+
+class QueryModel(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """A route's query string. Each parameter may be given once; `descriptions`
+    documents them and words the 400 for a wrong one."""
+
+    descriptions: ClassVar[dict[str, str]] = {}
+
+
+class ListUsersQuery(QueryModel, frozen=True):
+    descriptions: ClassVar[dict[str, str]] = {
+        "filter": 'Attribute = "value" (exact) or attribute ^= "value" (starts with), '
+        f"the attribute one of {', '.join(SEARCHABLE_ATTRIBUTES)}",
+        "limit": "Users per page, a whole number from 1 to 60",
+        "pagination_token": "The pagination_token of the previous page",
+    }
+    filter: UserFilter | None = None
+    limit: PageSize = 60
+    pagination_token: PaginationToken | None = None
+
+
+Q = TypeVar("Q", bound=QueryModel)
+
+
+def parse_query(params: QueryParams | None, model: type[Q]) -> Q:
+    """The query string as `model`; BadRequest naming the first wrong parameter."""
+    given: dict[str, str] = {}
+    for name in params or ():
+        if name not in model.__struct_fields__:
+            raise BadRequest(
+                f"Unknown query parameter; this route takes {', '.join(model.__struct_fields__)}"
+            )
+        values = params.getlist(name) if params is not None else []
+        if len(values) != 1:
+            raise BadRequest(f"{name} may be given only once")
+        given[name] = values[0]
+    for field in fields(model):
+        if field.name in given and not _accepts(given[field.name], value_type(field.type)):
+            raise BadRequest(f"{field.name} is invalid: {_clause(model.descriptions[field.name])}")
+    return msgspec.convert(given, model, strict=False)
+
+
+def query_parser(
+    current_request: Callable[[], Any],
+) -> Callable[[type[QueryModel]], Callable[[View], Callable[..., Any]]]:
+    """`takes_query(Model)`: a view decorator that parses the query string into Model
+    and hands it to the view, remembering Model for the OpenAPI document."""
+
+    def takes_query(model: type[QueryModel]) -> Callable[[View], Callable[..., Any]]:
+        def decorate(view: View) -> Callable[..., Any]:
+            @functools.wraps(view)
+            def parsed(**params: Any) -> Any:
+                return view(parse_query(current_request().query_params, model), **params)
+
+            parsed.query_model = model  # type: ignore[attr-defined]
+            return parsed
+
+        return decorate
+
+    return takes_query
+
+
+class AdminUser(TypedDict):
+    username: Annotated[
+        str,
+        msgspec.Meta(
+            description="Cognito's internal name (the sub); the admin routes take the email"
+        ),
+    ]
+    attributes: dict[str, str]
+    enabled: bool | None
+    status: Annotated[
+        str | None,
+        msgspec.Meta(description="Cognito's UserStatus: CONFIRMED, FORCE_CHANGE_PASSWORD, ..."),
+    ]
+    created: Annotated[str | None, msgspec.Meta(description="ISO 8601, UTC")]
+    modified: Annotated[str | None, msgspec.Meta(description="ISO 8601, UTC")]
+
+
+class UserPage(TypedDict):
+    users: list[AdminUser]
+    pagination_token: Annotated[
+        str | None, msgspec.Meta(description="Asks for the next page; null on the last one")
+    ]

@@ -11,8 +11,17 @@ from typing import Any, TypeVar, get_args, get_origin
 
 import msgspec
 from chalice.app import CognitoUserPoolAuthorizer, RouteEntry
+from msgspec.structs import fields
 
-from chalicelib.models import MAX_BODY_BYTES, BodySpec, json_schema
+from chalicelib.models import (
+    MAX_BODY_BYTES,
+    PATH_PARAMETERS,
+    BodySpec,
+    QueryModel,
+    json_schema,
+    parameter_schema,
+    value_type,
+)
 
 ID_TOKEN_SCHEME = "CognitoIdToken"
 ACCESS_TOKEN_SCHEME = "CognitoAccessToken"
@@ -190,6 +199,39 @@ def _responses(status: int, answer: dict[str, str], guarded: bool) -> dict[str, 
     return responses
 
 
+def _path_parameters(entry: RouteEntry) -> list[dict[str, Any]]:
+    return [
+        {
+            "name": name,
+            "in": "path",
+            "required": True,
+            "description": PATH_PARAMETERS[name].description,
+            "schema": parameter_schema(PATH_PARAMETERS[name].kind),
+        }
+        for name in entry.view_args
+    ]
+
+
+def _query_parameters(model: type[QueryModel] | None) -> list[dict[str, Any]]:
+    if model is None:
+        return []
+    parameters = []
+    for field in fields(model):
+        schema = parameter_schema(value_type(field.type))
+        if field.default is not None and field.default is not msgspec.NODEFAULT:
+            schema["default"] = field.default
+        parameters.append(
+            {
+                "name": field.name,
+                "in": "query",
+                "required": field.required,
+                "description": model.descriptions[field.name],
+                "schema": schema,
+            }
+        )
+    return parameters
+
+
 def _operation(name: str, entry: RouteEntry, schemas: _Schemas) -> dict[str, Any]:
     view = entry.view_function
     spec: BodySpec | None = getattr(view, "body_spec", None)
@@ -199,8 +241,10 @@ def _operation(name: str, entry: RouteEntry, schemas: _Schemas) -> dict[str, Any
     if description.strip():
         operation["description"] = description.strip()
     headers: tuple[tuple[str, str], ...] = getattr(view, "request_headers", ())
-    if headers:
-        operation["parameters"] = [
+    parameters = [
+        *_path_parameters(entry),
+        *_query_parameters(getattr(view, "query_model", None)),
+        *(
             {
                 "name": header,
                 "in": "header",
@@ -209,7 +253,10 @@ def _operation(name: str, entry: RouteEntry, schemas: _Schemas) -> dict[str, Any
                 "schema": {"type": "string"},
             }
             for header, text in headers
-        ]
+        ),
+    ]
+    if parameters:
+        operation["parameters"] = parameters
     if spec is not None:
         operation["requestBody"] = {
             "description": f"At most {MAX_BODY_BYTES} bytes; other properties are ignored.",

@@ -12,6 +12,7 @@ import base64
 import json
 import logging
 import re
+import secrets
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -20,7 +21,10 @@ from chalicelib.attributes import masked_email
 from chalicelib.cognito_gateway import CognitoGateway, ErrorMap
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
     from mypy_boto3_cognito_idp.type_defs import (
+        AdminCreateUserResponseTypeDef,
         AssociateSoftwareTokenResponseTypeDef,
         ForgotPasswordResponseTypeDef,
         GetUserAttributeVerificationCodeResponseTypeDef,
@@ -53,6 +57,8 @@ _ERRORS: dict[str, ErrorMap] = {
     },
     "RespondToAuthChallenge": {"ResourceNotFoundException": errors.SessionExpired},
     "VerifySoftwareToken": {"ResourceNotFoundException": errors.SessionExpired},
+    # moto's paginator refuses a token it did not make with its own error code.
+    "ListUsers": {"InvalidToken": errors.InvalidPaginationToken},
 }
 
 
@@ -140,6 +146,29 @@ class StandInGateway(CognitoGateway):
         hidden: frozenset[str] = frozenset(),
     ) -> R:
         return super()._call(operation, call, {**known, **_ERRORS.get(operation, {})}, hidden)
+
+    # --- admin ---
+
+    def admin_create_user(
+        self, username: str, attributes: Mapping[str, str], temporary_password: str | None
+    ) -> AdminCreateUserResponseTypeDef:
+        # AWS makes a temporary password when none is given and emails it; moto
+        # makes none, and its user could never sign in. The stand-in makes one,
+        # within the pool's policy, and (for want of a mailbox) logs it on the local
+        # stage only.
+        if temporary_password is None:
+            temporary_password = f"Tmp-{secrets.token_urlsafe(12)}-9aZ"
+            if self._settings.stage == "local":
+                logger.info(
+                    "local stage: temporary password for %s: %s", username, temporary_password
+                )
+        return super().admin_create_user(username, attributes, temporary_password)
+
+    def admin_reset_user_password(self, username: str) -> None:
+        # AWS emails the user a code for ConfirmForgotPassword; moto sends none. The
+        # stand-in asks for one as ForgotPassword would, which the local stage logs.
+        super().admin_reset_user_password(username)
+        self.forgot_password(username)
 
     # --- mfa ---
 

@@ -173,6 +173,15 @@ def test_each_success_answer_types_its_data(api: Http) -> None:
         ("POST /user/attributes/verify", "200"): message_only,
         ("POST /user/attributes/verify/resend", "200"): {"$ref": ref("CodeDelivery")},
         ("POST /user/delete", "200"): message_only,
+        ("GET /admin/users", "200"): {"$ref": ref("UserPage")},
+        ("POST /admin/users", "201"): {"$ref": ref("AdminUser")},
+        ("DELETE /admin/users/{username}", "200"): message_only,
+        ("POST /admin/users/{username}/disable", "200"): message_only,
+        ("POST /admin/users/{username}/enable", "200"): message_only,
+        ("POST /admin/users/{username}/groups", "200"): message_only,
+        ("DELETE /admin/users/{username}/groups/{group}", "200"): message_only,
+        ("POST /admin/users/{username}/sign-out", "200"): message_only,
+        ("POST /admin/users/{username}/reset-password", "200"): message_only,
     }
     assert set(schemas["Tokens"]["required"]) == {
         "id_token",
@@ -467,6 +476,7 @@ def test_no_body_valid_by_the_document_is_over_the_size_limit(api: Http) -> None
     }
 
     assert max(sizes.values()) <= MAX_BODY_BYTES, sizes
-    # The largest: every writable attribute at its longest.
-    assert max(sizes, key=sizes.__getitem__) == "/user/attributes"
-    assert sizes["/user/attributes"] > 12 * 2048 * len(WRITABLE_ATTRIBUTES)
+    # The largest: every writable attribute at its longest, which an invitation carries
+    # besides the username and a temporary password.
+    assert max(sizes, key=sizes.__getitem__) == "/admin/users"
+    assert sizes["/admin/users"] > sizes["/user/attributes"] > 12 * 2048 * len(WRITABLE_ATTRIBUTES)

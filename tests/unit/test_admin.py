@@ -1,0 +1,300 @@
+"""The admin API in-process, on moto's Cognito: each action does what it says, the
+user notices it, and it leaves one audit line. Refusals, and requests that change
+nothing, are in test_admin_access.py."""
+
+from __future__ import annotations
+
+import io
+import json
+import logging
+from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+from devstack.events import proxy_event
+from devstack.harness import Http
+from devstack.pool import ADMIN_GROUP, create_confirmed_user
+from tests.admin_support import (
+    BOB_PATH,
+    CARL,
+    ROUTES,
+    audit_lines,
+    emails,
+    json_log,
+    respond,
+    send,
+    undocumented,
+)
+from tests.conftest import ADMIN, BOB, PASSWORD
+
+if TYPE_CHECKING:
+    from mypy_boto3_cognito_idp import CognitoIdentityProviderClient
+
+    from devstack.pool import Pool
+
+Login = Callable[[str], dict[str, Any]]
+NEW_PASSWORD = "N3w-Passw0rd!"
+TEMPORARY = "Temp-Passw0rd-1"
+TOKENS = ("id_token", "access_token", "refresh_token")
+
+
+@pytest.fixture
+def admin(login: Login) -> str:
+    token: str = login(ADMIN)["access_token"]
+    return token
+
+
+@pytest.fixture
+def audit() -> Iterator[io.StringIO]:
+    with json_log() as stream:
+        yield stream
+
+
+def _logs_in(api: Http, username: str, password: str = PASSWORD) -> int:
+    return api.post("/login", {"username": username, "password": password})[0]
+
+
+def _done(message: str) -> dict[str, Any]:
+    return {"message": message, "error": False, "success": True, "data": None}
+
+
+def test_an_invited_user_finishes_through_new_password_required(api: Http, admin: str) -> None:
+    response = respond(
+        api,
+        "POST",
+        "/admin/users",
+        admin,
+        {"username": CARL, "temporary_password": TEMPORARY, "attributes": {"name": "Carl"}},
+    )
+    body = json.loads(response.body)
+    assert (response.status_code, body["message"]) == (201, "User invited")
+    document = send(api, "GET", "/openapi.json")[1]
+    assert undocumented(document, "/admin/users", "POST", response) == []
+    invited = body["data"]
+    assert invited["status"] == "FORCE_CHANGE_PASSWORD"
+    assert invited["enabled"] is True
+    assert invited["attributes"] == {
+        "email": CARL,
+        "email_verified": "true",
+        "name": "Carl",
+        "sub": invited["username"],
+    }
+
+    status, answer = api.post("/login", {"username": CARL, "password": TEMPORARY})
+    assert (status, answer["data"]["challenge_name"]) == (200, "NEW_PASSWORD_REQUIRED")
+    status, tokens = api.post(
+        "/login/challenge",
+        {
+            "username": CARL,
+            "challenge_name": "NEW_PASSWORD_REQUIRED",
+            "session": answer["data"]["session"],
+            "new_password": NEW_PASSWORD,
+        },
+    )
+    assert status == 200
+    assert set(TOKENS) <= set(tokens["data"])
+    assert _logs_in(api, CARL, NEW_PASSWORD) == 200
+
+
+def test_without_a_temporary_password_the_stand_in_makes_one_and_logs_it_locally(
+    api: Http, admin: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """AWS emails the password it makes; on the local stage the log is the mailbox."""
+    with caplog.at_level(logging.INFO):
+        assert send(api, "POST", "/admin/users", admin, {"username": CARL})[0] == 201
+
+    (line,) = [m for m in caplog.messages if m.startswith("local stage: temporary password")]
+    temporary = line.rsplit(": ", 1)[1]
+    status, answer = api.post("/login", {"username": CARL, "password": temporary})
+    assert (status, answer["data"]["challenge_name"]) == (200, "NEW_PASSWORD_REQUIRED")
+
+
+def test_a_disabled_user_cannot_log_in_or_be_reset_until_enabled_again(
+    api: Http, admin: str
+) -> None:
+    assert send(api, "POST", f"{BOB_PATH}/disable", admin) == (200, _done("User disabled"))
+    assert _logs_in(api, BOB) == 401
+    disabled = send(api, "GET", '/admin/users?filter=status = "Disabled"', admin)[1]
+    assert emails(disabled) == [BOB]
+    assert send(api, "POST", f"{BOB_PATH}/reset-password", admin) == (
+        409,
+        {"message": "User is disabled", "error": True, "success": False, "data": None},
+    )
+
+    assert send(api, "POST", f"{BOB_PATH}/enable", admin) == (200, _done("User enabled"))
+    assert _logs_in(api, BOB) == 200
+
+
+def test_a_deleted_user_is_gone(api: Http, admin: str) -> None:
+    assert send(api, "DELETE", BOB_PATH, admin) == (200, _done("User deleted"))
+
+    assert _logs_in(api, BOB) == 401
+    assert BOB not in emails(send(api, "GET", "/admin/users", admin)[1])
+    assert send(api, "DELETE", BOB_PATH, admin)[0] == 404
+
+
+def test_group_membership_reaches_the_users_next_tokens(api: Http, admin: str) -> None:
+    assert send(api, "POST", f"{BOB_PATH}/groups", admin, {"group": ADMIN_GROUP}) == (
+        200,
+        _done("User added to the group"),
+    )
+    promoted = api.post("/login", {"username": BOB, "password": PASSWORD})[1]["data"]
+    assert send(api, "GET", "/admin/users", promoted["access_token"])[0] == 200
+
+    assert send(api, "DELETE", f"{BOB_PATH}/groups/{ADMIN_GROUP}", admin) == (
+        200,
+        _done("User removed from the group"),
+    )
+    demoted = api.post("/login", {"username": BOB, "password": PASSWORD})[1]["data"]
+    assert send(api, "GET", "/admin/users", demoted["access_token"])[0] == 403
+
+
+def test_signing_a_user_out_stops_their_refresh_token(api: Http, admin: str) -> None:
+    tokens = api.post("/login", {"username": BOB, "password": PASSWORD})[1]["data"]
+    renewal = {"username": BOB, "refresh_token": tokens["refresh_token"]}
+    assert api.post("/user/renew_refresh_token", renewal)[0] == 200
+
+    assert send(api, "POST", f"{BOB_PATH}/sign-out", admin) == (
+        200,
+        _done("User signed out everywhere"),
+    )
+    assert api.post("/user/renew_refresh_token", renewal)[0] == 401
+
+
+def test_a_reset_sends_a_code_that_sets_a_new_password(
+    api: Http, admin: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level(logging.INFO):
+        assert send(api, "POST", f"{BOB_PATH}/reset-password", admin) == (
+            200,
+            _done("Password reset; the user has been sent a code to set a new one"),
+        )
+
+    listed = send(api, "GET", '/admin/users?filter=email = "bob@example.com"', admin)[1]
+    assert listed["data"]["users"][0]["status"] == "RESET_REQUIRED"
+    (line,) = [m for m in caplog.messages if m.startswith("local stage: password reset code")]
+    confirm = {"username": BOB, "code": line.rsplit(": ", 1)[1], "password": NEW_PASSWORD}
+    assert api.post("/password/confirm", confirm)[0] == 200
+    assert _logs_in(api, BOB, NEW_PASSWORD) == 200
+
+
+def test_an_admin_signed_out_or_disabled_loses_the_admin_api_at_once(
+    api: Http,
+    login: Login,
+    cognito: CognitoIdentityProviderClient,
+    pool: Pool,
+    audit: io.StringIO,
+) -> None:
+    """Their access token's signature and expiry still pass; Cognito's word does not."""
+    ended = {
+        "message": "The session has ended, please log in again",
+        "error": True,
+        "success": False,
+        "data": None,
+    }
+    signed_out = login(ADMIN)["access_token"]
+    assert api.post("/logout", None, {"Authorization": signed_out})[0] == 200
+
+    assert send(api, "GET", "/admin/users", signed_out) == (401, ended)
+
+    disabled = login(ADMIN)["access_token"]
+    cognito.admin_disable_user(UserPoolId=pool.user_pool_id, Username=ADMIN)
+    assert send(api, "POST", f"{BOB_PATH}/disable", disabled) == (401, ended)
+    assert cognito.admin_get_user(UserPoolId=pool.user_pool_id, Username=BOB)["Enabled"] is True
+    assert [(line["action"], line["status"]) for line in audit_lines(audit)] == [
+        ("list_users", 401),
+        ("disable_user", 401),
+    ]
+
+
+def test_path_parameters_arrive_url_decoded(
+    api: Http, admin: str, cognito: CognitoIdentityProviderClient, pool: Pool
+) -> None:
+    """As API Gateway hands them over: `%40` is `@` and `%2B` is `+`, while a `+`
+    in a path is a plus (not a space)."""
+    ann = "ann+ops@example.com"
+    create_confirmed_user(cognito, pool.user_pool_id, ann, PASSWORD)
+
+    assert send(api, "POST", "/admin/users/ann%2Bops%40example.com/disable", admin)[0] == 200
+    assert cognito.admin_get_user(UserPoolId=pool.user_pool_id, Username=ann)["Enabled"] is False
+    assert send(api, "POST", f"/admin/users/{ann}/enable", admin)[0] == 200
+    assert cognito.admin_get_user(UserPoolId=pool.user_pool_id, Username=ann)["Enabled"] is True
+
+
+def test_the_lambda_handler_takes_path_and_query_parameters_as_api_gateway_sends_them(
+    admin: str, cognito: CognitoIdentityProviderClient, pool: Pool
+) -> None:
+    """Deployed, no local gateway: API Gateway's event names the resource, and hands
+    path parameters decoded and the query string parsed."""
+    from app import app
+
+    class Context:
+        aws_request_id = "admin-handler-test"
+        function_name = "cognito-auth-api-dev"
+
+    disable = proxy_event("/admin/users/{username}/disable", None, {"Authorization": admin})
+    disable["path"] = "/admin/users/bob%40example.com/disable"
+    disable["pathParameters"] = {"username": BOB}
+    listing = proxy_event("/admin/users", None, {"Authorization": admin}, method="GET")
+    listing["multiValueQueryStringParameters"] = {"limit": ["1"]}
+
+    disabled = app(disable, Context())
+    listed = app(listing, Context())
+
+    assert disabled["statusCode"] == 200
+    assert cognito.admin_get_user(UserPoolId=pool.user_pool_id, Username=BOB)["Enabled"] is False
+    assert listed["statusCode"] == 200
+    assert len(json.loads(listed["body"])["data"]["users"]) == 1
+
+
+def test_each_action_writes_one_audit_line_without_secrets(
+    api: Http, login: Login, users: dict[str, str], audit: io.StringIO
+) -> None:
+    tokens = login(ADMIN)
+    invitation = {
+        "username": CARL,
+        "temporary_password": TEMPORARY,
+        "attributes": {"name": "Carl Secretname"},
+    }
+    order = [
+        "list",
+        "create",
+        "disable",
+        "enable",
+        "add to group",
+        "remove from group",
+        "sign out",
+        "reset password",
+        "delete",
+    ]
+
+    requests = {**ROUTES, "create": ("POST", "/admin/users", invitation)}
+
+    answers = []
+    for route in order:
+        method, path, body = requests[route]
+        answers.append(respond(api, method, path, tokens["access_token"], body))
+
+    assert [answer.status_code for answer in answers] == [200, 201, *[200] * 7]
+    lines = audit_lines(audit)
+    assert [(line["action"], line["target"], line["group"], line["status"]) for line in lines] == [
+        ("list_users", None, None, 200),
+        ("create_user", CARL, None, 201),
+        ("disable_user", BOB, None, 200),
+        ("enable_user", BOB, None, 200),
+        ("add_to_group", BOB, ADMIN_GROUP, 200),
+        ("remove_from_group", BOB, ADMIN_GROUP, 200),
+        ("sign_out", BOB, None, 200),
+        ("reset_password", BOB, None, 200),
+        ("delete_user", BOB, None, 200),
+    ]
+    assert [line["request_id"] for line in lines] == [
+        answer.headers["X-Request-Id"] for answer in answers
+    ]
+    for line in lines:
+        assert line["level"] == "INFO"
+        assert (line["actor_sub"], line["actor_username"]) == (users[ADMIN], users[ADMIN])
+    written = audit.getvalue()
+    for secret in (TEMPORARY, "Secretname", *(tokens[name] for name in TOKENS)):
+        assert secret not in written
