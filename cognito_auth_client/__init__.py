@@ -33,17 +33,25 @@ from cognito_auth_client.errors import (
     Unauthorized,
 )
 from cognito_auth_client.models import (
+    AdminUser,
     Attribute,
     Challenge,
+    CodeDelivery,
+    MfaPreference,
+    MfaSettings,
     RenewedTokens,
     SessionState,
     SignUpResult,
     Tokens,
+    TotpSetup,
+    Updated,
+    UserPage,
 )
 from cognito_auth_client.session import Session
 from cognito_auth_client.storage import TokenFile
 
 __all__ = [
+    "AdminUser",
     "ApiError",
     "Attribute",
     "AuthenticationError",
@@ -51,10 +59,13 @@ __all__ = [
     "Challenge",
     "Client",
     "ClientError",
+    "CodeDelivery",
     "Conflict",
     "Forbidden",
     "InsecureTokenFile",
     "InvalidCredentials",
+    "MfaPreference",
+    "MfaSettings",
     "NotConfirmed",
     "NotFound",
     "NotLoggedIn",
@@ -73,5 +84,8 @@ __all__ = [
     "TokenExpired",
     "TokenFile",
     "Tokens",
+    "TotpSetup",
     "Unauthorized",
+    "Updated",
+    "UserPage",
 ]

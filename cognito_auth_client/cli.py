@@ -30,7 +30,7 @@ from cognito_auth_client.errors import (
     RetryLater,
     ServiceError,
 )
-from cognito_auth_client.models import Challenge, Tokens
+from cognito_auth_client.models import AdminUser, Challenge, MfaPreference, Tokens
 from cognito_auth_client.session import DEFAULT_MARGIN, Session
 from cognito_auth_client.storage import TokenFile, default_path
 
@@ -229,14 +229,164 @@ def reset(cmd: Command) -> None:
 
 
 def set_attribute(cmd: Command) -> None:
-    updated = cmd.session().update_attributes({cmd.args.name: cmd.args.value})
-    cmd.say(f"Updated: {', '.join(updated)}", {"updated": updated})
+    name, value = cmd.args.name, cmd.args.value
+    if value is None:
+        name, equals, value = name.partition("=")
+        if not equals:
+            raise UsageError("give the value: set-attribute NAME VALUE, or NAME=VALUE")
+    result = cmd.session().set_attributes({name: value})
+    lines = [f"Updated: {', '.join(result.updated)}"] if result.updated else []
+    lines += [
+        f"Code sent to {pending.destination} to verify {pending.attribute}: "
+        f"run verify-attribute {pending.attribute} CODE"
+        for pending in result.pending_verification
+    ]
+    cmd.say(
+        "\n".join(lines),
+        {
+            "updated": result.updated,
+            "pending_verification": [
+                {
+                    "attribute": pending.attribute,
+                    "destination": pending.destination,
+                    "delivery_medium": pending.delivery_medium,
+                }
+                for pending in result.pending_verification
+            ],
+        },
+    )
+
+
+def verify_attribute(cmd: Command) -> None:
+    message = cmd.session().verify_attribute(cmd.args.attribute, cmd.args.code)
+    cmd.say(message, {"message": message})
+
+
+def resend_verification(cmd: Command) -> None:
+    sent = cmd.session().resend_verification(cmd.args.attribute)
+    cmd.say(
+        f"Code sent to {sent.destination}",
+        {
+            "attribute": sent.attribute,
+            "destination": sent.destination,
+            "delivery_medium": sent.delivery_medium,
+        },
+    )
+
+
+def delete_account(cmd: Command) -> None:
+    session = cmd.session()
+    message = session.delete_account(cmd.secrets.ask("Password: "))
+    cmd.store.delete()
+    cmd.say(message, {"message": message})
+
+
+def mfa_setup(cmd: Command) -> None:
+    setup = cmd.session().totp_setup()
+    if cmd.args.qr is not None:
+        try:
+            cmd.args.qr.write_text(setup.qr_svg)
+        except OSError as exc:
+            raise UsageError(f"cannot write {cmd.args.qr}: {exc.strerror}") from None
+    # The secret is shown on purpose: the user asked for it, to type into their app.
+    cmd.say(
+        f"Secret: {setup.secret}\nURI: {setup.uri}\n"
+        "Add it to your authenticator app, then run `mfa verify CODE`",
+        {"secret": setup.secret, "uri": setup.uri},
+    )
+
+
+def _said_preference(cmd: Command, preference: MfaPreference) -> None:
+    cmd.say(f"Authenticator app: {preference.totp}", {"totp": preference.totp})
+
+
+def mfa_verify(cmd: Command) -> None:
+    _said_preference(
+        cmd, cmd.session().totp_verify(cmd.args.code, device_name=cmd.args.device_name)
+    )
+
+
+def mfa_status(cmd: Command) -> None:
+    settings = cmd.session().mfa_settings()
+    cmd.say(
+        f"Authenticator app: {settings.totp}\n"
+        f"Asked at login: {', '.join(settings.enabled) or 'nothing'}\n"
+        f"Preferred: {settings.preferred or 'none'}",
+        {"totp": settings.totp, "enabled": settings.enabled, "preferred": settings.preferred},
+    )
+
+
+MFA_PREFERENCES = {"off": "disabled", "on": "enabled", "prefer": "preferred"}
+
+
+def mfa_preference(cmd: Command) -> None:
+    _said_preference(cmd, cmd.session().set_mfa_preference(MFA_PREFERENCES[cmd.args.mfa_command]))
+
+
+def _user(user: AdminUser) -> dict[str, Any]:
+    return {
+        "username": user.username,
+        "attributes": user.attributes,
+        "enabled": user.enabled,
+        "status": user.status,
+        "created": user.created,
+        "modified": user.modified,
+    }
+
+
+def admin_users(cmd: Command) -> None:
+    page = cmd.session().admin_list_users(
+        filter=cmd.args.filter, limit=cmd.args.limit, pagination_token=cmd.args.next
+    )
+    lines = [
+        f"{user.attributes.get('email', user.username)}\t{user.status}\t"
+        f"{'enabled' if user.enabled else 'disabled'}"
+        for user in page.users
+    ]
+    if page.pagination_token is not None:
+        lines.append(f"More: --next {page.pagination_token}")
+    cmd.say(
+        "\n".join(lines),
+        {"users": [_user(user) for user in page.users], "pagination_token": page.pagination_token},
+    )
+
+
+def admin_invite(cmd: Command) -> None:
+    attributes = {"name": cmd.args.name} if cmd.args.name is not None else None
+    user = cmd.session().admin_invite(cmd.args.email, attributes=attributes)
+    cmd.say(f"Invited {cmd.args.email} ({user.status})", _user(user))
+
+
+ADMIN_ACTIONS: dict[str, Callable[[Client], Callable[[str, str], str]]] = {
+    "disable": lambda client: client.admin_disable,
+    "enable": lambda client: client.admin_enable,
+    "delete": lambda client: client.admin_delete,
+    "sign-out": lambda client: client.admin_sign_out,
+    "reset-password": lambda client: client.admin_reset_password,
+}
+
+
+def admin_user_action(cmd: Command) -> None:
+    action = ADMIN_ACTIONS[cmd.args.admin_command](cmd.client)
+    message = cmd.session().admin(action, cmd.args.user)
+    cmd.say(message, {"message": message})
+
+
+def admin_group(cmd: Command) -> None:
+    client = cmd.client
+    action = (
+        client.admin_add_to_group
+        if cmd.args.admin_command == "add-group"
+        else client.admin_remove_from_group
+    )
+    message = cmd.session().admin_group(action, cmd.args.user, cmd.args.group)
+    cmd.say(message, {"message": message})
 
 
 def logout(cmd: Command) -> None:
     session = cmd.session()
     try:
-        message = session.logout()
+        message = session.logout_this_device() if cmd.args.this_device else session.logout()
     except AuthenticationError:
         # The tokens no longer work (the refresh token was revoked): nothing is left
         # to sign out, and the file is of no use.
@@ -287,10 +437,14 @@ def _parser() -> argparse.ArgumentParser:
         default=DEFAULT_MARGIN,
         help="renew tokens this many seconds before they expire (default: %(default)s)",
     )
-    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    top = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     def command(
-        name: str, run: Callable[[Command], None], help: str, secrets: bool = False
+        name: str,
+        run: Callable[[Command], None],
+        help: str,
+        secrets: bool = False,
+        commands: argparse._SubParsersAction[argparse.ArgumentParser] = top,
     ) -> argparse.ArgumentParser:
         sub = commands.add_parser(name, help=help, description=help)
         sub.set_defaults(run=run)
@@ -326,9 +480,77 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_argument("username")
     sub.add_argument("code")
     sub = command("set-attribute", set_attribute, "change one profile attribute")
-    sub.add_argument("name")
-    sub.add_argument("value")
-    command("logout", logout, "sign out everywhere and delete the stored tokens")
+    sub.add_argument("name", help="NAME, or NAME=VALUE")
+    sub.add_argument("value", nargs="?")
+    sub = command("verify-attribute", verify_attribute, "verify a new email with its code")
+    sub.add_argument("attribute", choices=["email"])
+    sub.add_argument("code")
+    sub = command("resend-verification", resend_verification, "send the verification code again")
+    sub.add_argument("attribute", choices=["email"])
+    command(
+        "delete-account",
+        delete_account,
+        "delete the account for good and the stored tokens",
+        secrets=True,
+    )
+    sub = command("logout", logout, "sign out everywhere and delete the stored tokens")
+    sub.add_argument(
+        "--this-device",
+        action="store_true",
+        help="end this session only (revoke its refresh token); others go on",
+    )
+
+    mfa = top.add_parser("mfa", help="authenticator-app MFA", description="authenticator-app MFA")
+    mfa_commands = mfa.add_subparsers(dest="mfa_command", required=True, metavar="MFA_COMMAND")
+    sub = command(
+        "setup", mfa_setup, "start: print the app's secret and URI", commands=mfa_commands
+    )
+    sub.add_argument("--qr", type=Path, metavar="FILE", help="write the QR code (SVG) to FILE")
+    sub = command("verify", mfa_verify, "turn the app on with a first code", commands=mfa_commands)
+    sub.add_argument("code")
+    sub.add_argument("--device-name", help="a name for the app, shown at login")
+    command("status", mfa_status, "which factors are on", commands=mfa_commands)
+    for name, help in (
+        ("off", "log in with the password alone"),
+        ("on", "ask for a code at every login"),
+        ("prefer", "ask for a code at every login, and prefer the app"),
+    ):
+        command(name, mfa_preference, help, commands=mfa_commands)
+
+    admin = top.add_parser(
+        "admin", help="manage users (admin group only)", description="manage users"
+    )
+    admin_commands = admin.add_subparsers(
+        dest="admin_command", required=True, metavar="ADMIN_COMMAND"
+    )
+    sub = command("users", admin_users, "list users, a page at a time", commands=admin_commands)
+    sub.add_argument("--filter", help='Cognito\'s syntax: email ^= "ali", status = "Disabled"')
+    sub.add_argument("--limit", type=int, help="users per page, 1-60")
+    sub.add_argument("--next", metavar="TOKEN", help="the page the previous one pointed to")
+    sub = command(
+        "invite",
+        admin_invite,
+        "create a user, emailed a temporary password",
+        commands=admin_commands,
+    )
+    sub.add_argument("email")
+    sub.add_argument("--name")
+    for name, help in (
+        ("disable", "stop a user signing in"),
+        ("enable", "let a disabled user sign in again"),
+        ("delete", "delete a user for good"),
+        ("sign-out", "sign a user out everywhere"),
+        ("reset-password", "make a user set a new password with an emailed code"),
+    ):
+        sub = command(name, admin_user_action, help, commands=admin_commands)
+        sub.add_argument("user", help="the user's email")
+    for name, help in (
+        ("add-group", "add a user to a group"),
+        ("remove-group", "remove a user from a group"),
+    ):
+        sub = command(name, admin_group, help, commands=admin_commands)
+        sub.add_argument("user", help="the user's email")
+        sub.add_argument("group")
     return parser
 
 

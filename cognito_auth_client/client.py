@@ -11,7 +11,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Mapping
 from typing import Any, Self, TypeVar
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 import msgspec
 import requests
@@ -27,12 +27,18 @@ from cognito_auth_client.errors import (
     error_from_answer,
 )
 from cognito_auth_client.models import (
+    AdminUser,
     Attribute,
     Challenge,
+    CodeDelivery,
+    MfaPreference,
+    MfaSettings,
     RenewedTokens,
     SignUpResult,
     Tokens,
+    TotpSetup,
     Updated,
+    UserPage,
 )
 
 # (connect, read) seconds for every call. API Gateway gives up on a request at 29 s.
@@ -170,13 +176,18 @@ class Client:
         *,
         token: str | None = None,
         headers: Mapping[str, str] | None = None,
+        method: str = "POST",
+        params: Mapping[str, str] | None = None,
     ) -> tuple[Any, str | None]:
-        """POST `body` to `path`; the envelope's `data` and `message` on success."""
+        """Send `body` to `path` (as JSON, for a POST); the envelope's `data` and
+        `message` on success."""
         url = self.api_url + path
         try:
-            response = self._http.post(
+            response = self._http.request(
+                method,
                 url,
-                json=dict(body or {}),
+                json=dict(body or {}) if method == "POST" else None,
+                params=dict(params or {}),
                 auth=RawToken(token),
                 headers=dict(headers or {}),
                 timeout=self.timeout,
@@ -208,8 +219,14 @@ class Client:
         except msgspec.ValidationError as exc:
             raise ServerError(f"Unexpected answer from the service: {exc}") from None
 
-    def _message(self, path: str, body: Mapping[str, Any], token: str | None = None) -> str:
-        _, message = self.call(path, body, token=token)
+    def _message(
+        self,
+        path: str,
+        body: Mapping[str, Any],
+        token: str | None = None,
+        method: str = "POST",
+    ) -> str:
+        _, message = self.call(path, body, token=token, method=method)
         return message or ""
 
     def _tokens_or_challenge(self, data: Any) -> Tokens | Challenge:
@@ -288,11 +305,128 @@ class Client:
 
     def update_attributes(self, access_token: str, attributes: Mapping[str, str]) -> list[str]:
         """The names of the attributes changed."""
+        return self.set_attributes(access_token, attributes).updated
+
+    def set_attributes(self, access_token: str, attributes: Mapping[str, str]) -> Updated:
+        """The attributes changed, and where the codes for those waiting for one went."""
         data, _ = self.call(
             "/user/attributes", {"attributes": dict(attributes)}, token=access_token
         )
-        return self._typed(Updated, data).updated
+        return self._typed(Updated, data)
 
-    def logout(self, access_token: str) -> str:
-        """Sign out everywhere: every refresh token of the user stops working."""
-        return self._message("/logout", {}, access_token)
+    def logout(self, access_token: str, refresh_token: str | None = None) -> str:
+        """Sign out everywhere (every refresh token of the user stops working), or,
+        given this session's `refresh_token`, of this session alone."""
+        body = {} if refresh_token is None else {"refresh_token": refresh_token}
+        return self._message("/logout", body, access_token)
+
+    def totp_setup(self, access_token: str) -> TotpSetup:
+        """Start setting up an authenticator app; nothing changes until `totp_verify`."""
+        data, _ = self.call("/user/mfa/totp/setup", token=access_token)
+        return self._typed(TotpSetup, data)
+
+    def totp_verify(
+        self, access_token: str, code: str, *, device_name: str | None = None
+    ) -> MfaPreference:
+        """Check a first code from the app: from then on every login asks for one."""
+        body = {"code": code}
+        if device_name is not None:
+            body["device_name"] = device_name
+        data, _ = self.call("/user/mfa/totp/verify", body, token=access_token)
+        return self._typed(MfaPreference, data)
+
+    def mfa_settings(self, access_token: str) -> MfaSettings:
+        data, _ = self.call("/user/mfa", token=access_token, method="GET")
+        return self._typed(MfaSettings, data)
+
+    def set_mfa_preference(self, access_token: str, totp: str) -> MfaPreference:
+        """`totp`: "preferred", "enabled" or "disabled"."""
+        data, _ = self.call("/user/mfa", {"totp": totp}, token=access_token)
+        return self._typed(MfaPreference, data)
+
+    def verify_attribute(self, access_token: str, attribute: str, code: str) -> str:
+        """Verify an attribute (a new email) with the code sent to it."""
+        return self._message(
+            "/user/attributes/verify", {"attribute": attribute, "code": code}, access_token
+        )
+
+    def resend_verification(self, access_token: str, attribute: str) -> CodeDelivery:
+        data, _ = self.call(
+            "/user/attributes/verify/resend", {"attribute": attribute}, token=access_token
+        )
+        return self._typed(CodeDelivery, data)
+
+    def delete_account(self, access_token: str, password: str) -> str:
+        """Delete the caller's account for good."""
+        return self._message("/user/delete", {"password": password}, access_token)
+
+    def admin_list_users(
+        self,
+        access_token: str,
+        *,
+        filter: str | None = None,
+        limit: int | None = None,
+        pagination_token: str | None = None,
+    ) -> UserPage:
+        """A page of users (admin group only); `filter` in Cognito's syntax."""
+        params = {
+            name: str(value)
+            for name, value in (
+                ("filter", filter),
+                ("limit", limit),
+                ("pagination_token", pagination_token),
+            )
+            if value is not None
+        }
+        data, _ = self.call("/admin/users", token=access_token, method="GET", params=params)
+        return self._typed(UserPage, data)
+
+    def admin_invite(
+        self,
+        access_token: str,
+        email: str,
+        *,
+        attributes: Mapping[str, str] | None = None,
+        temporary_password: str | None = None,
+    ) -> AdminUser:
+        """Create a user, who is emailed a temporary password (admin group only)."""
+        body: dict[str, Any] = {"username": email}
+        if attributes:
+            body["attributes"] = dict(attributes)
+        if temporary_password is not None:
+            body["temporary_password"] = temporary_password
+        data, _ = self.call("/admin/users", body, token=access_token)
+        return self._typed(AdminUser, data)
+
+    def admin_disable(self, access_token: str, username: str) -> str:
+        return self._message(f"{_user_path(username)}/disable", {}, access_token)
+
+    def admin_enable(self, access_token: str, username: str) -> str:
+        return self._message(f"{_user_path(username)}/enable", {}, access_token)
+
+    def admin_delete(self, access_token: str, username: str) -> str:
+        return self._message(_user_path(username), {}, access_token, method="DELETE")
+
+    def admin_add_to_group(self, access_token: str, username: str, group: str) -> str:
+        return self._message(f"{_user_path(username)}/groups", {"group": group}, access_token)
+
+    def admin_remove_from_group(self, access_token: str, username: str, group: str) -> str:
+        return self._message(
+            f"{_user_path(username)}/groups/{quote(group, safe='')}",
+            {},
+            access_token,
+            method="DELETE",
+        )
+
+    def admin_sign_out(self, access_token: str, username: str) -> str:
+        """Sign a user out everywhere (admin group only)."""
+        return self._message(f"{_user_path(username)}/sign-out", {}, access_token)
+
+    def admin_reset_password(self, access_token: str, username: str) -> str:
+        """Make a user's password stop working; they are emailed a code to set a new one."""
+        return self._message(f"{_user_path(username)}/reset-password", {}, access_token)
+
+
+def _user_path(username: str) -> str:
+    # Percent-encoded whole: an email may hold "/", "?", "#" or "+".
+    return f"/admin/users/{quote(username, safe='')}"

@@ -53,10 +53,63 @@ class SignUpResult(msgspec.Struct, frozen=True):
     message: str
 
 
+class CodeDelivery(msgspec.Struct, frozen=True):
+    """Where a verification code went (the destination masked)."""
+
+    attribute: str
+    destination: str
+    delivery_medium: str
+
+
 class Updated(msgspec.Struct, frozen=True):
-    """`POST /user/attributes`: the names of the attributes changed."""
+    """`POST /user/attributes`: the names of the attributes changed now, and those
+    (a new email) whose new value waits for the code sent to it."""
 
     updated: list[str]
+    pending_verification: list[CodeDelivery] = []
+
+
+class TotpSetup(msgspec.Struct, frozen=True):
+    """`POST /user/mfa/totp/setup`: the authenticator app's key, as text, link and QR code."""
+
+    secret: str
+    uri: str
+    qr_svg: str
+
+    def __repr__(self) -> str:
+        return "TotpSetup(secret=<hidden>)"
+
+
+class MfaPreference(msgspec.Struct, frozen=True):
+    """The authenticator app's setting: "preferred", "enabled" or "disabled"."""
+
+    totp: str
+
+
+class MfaSettings(MfaPreference, frozen=True):
+    """`GET /user/mfa`: the factors asked for at login, and the preferred one."""
+
+    enabled: list[str]
+    preferred: str | None
+
+
+class AdminUser(msgspec.Struct, frozen=True):
+    """A user as the admin API lists them; `username` is Cognito's internal name,
+    the admin routes take the email."""
+
+    username: str
+    attributes: dict[str, str]
+    enabled: bool | None
+    status: str | None
+    created: str | None
+    modified: str | None
+
+
+class UserPage(msgspec.Struct, frozen=True):
+    """`GET /admin/users`: a page of users; `pagination_token` asks for the next."""
+
+    users: list[AdminUser]
+    pagination_token: str | None
 
 
 class SessionState(msgspec.Struct, frozen=True):

@@ -16,7 +16,18 @@ import jwt
 
 from cognito_auth_client.client import Client
 from cognito_auth_client.errors import Unauthorized
-from cognito_auth_client.models import Attribute, SessionState, Tokens
+from cognito_auth_client.models import (
+    AdminUser,
+    Attribute,
+    CodeDelivery,
+    MfaPreference,
+    MfaSettings,
+    SessionState,
+    Tokens,
+    TotpSetup,
+    Updated,
+    UserPage,
+)
 
 DEFAULT_MARGIN = 60.0
 
@@ -118,8 +129,83 @@ class Session:
             "access", lambda token: self.client.update_attributes(token, attributes)
         )
 
+    def set_attributes(self, attributes: Mapping[str, str]) -> Updated:
+        return self._authorized(
+            "access", lambda token: self.client.set_attributes(token, attributes)
+        )
+
     def logout(self) -> str:
+        """Sign out everywhere."""
         return self._authorized("access", self.client.logout)
+
+    def logout_this_device(self) -> str:
+        """Revoke this session's refresh token alone; the user's other sessions go on."""
+        return self._authorized(
+            "access", lambda token: self.client.logout(token, self.state.refresh_token)
+        )
+
+    def totp_setup(self) -> TotpSetup:
+        return self._authorized("access", self.client.totp_setup)
+
+    def totp_verify(self, code: str, *, device_name: str | None = None) -> MfaPreference:
+        return self._authorized(
+            "access", lambda token: self.client.totp_verify(token, code, device_name=device_name)
+        )
+
+    def mfa_settings(self) -> MfaSettings:
+        return self._authorized("access", self.client.mfa_settings)
+
+    def set_mfa_preference(self, totp: str) -> MfaPreference:
+        return self._authorized("access", lambda token: self.client.set_mfa_preference(token, totp))
+
+    def verify_attribute(self, attribute: str, code: str) -> str:
+        return self._authorized(
+            "access", lambda token: self.client.verify_attribute(token, attribute, code)
+        )
+
+    def resend_verification(self, attribute: str) -> CodeDelivery:
+        return self._authorized(
+            "access", lambda token: self.client.resend_verification(token, attribute)
+        )
+
+    def delete_account(self, password: str) -> str:
+        return self._authorized("access", lambda token: self.client.delete_account(token, password))
+
+    def admin_list_users(
+        self,
+        *,
+        filter: str | None = None,
+        limit: int | None = None,
+        pagination_token: str | None = None,
+    ) -> UserPage:
+        return self._authorized(
+            "access",
+            lambda token: self.client.admin_list_users(
+                token, filter=filter, limit=limit, pagination_token=pagination_token
+            ),
+        )
+
+    def admin_invite(
+        self,
+        email: str,
+        *,
+        attributes: Mapping[str, str] | None = None,
+        temporary_password: str | None = None,
+    ) -> AdminUser:
+        return self._authorized(
+            "access",
+            lambda token: self.client.admin_invite(
+                token, email, attributes=attributes, temporary_password=temporary_password
+            ),
+        )
+
+    def admin(self, action: Callable[[str, str], str], username: str) -> str:
+        """One of the client's admin calls on a user (`client.admin_disable`, ...)."""
+        return self._authorized("access", lambda token: action(token, username))
+
+    def admin_group(self, action: Callable[[str, str, str], str], username: str, group: str) -> str:
+        """`client.admin_add_to_group` or `client.admin_remove_from_group`."""
+        return self._authorized("access", lambda token: action(token, username, group))
 
     def _authorized(self, use: TokenUse, call: Callable[[str], T]) -> T:
         sent = self._fresh()

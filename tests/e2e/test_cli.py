@@ -11,21 +11,26 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
 from cognito_auth_client import (
     Client,
     InvalidCredentials,
+    RenewedTokens,
     Session,
     SessionState,
     TokenExpired,
     Tokens,
 )
 from devstack.environment import ROOT
-from devstack.pool import Pool
+from devstack.pool import ADMIN_GROUP, Pool, create_confirmed_user
 from tests.conftest import mint_token
+from tests.mfa_support import app_code
+
+if TYPE_CHECKING:
+    from mypy_boto3_cognito_idp import CognitoIdentityProviderClient
 
 pytestmark = pytest.mark.e2e
 
@@ -148,6 +153,83 @@ def test_cli_resets_a_forgotten_password(terminal: Terminal, stack: dict[str, An
 
     assert terminal.run("login", user, "--password-stdin", stdin=PASSWORD).returncode == 3
     terminal.ok("login", user, "--password-stdin", stdin=NEW_PASSWORD)
+
+
+def test_cli_changes_email_turns_on_mfa_signs_out_one_device_and_deletes_the_account(
+    tmp_path: Path, terminal: Terminal, stack: dict[str, Any]
+) -> None:
+    old = _unique("cli-mover")
+    new = old.replace("cli-mover", "cli-moved")
+    terminal.ok("signup", old, "--password-stdin", stdin=PASSWORD)
+    terminal.ok("confirm", old, "123456")
+    terminal.ok("login", old, "--password-stdin", stdin=PASSWORD)
+
+    pending = json.loads(terminal.ok("--json", "set-attribute", f"email={new}"))
+    assert [item["attribute"] for item in pending["pending_verification"]] == ["email"]
+    code = _logged(
+        Path(stack["log_file"]), rf"email verification code for {re.escape(new)}: (\d{{6}})"
+    )
+    assert terminal.ok("verify-attribute", "email", code) == "email has been verified\n"
+    assert terminal.run("login", old, "--password-stdin", stdin=PASSWORD).returncode == 3
+    terminal.ok("login", new, "--password-stdin", stdin=PASSWORD)
+
+    setup = json.loads(terminal.ok("--json", "mfa", "setup"))
+    assert setup["uri"].startswith("otpauth://totp/")
+    terminal.ok("mfa", "verify", app_code(setup["secret"]))
+    assert json.loads(terminal.ok("--json", "mfa", "status"))["enabled"] == ["SOFTWARE_TOKEN_MFA"]
+
+    # Two devices: the laptop logs in with the password and a code from the app.
+    laptop = Terminal(tmp_path / "laptop", stack)
+    answers = f"{PASSWORD}\n{app_code(setup['secret'])}\n"
+    assert laptop.ok("login", new, "--password-stdin", stdin=answers) == f"Logged in as {new}\n"
+    phone = terminal.stored()
+    assert terminal.ok("logout", "--this-device") == "Signed out of this session\n"
+    assert not terminal.token_file.exists()
+    with Client(stack["api_url"]) as client:
+        with pytest.raises(InvalidCredentials):
+            client.renew(new, phone.refresh_token)
+        assert isinstance(client.renew(new, laptop.stored().refresh_token), RenewedTokens)
+
+    refused = laptop.run("delete-account", "--password-stdin", stdin="Not-the-Passw0rd!")
+    assert refused.returncode == 3
+    assert laptop.token_file.exists()
+    assert laptop.ok("delete-account", "--password-stdin", stdin=PASSWORD) == (
+        "Your account has been deleted\n"
+    )
+    assert not laptop.token_file.exists()
+    assert laptop.run("login", new, "--password-stdin", stdin=PASSWORD).returncode == 3
+
+
+def test_cli_administrator_invites_finds_disables_and_removes_a_user(
+    terminal: Terminal, stack: dict[str, Any], stack_cognito: CognitoIdentityProviderClient
+) -> None:
+    """Enable and regrouping are the same call shape, covered over the mocked transport:
+    this stays within the CLI tests' time budget."""
+    pool_id = stack["user_pool_id"]
+    admin, invited = _unique("cli-admin"), _unique("cli-invited")
+    create_confirmed_user(stack_cognito, pool_id, admin, PASSWORD, groups=[ADMIN_GROUP])
+    terminal.ok("login", admin, "--password-stdin", stdin=PASSWORD)
+
+    made = json.loads(terminal.ok("--json", "admin", "invite", invited, "--name", "Ivy"))
+    assert (made["attributes"]["name"], made["status"]) == ("Ivy", "FORCE_CHANGE_PASSWORD")
+    page = json.loads(terminal.ok("--json", "admin", "users", "--filter", f'email = "{invited}"'))
+    assert [user["username"] for user in page["users"]] == [made["username"]]
+    terminal.ok("admin", "disable", invited)
+    assert not stack_cognito.admin_get_user(UserPoolId=pool_id, Username=invited)["Enabled"]
+    assert terminal.ok("admin", "delete", invited) == "User deleted\n"
+    with pytest.raises(stack_cognito.exceptions.UserNotFoundException):
+        stack_cognito.admin_get_user(UserPoolId=pool_id, Username=invited)
+
+
+def _logged(log_file: Path, pattern: str, timeout: float = 10.0) -> str:
+    """The last match's group in the stack's log, waiting for the log to catch up."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        found = re.findall(pattern, log_file.read_text())
+        if found:
+            return str(found[-1])
+        time.sleep(0.1)
+    raise AssertionError(f"nothing logged like {pattern}")
 
 
 class FakeClock:

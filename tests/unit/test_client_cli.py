@@ -376,3 +376,162 @@ def test_the_api_url_comes_from_the_environment_without_a_stack_file(
     run = cli(home, "forgot", USER, env={"COGNITO_AUTH_API_URL": API})
 
     assert (run.code, run.out) == (0, "check\n")
+
+
+def test_logout_this_device_revokes_only_this_refresh_token(
+    mocked: responses.RequestsMock, home: Path
+) -> None:
+    data = logged_in(home, mocked)
+    mocked.post(f"{API}/logout", json=envelope(None, "Signed out of this session"))
+
+    run = cli(home, "--api-url", API, "logout", "--this-device")
+
+    assert (run.code, run.out) == (0, "Signed out of this session\n")
+    assert json.loads(mocked.calls[-1].request.body or b"") == {
+        "refresh_token": data["refresh_token"]
+    }
+    assert not store(home).path.exists()
+
+
+def test_delete_account_sends_the_password_and_deletes_the_token_file(
+    mocked: responses.RequestsMock, home: Path
+) -> None:
+    logged_in(home, mocked)
+    mocked.post(f"{API}/user/delete", json=envelope(None, "Your account has been deleted"))
+
+    run = cli(home, "--api-url", API, "delete-account", "--password-stdin", stdin=PASSWORD)
+
+    assert (run.code, run.out) == (0, "Your account has been deleted\n")
+    assert json.loads(mocked.calls[-1].request.body or b"") == {"password": PASSWORD}
+    assert not store(home).path.exists()
+
+
+def test_delete_account_with_a_wrong_password_keeps_the_token_file(
+    mocked: responses.RequestsMock, home: Path
+) -> None:
+    logged_in(home, mocked)
+    mocked.post(f"{API}/user/delete", status=401, json=error_envelope("Incorrect password"))
+
+    run = cli(home, "--api-url", API, "delete-account", "--password-stdin", stdin="wrong")
+
+    assert run.code == 3
+    assert "Incorrect password" in run.err
+    assert store(home).path.exists()
+
+
+def test_set_attribute_email_tells_where_the_code_went(
+    mocked: responses.RequestsMock, home: Path
+) -> None:
+    logged_in(home, mocked)
+    pending = {"attribute": "email", "destination": "n***@e***.com", "delivery_medium": "EMAIL"}
+    mocked.post(
+        f"{API}/user/attributes",
+        json=envelope({"updated": [], "pending_verification": [pending]}),
+    )
+
+    run = cli(home, "--api-url", API, "set-attribute", "email=new@example.com")
+
+    assert run.code == 0
+    assert (
+        run.out == "Code sent to n***@e***.com to verify email: run verify-attribute email CODE\n"
+    )
+    assert json.loads(mocked.calls[-1].request.body or b"") == {
+        "attributes": {"email": "new@example.com"}
+    }
+
+
+def test_mfa_setup_prints_the_secret_and_writes_the_qr_code(
+    mocked: responses.RequestsMock, home: Path, tmp_path: Path
+) -> None:
+    logged_in(home, mocked)
+    data = {"secret": "JBSWY3DPEHPK3PXP", "uri": "otpauth://totp/x", "qr_svg": "<svg>qr</svg>"}
+    mocked.post(f"{API}/user/mfa/totp/setup", json=envelope(data))
+    qr = tmp_path / "qr.svg"
+
+    run = cli(home, "--api-url", API, "--json", "mfa", "setup", "--qr", str(qr))
+
+    assert run.code == 0
+    assert json.loads(run.out) == {"secret": "JBSWY3DPEHPK3PXP", "uri": "otpauth://totp/x"}
+    assert qr.read_text() == "<svg>qr</svg>"
+
+
+def test_mfa_off_sets_the_preference_to_disabled(
+    mocked: responses.RequestsMock, home: Path
+) -> None:
+    logged_in(home, mocked)
+    mocked.post(f"{API}/user/mfa", json=envelope({"totp": "disabled"}))
+
+    run = cli(home, "--api-url", API, "mfa", "off")
+
+    assert (run.code, run.out) == (0, "Authenticator app: disabled\n")
+    assert json.loads(mocked.calls[-1].request.body or b"") == {"totp": "disabled"}
+
+
+def test_login_answers_the_authenticator_app_challenge(
+    mocked: responses.RequestsMock, home: Path
+) -> None:
+    challenge = {"challenge_name": "SOFTWARE_TOKEN_MFA", "session": "s-1", "parameters": {}}
+    mocked.post(f"{API}/login", json=envelope(challenge))
+    mocked.post(f"{API}/login/challenge", json=envelope(tokens(time.time() + 3600)))
+
+    run = cli(
+        home, "--api-url", API, "login", USER, "--password-stdin", stdin=f"{PASSWORD}\n123456\n"
+    )
+
+    assert run.code == 0
+    assert json.loads(mocked.calls[-1].request.body or b"")["code"] == "123456"
+    assert store(home).path.exists()
+
+
+def test_admin_users_lists_a_page_and_points_to_the_next(
+    mocked: responses.RequestsMock, home: Path
+) -> None:
+    logged_in(home, mocked)
+    user = {
+        "username": "sub-1",
+        "attributes": {"email": "bob@example.com"},
+        "enabled": False,
+        "status": "CONFIRMED",
+        "created": None,
+        "modified": None,
+    }
+    mocked.get(f"{API}/admin/users", json=envelope({"users": [user], "pagination_token": "p2"}))
+
+    run = cli(home, "--api-url", API, "admin", "users", "--limit", "1", "--filter", 'email ^= "b"')
+
+    assert run.code == 0
+    assert run.out == "bob@example.com\tCONFIRMED\tdisabled\nMore: --next p2\n"
+
+
+def test_admin_refused_outside_the_admin_group_exits_3(
+    mocked: responses.RequestsMock, home: Path
+) -> None:
+    logged_in(home, mocked)
+    mocked.add(
+        "DELETE",
+        f"{API}/admin/users/bob%40example.com",
+        status=403,
+        json=error_envelope("Forbidden"),
+    )
+
+    run = cli(home, "--api-url", API, "admin", "delete", "bob@example.com")
+
+    assert run.code == 3
+    assert "Forbidden (HTTP 403" in run.err
+
+
+def test_admin_remove_group_encodes_user_and_group(
+    mocked: responses.RequestsMock, home: Path
+) -> None:
+    logged_in(home, mocked)
+    mocked.add(
+        "DELETE",
+        f"{API}/admin/users/bob%40example.com/groups/editors",
+        json=envelope(None, "User removed from the group"),
+    )
+
+    run = cli(
+        home, "--api-url", API, "--json", "admin", "remove-group", "bob@example.com", "editors"
+    )
+
+    assert (run.code, json.loads(run.out)) == (0, {"message": "User removed from the group"})
