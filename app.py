@@ -23,7 +23,6 @@ from chalicelib.models import (
     Challenge,
     ChallengeRequest,
     ChangePasswordRequest,
-    CodeDelivery,
     ConfirmForgotPasswordRequest,
     ConfirmSignUpRequest,
     CreateUserRequest,
@@ -325,12 +324,13 @@ def verify_attribute(body: VerifyAttributeRequest) -> Response:
 
 @app.route("/user/attributes/verify/resend", methods=["POST"], authorizer=access_token_authorizer)
 @accepts(AttributeRequest)
-@answers(CodeDelivery)
+@answers(None)
 def resend_attribute_code(body: AttributeRequest) -> Response:
-    """Send a new code to verify an attribute: to its new value if a change waits."""
-    return success(
-        auth_service.send_verification_code(_access_token(), body), "A verification code was sent"
-    )
+    """Send a new code to verify an attribute: to its new value if a change waits.
+    The answer does not say where it went, so that it is the same whether or not the
+    new value belongs to another account."""
+    auth_service.send_verification_code(_access_token(), body)
+    return success(None, "A verification code was sent")
 
 
 @app.route("/user/delete", methods=["POST"], authorizer=access_token_authorizer)

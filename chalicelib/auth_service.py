@@ -315,9 +315,12 @@ def _code_delivery(details: CodeDeliveryDetailsTypeTypeDef) -> CodeDelivery:
     }
 
 
-def send_verification_code(access_token: str, request: AttributeRequest) -> CodeDelivery:
-    answer = services.gateway().attribute_verification_code(access_token, request.attribute)
-    return _code_delivery(answer["CodeDeliveryDetails"])
+def send_verification_code(access_token: str, request: AttributeRequest) -> None:
+    """Cognito sends the code to the new value when a change waits, else to the
+    current one. Where it went is not answered: after a change to an address that
+    belongs to another account (answered as if a code went out), no change waits, so
+    naming the current address would tell the caller the other account exists."""
+    services.gateway().attribute_verification_code(access_token, request.attribute)
 
 
 def verify_attribute(access_token: str, request: VerifyAttributeRequest) -> None:

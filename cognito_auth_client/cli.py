@@ -263,15 +263,8 @@ def verify_attribute(cmd: Command) -> None:
 
 
 def resend_verification(cmd: Command) -> None:
-    sent = cmd.session().resend_verification(cmd.args.attribute)
-    cmd.say(
-        f"Code sent to {sent.destination}",
-        {
-            "attribute": sent.attribute,
-            "destination": sent.destination,
-            "delivery_medium": sent.delivery_medium,
-        },
-    )
+    message = cmd.session().resend_verification(cmd.args.attribute)
+    cmd.say(message, {"message": message})
 
 
 def delete_account(cmd: Command) -> None:

@@ -30,7 +30,6 @@ from cognito_auth_client.models import (
     AdminUser,
     Attribute,
     Challenge,
-    CodeDelivery,
     MfaPreference,
     MfaSettings,
     RenewedTokens,
@@ -350,11 +349,11 @@ class Client:
             "/user/attributes/verify", {"attribute": attribute, "code": code}, access_token
         )
 
-    def resend_verification(self, access_token: str, attribute: str) -> CodeDelivery:
-        data, _ = self.call(
-            "/user/attributes/verify/resend", {"attribute": attribute}, token=access_token
+    def resend_verification(self, access_token: str, attribute: str) -> str:
+        """Send the attribute's verification code again; the service says not where."""
+        return self._message(
+            "/user/attributes/verify/resend", {"attribute": attribute}, access_token
         )
-        return self._typed(CodeDelivery, data)
 
     def delete_account(self, access_token: str, password: str) -> str:
         """Delete the caller's account for good."""

@@ -19,7 +19,6 @@ from cognito_auth_client.errors import Unauthorized
 from cognito_auth_client.models import (
     AdminUser,
     Attribute,
-    CodeDelivery,
     MfaPreference,
     MfaSettings,
     SessionState,
@@ -163,7 +162,7 @@ class Session:
             "access", lambda token: self.client.verify_attribute(token, attribute, code)
         )
 
-    def resend_verification(self, attribute: str) -> CodeDelivery:
+    def resend_verification(self, attribute: str) -> str:
         return self._authorized(
             "access", lambda token: self.client.resend_verification(token, attribute)
         )

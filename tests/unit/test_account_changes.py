@@ -156,12 +156,7 @@ def test_a_resent_code_goes_to_the_new_address_and_verifies_it(
         )
     code = _logged_code(caplog, NEW_EMAIL)
 
-    assert (status, body["message"]) == (200, "A verification code was sent")
-    assert body["data"] == {
-        "attribute": "email",
-        "destination": "a***@e***.com",
-        "delivery_medium": "EMAIL",
-    }
+    assert (status, body["message"], body["data"]) == (200, "A verification code was sent", None)
     verify = {"attribute": "email", "code": code}
     assert api.post("/user/attributes/verify", verify, _bearer(tokens))[0] == 200
     assert _logs_in(api, NEW_EMAIL)
@@ -380,6 +375,35 @@ def test_a_taken_email_on_aws_changes_the_rest_and_answers_as_if_sent(
     }
 
 
+def test_resending_answers_alike_whether_the_new_address_is_free_or_taken(
+    api: Http, login: Login
+) -> None:
+    """After a change to another account's address nothing waits, so Cognito sends the
+    code to the current address: an answer naming where it went would tell the two apart."""
+    answers = []
+    # A free address that masks unlike Alice's own (a***@e***.com), and Bob's.
+    for new_email in ("zoe@other.org", BOB):
+        tokens = login(ALICE)
+        api.post("/user/attributes", {"attributes": {"email": new_email}}, _bearer(tokens))
+        answers.append(
+            api.post("/user/attributes/verify/resend", {"attribute": "email"}, _bearer(tokens))
+        )
+
+    assert (
+        answers[0]
+        == answers[1]
+        == (
+            200,
+            {
+                "message": "A verification code was sent",
+                "error": False,
+                "success": True,
+                "data": None,
+            },
+        )
+    )
+
+
 def test_resending_an_attribute_code_sends_aws_get_user_attribute_verification_code(
     stubbed: tuple[Stubber, Http],
 ) -> None:
@@ -394,10 +418,7 @@ def test_resending_an_attribute_code_sends_aws_get_user_attribute_verification_c
 
     status, body = api.post("/user/attributes/verify/resend", {"attribute": "email"}, STUB_BEARER)
 
-    assert (status, body["data"]) == (
-        200,
-        {"attribute": "email", "destination": "a***@e***.com", "delivery_medium": "EMAIL"},
-    )
+    assert (status, body["data"]) == (200, None)
 
 
 @pytest.mark.parametrize(
