@@ -656,14 +656,17 @@ PageSize = Annotated[int, msgspec.Meta(ge=1, le=60)]
 PaginationToken = Annotated[str, msgspec.Meta(min_length=1, max_length=4096), _CODE]
 
 
+# The profile fields a user may set alone, but the email: an invitation's is its username.
+INVITATION_ATTRIBUTES = WRITABLE_ATTRIBUTES - {"email"}
+
+
 class CreateUserRequest(RequestModel, frozen=True):
     username: UserEmail
-    # The same profile fields a user may set alone; the email is the username.
     attributes: (
         Annotated[
             AttributeValues,
             msgspec.Meta(
-                extra_json_schema={"propertyNames": {"enum": sorted(WRITABLE_ATTRIBUTES)}}
+                extra_json_schema={"propertyNames": {"enum": sorted(INVITATION_ATTRIBUTES)}}
             ),
         ]
         | None
@@ -673,7 +676,7 @@ class CreateUserRequest(RequestModel, frozen=True):
 
     def __post_init__(self) -> None:
         super().__post_init__()
-        if self.attributes is not None and not self.attributes.keys() <= WRITABLE_ATTRIBUTES:
+        if self.attributes is not None and not self.attributes.keys() <= INVITATION_ATTRIBUTES:
             raise ValueError("attributes")
 
     @classmethod
@@ -684,7 +687,11 @@ class CreateUserRequest(RequestModel, frozen=True):
             return message
         if not isinstance(attributes, dict):
             return "attributes is invalid"
-        return UpdateAttributesRequest.problem({"attributes": attributes})
+        message = UpdateAttributesRequest.problem({"attributes": attributes})
+        refused = sorted(attributes.keys() - INVITATION_ATTRIBUTES)
+        if message is None and refused:
+            return f"These attributes cannot be changed: {', '.join(refused)}"
+        return message
 
 
 class GroupRequest(RequestModel, frozen=True):
