@@ -6,14 +6,10 @@ from __future__ import annotations
 
 import io
 import json
-import logging
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 import jsonschema_rs
 
-from chalicelib import logs
 from devstack.harness import Http
 from devstack.pool import ADMIN_GROUP
 
@@ -91,20 +87,6 @@ def pool_state(cognito: CognitoIdentityProviderClient, pool: Pool) -> list[tuple
         )
         for user in users
     )
-
-
-@contextmanager
-def json_log() -> Iterator[io.StringIO]:
-    """The log as it is written (JSON lines with extra fields and the request id)."""
-    stream = io.StringIO()
-    handler = logging.StreamHandler(stream)
-    root = logging.getLogger()
-    root.addHandler(handler)
-    logs.configure(logging.INFO)
-    try:
-        yield stream
-    finally:
-        root.removeHandler(handler)
 
 
 def audit_lines(stream: io.StringIO) -> list[dict[str, Any]]:

@@ -3,9 +3,12 @@ chalice.test.Client, and tokens minted with moto's own signing key."""
 
 from __future__ import annotations
 
+import io
+import logging
 import os
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 import boto3
@@ -13,6 +16,7 @@ import jwt
 import pytest
 from botocore.stub import Stubber
 
+from chalicelib import logs
 from chalicelib.cognito_gateway import secret_hash
 from chalicelib.services import services
 from devstack.environment import OFFLINE_AWS
@@ -194,3 +198,17 @@ def target(
         password=PASSWORD,
         tokens={who: login(name) for who, name in names.items()},
     )
+
+
+@contextmanager
+def json_log() -> Iterator[io.StringIO]:
+    """The log as it is written (JSON lines with extra fields and the request id)."""
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    root = logging.getLogger()
+    root.addHandler(handler)
+    logs.configure(logging.INFO)
+    try:
+        yield stream
+    finally:
+        root.removeHandler(handler)

@@ -21,12 +21,11 @@ from tests.admin_support import (
     ROUTES,
     audit_lines,
     emails,
-    json_log,
     respond,
     send,
     undocumented,
 )
-from tests.conftest import ADMIN, BOB, PASSWORD
+from tests.conftest import ADMIN, BOB, PASSWORD, json_log
 
 if TYPE_CHECKING:
     from mypy_boto3_cognito_idp import CognitoIdentityProviderClient

@@ -26,13 +26,12 @@ from tests.admin_support import (
     UNAUTHORIZED,
     audit_lines,
     emails,
-    json_log,
     pool_state,
     respond,
     send,
     undocumented,
 )
-from tests.conftest import ADMIN, ALICE, BOB, PASSWORD, UNCONFIRMED, mint_token
+from tests.conftest import ADMIN, ALICE, BOB, PASSWORD, UNCONFIRMED, json_log, mint_token
 
 if TYPE_CHECKING:
     from mypy_boto3_cognito_idp import CognitoIdentityProviderClient

@@ -12,11 +12,10 @@ from typing import TYPE_CHECKING, Any
 import pytest
 from botocore.stub import Stubber
 
-from chalicelib import logs
 from chalicelib.cognito_gateway import secret_hash
 from devstack.harness import Http
 from devstack.pool import Pool
-from tests.conftest import ALICE, BOB, PASSWORD
+from tests.conftest import ALICE, BOB, PASSWORD, json_log
 
 if TYPE_CHECKING:
     from mypy_boto3_cognito_idp import CognitoIdentityProviderClient
@@ -26,15 +25,8 @@ Login = Callable[[str], dict[str, Any]]
 
 @pytest.fixture
 def log_lines() -> Iterator[io.StringIO]:
-    stream = io.StringIO()
-    handler = logging.StreamHandler(stream)
-    root = logging.getLogger()
-    root.addHandler(handler)
-    logs.configure(logging.INFO)
-    try:
+    with json_log() as stream:
         yield stream
-    finally:
-        root.removeHandler(handler)
 
 
 def test_log_lines_are_json_objects_with_the_request_id(
