@@ -9,7 +9,7 @@ CFN_READY := $(CFN_VENV)/.ready
 
 .PHONY: run test unit e2e lint format bench openapi fuzz load package rotate-secret screenshot clean
 
-$(READY): requirements.txt requirements-dev.txt
+$(READY): requirements.txt requirements-dev.txt client/pyproject.toml
 	$(PYTHON3) -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 	touch $@

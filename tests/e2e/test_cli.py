@@ -24,7 +24,6 @@ from cognito_auth_client import (
     TokenExpired,
     Tokens,
 )
-from devstack.environment import ROOT
 from devstack.pool import ADMIN_GROUP, Pool, create_confirmed_user
 from tests.conftest import mint_token
 from tests.mfa_support import app_code
@@ -52,7 +51,7 @@ class Terminal:
         self.token_file = self.config / "cognito-auth-client" / "session.json"
 
     def run(self, *args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
-        env = {**os.environ, "XDG_CONFIG_HOME": str(self.config), "PYTHONPATH": str(ROOT)}
+        env = {**os.environ, "XDG_CONFIG_HOME": str(self.config)}
         env.pop("COGNITO_AUTH_API_URL", None)
         return subprocess.run(
             [sys.executable, "-m", "cognito_auth_client", *args],

@@ -1,4 +1,5 @@
-"""`python -m cognito_auth_client`: the service from a terminal or a script.
+"""`cognito-auth` (or `python -m cognito_auth_client`): the service from a terminal
+or a script.
 
 Exit codes: 0 success; 1 any other failure (a refused request, a conflict, an
 insecure token file); 2 usage error; 3 authentication failure (wrong credentials,
@@ -11,6 +12,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import getpass
+import importlib.metadata
 import json
 import math
 import os
@@ -42,6 +44,7 @@ EXIT_SERVICE = 4
 # As shells report a command that SIGINT ended.
 EXIT_INTERRUPTED = 130
 
+DISTRIBUTION = "cognito-auth-client"
 API_URL_VARIABLE = "COGNITO_AUTH_API_URL"
 # What `make run` writes, relative to the repository it runs in.
 STACK_FILE = Path(".local") / "stack.json"
@@ -124,7 +127,7 @@ class Command:
     def session(self) -> Session:
         state = self.store.load()
         if state is None:
-            raise NotLoggedIn("Not logged in: run `python -m cognito_auth_client login USERNAME`")
+            raise NotLoggedIn(f"Not logged in: run `{self.args.prog} login USERNAME`")
         if state.api_url != self.client.api_url:
             raise NotLoggedIn(
                 f"The stored session is for {state.api_url}, not {self.client.api_url}: "
@@ -404,9 +407,17 @@ def _seconds(allow_zero: bool) -> Callable[[str], float]:
     return parse
 
 
-def _parser() -> argparse.ArgumentParser:
+def _version() -> str:
+    try:
+        return importlib.metadata.version(DISTRIBUTION)
+    except importlib.metadata.PackageNotFoundError:
+        # Run from a source tree on sys.path, not installed: there is no metadata to read.
+        return "unknown (not installed)"
+
+
+def _parser(prog: str) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="python -m cognito_auth_client",
+        prog=prog,
         description="A client of cognito-auth-api. Tokens are kept in "
         "$XDG_CONFIG_HOME/cognito-auth-client/session.json (mode 0600).",
         epilog="Exit codes: 0 success, 1 other failure, 2 usage error, "
@@ -418,6 +429,9 @@ def _parser() -> argparse.ArgumentParser:
         f"a parent, then ${API_URL_VARIABLE})",
     )
     parser.add_argument("--json", action="store_true", help="machine-readable output")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
+    # For the hints that name a command to run.
+    parser.set_defaults(prog=prog)
     parser.add_argument(
         "--timeout",
         type=_seconds(allow_zero=False),
@@ -555,10 +569,12 @@ def main(
     out: TextIO = sys.stdout,
     err: TextIO = sys.stderr,
     clock: Callable[[], float] = time.time,
+    prog: str = "cognito-auth",
 ) -> int:
-    # argparse writes its usage errors to sys.stderr.
-    with contextlib.redirect_stderr(err):
-        return _main(argv, environ, stdin, out, err, clock)
+    """The CLI; `prog` is how the user called it, for usage and hints."""
+    # argparse writes its usage errors to sys.stderr, and --version to sys.stdout.
+    with contextlib.redirect_stderr(err), contextlib.redirect_stdout(out):
+        return _main(argv, environ, stdin, out, err, clock, prog)
 
 
 def _main(
@@ -568,8 +584,9 @@ def _main(
     out: TextIO,
     err: TextIO,
     clock: Callable[[], float],
+    prog: str,
 ) -> int:
-    parser = _parser()
+    parser = _parser(prog)
     args = parser.parse_args(argv)
     api_url = resolve_api_url(args.api_url, Path.cwd(), environ)
     if api_url is None:
