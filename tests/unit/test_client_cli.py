@@ -3,6 +3,7 @@ the token file's life."""
 
 from __future__ import annotations
 
+import importlib.metadata
 import io
 import json
 import time
@@ -17,6 +18,7 @@ from cognito_auth_client.cli import main
 from cognito_auth_client.storage import TokenFile, default_path
 from tests.client_support import API, envelope, error_envelope, tokens
 
+DIST = "cognito-auth-client"
 USER = "alice@example.com"
 PASSWORD = "Passw0rd!"
 
@@ -220,7 +222,23 @@ def test_commands_that_need_a_session_exit_3_when_not_logged_in(home: Path) -> N
     run = cli(home, "--api-url", API, "whoami")
 
     assert run.code == 3
-    assert "Not logged in" in run.err
+    assert "Not logged in: run `cognito-auth login USERNAME`" in run.err
+
+
+def test_the_hint_names_the_command_the_way_it_was_called(home: Path) -> None:
+    out, err = io.StringIO(), io.StringIO()
+    environ = {"XDG_CONFIG_HOME": str(home)}
+
+    code = main(["--api-url", API, "whoami"], environ=environ, out=out, err=err, prog="python -m x")
+
+    assert code == 3
+    assert "run `python -m x login USERNAME`" in err.getvalue()
+
+
+def test_version_is_the_installed_distributions_and_needs_no_api_url(home: Path) -> None:
+    run = cli(home, "--version")
+
+    assert (run.code, run.out) == (0, f"cognito-auth {importlib.metadata.version(DIST)}\n")
 
 
 def test_a_session_of_another_api_is_not_used(mocked: responses.RequestsMock, home: Path) -> None:

@@ -1,4 +1,4 @@
-"""A typed client of cognito-auth-api, and its CLI (`python -m cognito_auth_client`).
+"""A typed client of cognito-auth-api, and its CLI (`cognito-auth`).
 
     with Client("http://127.0.0.1:8000") as client:
         tokens = client.login("demo@example.com", password)   # Tokens, or a Challenge

@@ -21,7 +21,7 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, TextIO, TypeAlias
 
 from cognito_auth_client.client import DEFAULT_TIMEOUT, Client
 from cognito_auth_client.errors import (
@@ -415,6 +415,10 @@ def _version() -> str:
         return "unknown (not installed)"
 
 
+# A string: argparse's action class is not subscriptable at run time.
+Commands: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
+
+
 def _parser(prog: str) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog=prog,
@@ -423,6 +427,19 @@ def _parser(prog: str) -> argparse.ArgumentParser:
         epilog="Exit codes: 0 success, 1 other failure, 2 usage error, "
         "3 authentication failure, 4 service failure, 130 interrupted.",
     )
+    _add_options(parser, prog)
+    top = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    # In this order: it is the order `--help` lists them in.
+    _add_sign_up_and_login(top)
+    _add_session_commands(top)
+    _add_password_reset(top)
+    _add_account_commands(top)
+    _add_mfa_commands(top)
+    _add_admin_commands(top)
+    return parser
+
+
+def _add_options(parser: argparse.ArgumentParser, prog: str) -> None:
     parser.add_argument(
         "--api-url",
         help=f"the service (default: the local stack's {STACK_FILE} in this directory or "
@@ -430,8 +447,6 @@ def _parser(prog: str) -> argparse.ArgumentParser:
     )
     parser.add_argument("--json", action="store_true", help="machine-readable output")
     parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
-    # For the hints that name a command to run.
-    parser.set_defaults(prog=prog)
     parser.add_argument(
         "--timeout",
         type=_seconds(allow_zero=False),
@@ -444,102 +459,114 @@ def _parser(prog: str) -> argparse.ArgumentParser:
         default=DEFAULT_MARGIN,
         help="renew tokens this many seconds before they expire (default: %(default)s)",
     )
-    top = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    # For the hints that name a command to run.
+    parser.set_defaults(prog=prog)
 
-    def command(
-        name: str,
-        run: Callable[[Command], None],
-        help: str,
-        secrets: bool = False,
-        commands: argparse._SubParsersAction[argparse.ArgumentParser] = top,
-    ) -> argparse.ArgumentParser:
-        sub = commands.add_parser(name, help=help, description=help)
-        sub.set_defaults(run=run)
-        if secrets:
-            sub.add_argument(
-                "--password-stdin",
-                action="store_true",
-                help="read passwords and codes from standard input, one per line",
-            )
-        return sub
 
-    sub = command("signup", signup, "create an account", secrets=True)
+def _command(
+    commands: Commands,
+    name: str,
+    run: Callable[[Command], None],
+    help: str,
+    *,
+    secrets: bool = False,
+) -> argparse.ArgumentParser:
+    sub = commands.add_parser(name, help=help, description=help)
+    sub.set_defaults(run=run)
+    if secrets:
+        sub.add_argument(
+            "--password-stdin",
+            action="store_true",
+            help="read passwords and codes from standard input, one per line",
+        )
+    return sub
+
+
+def _add_sign_up_and_login(top: Commands) -> None:
+    sub = _command(top, "signup", signup, "create an account", secrets=True)
     sub.add_argument("username")
     sub.add_argument("--email", help="default: the username")
     sub.add_argument("--name")
-    sub = command("confirm", confirm, "confirm an account with the code it was sent")
+    sub = _command(top, "confirm", confirm, "confirm an account with the code it was sent")
     sub.add_argument("username")
     sub.add_argument("code")
-    sub = command("resend-code", resend_code, "send the sign-up code again")
+    sub = _command(top, "resend-code", resend_code, "send the sign-up code again")
     sub.add_argument("username")
-    sub = command("login", login, "log in and store the tokens", secrets=True)
+    sub = _command(top, "login", login, "log in and store the tokens", secrets=True)
     sub.add_argument("username")
-    sub = command("whoami", whoami, "the attributes of the logged-in user")
+
+
+def _add_session_commands(top: Commands) -> None:
+    sub = _command(top, "whoami", whoami, "the attributes of the logged-in user")
     sub.add_argument("--user", help="another user's (members of the admin group only)")
     sub.add_argument(
         "--fresh", action="store_true", help="read them from Cognito, not from the id token"
     )
-    command("renew", renew, "renew the id and access tokens now")
-    command("passwd", passwd, "change the password", secrets=True)
-    sub = command("forgot", forgot, "send a password reset code")
+    _command(top, "renew", renew, "renew the id and access tokens now")
+    _command(top, "passwd", passwd, "change the password", secrets=True)
+
+
+def _add_password_reset(top: Commands) -> None:
+    sub = _command(top, "forgot", forgot, "send a password reset code")
     sub.add_argument("username")
-    sub = command("reset", reset, "set a new password with the reset code", secrets=True)
+    sub = _command(top, "reset", reset, "set a new password with the reset code", secrets=True)
     sub.add_argument("username")
     sub.add_argument("code")
-    sub = command("set-attribute", set_attribute, "change one profile attribute")
+
+
+def _add_account_commands(top: Commands) -> None:
+    sub = _command(top, "set-attribute", set_attribute, "change one profile attribute")
     sub.add_argument("name", help="NAME, or NAME=VALUE")
     sub.add_argument("value", nargs="?")
-    sub = command("verify-attribute", verify_attribute, "verify a new email with its code")
+    sub = _command(top, "verify-attribute", verify_attribute, "verify a new email with its code")
     sub.add_argument("attribute", choices=["email"])
     sub.add_argument("code")
-    sub = command("resend-verification", resend_verification, "send the verification code again")
+    sub = _command(
+        top, "resend-verification", resend_verification, "send the verification code again"
+    )
     sub.add_argument("attribute", choices=["email"])
-    command(
+    _command(
+        top,
         "delete-account",
         delete_account,
         "delete the account for good and the stored tokens",
         secrets=True,
     )
-    sub = command("logout", logout, "sign out everywhere and delete the stored tokens")
+    sub = _command(top, "logout", logout, "sign out everywhere and delete the stored tokens")
     sub.add_argument(
         "--this-device",
         action="store_true",
         help="end this session only (revoke its refresh token); others go on",
     )
 
+
+def _add_mfa_commands(top: Commands) -> None:
     mfa = top.add_parser("mfa", help="authenticator-app MFA", description="authenticator-app MFA")
-    mfa_commands = mfa.add_subparsers(dest="mfa_command", required=True, metavar="MFA_COMMAND")
-    sub = command(
-        "setup", mfa_setup, "start: print the app's secret and URI", commands=mfa_commands
-    )
+    commands = mfa.add_subparsers(dest="mfa_command", required=True, metavar="MFA_COMMAND")
+    sub = _command(commands, "setup", mfa_setup, "start: print the app's secret and URI")
     sub.add_argument("--qr", type=Path, metavar="FILE", help="write the QR code (SVG) to FILE")
-    sub = command("verify", mfa_verify, "turn the app on with a first code", commands=mfa_commands)
+    sub = _command(commands, "verify", mfa_verify, "turn the app on with a first code")
     sub.add_argument("code")
     sub.add_argument("--device-name", help="a name for the app, shown at login")
-    command("status", mfa_status, "which factors are on", commands=mfa_commands)
+    _command(commands, "status", mfa_status, "which factors are on")
     for name, help in (
         ("off", "log in with the password alone"),
         ("on", "ask for a code at every login"),
         ("prefer", "ask for a code at every login, and prefer the app"),
     ):
-        command(name, mfa_preference, help, commands=mfa_commands)
+        _command(commands, name, mfa_preference, help)
 
+
+def _add_admin_commands(top: Commands) -> None:
     admin = top.add_parser(
         "admin", help="manage users (admin group only)", description="manage users"
     )
-    admin_commands = admin.add_subparsers(
-        dest="admin_command", required=True, metavar="ADMIN_COMMAND"
-    )
-    sub = command("users", admin_users, "list users, a page at a time", commands=admin_commands)
+    commands = admin.add_subparsers(dest="admin_command", required=True, metavar="ADMIN_COMMAND")
+    sub = _command(commands, "users", admin_users, "list users, a page at a time")
     sub.add_argument("--filter", help='Cognito\'s syntax: email ^= "ali", status = "Disabled"')
     sub.add_argument("--limit", type=int, help="users per page, 1-60")
     sub.add_argument("--next", metavar="TOKEN", help="the page the previous one pointed to")
-    sub = command(
-        "invite",
-        admin_invite,
-        "create a user, emailed a temporary password",
-        commands=admin_commands,
-    )
+    sub = _command(commands, "invite", admin_invite, "create a user, emailed a temporary password")
     sub.add_argument("email")
     sub.add_argument("--name")
     for name, help in (
@@ -549,16 +576,15 @@ def _parser(prog: str) -> argparse.ArgumentParser:
         ("sign-out", "sign a user out everywhere"),
         ("reset-password", "make a user set a new password with an emailed code"),
     ):
-        sub = command(name, admin_user_action, help, commands=admin_commands)
+        sub = _command(commands, name, admin_user_action, help)
         sub.add_argument("user", help="the user's email")
     for name, help in (
         ("add-group", "add a user to a group"),
         ("remove-group", "remove a user from a group"),
     ):
-        sub = command(name, admin_group, help, commands=admin_commands)
+        sub = _command(commands, name, admin_group, help)
         sub.add_argument("user", help="the user's email")
         sub.add_argument("group")
-    return parser
 
 
 def main(
