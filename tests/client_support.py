@@ -21,8 +21,9 @@ def envelope(data: Any = None, message: str | None = "success") -> dict[str, Any
     return {"message": message, "error": False, "success": True, "data": data}
 
 
-def error_envelope(message: str) -> dict[str, Any]:
-    return {"message": message, "error": True, "success": False, "data": None}
+def error_envelope(message: str, code: str) -> dict[str, Any]:
+    """An error answer of the service: the client reads its `code`; the message is for people."""
+    return {"message": message, "error": True, "success": False, "data": None, "code": code}
 
 
 def token(exp: float, token_use: str = "id", **claims: Any) -> str:

@@ -277,14 +277,22 @@ def test_admin_user_actions_encode_the_path_and_return_the_message(
 
 
 @pytest.mark.parametrize(
-    ("call", "method", "path", "status", "error_type"),
+    ("call", "method", "path", "status", "code", "error_type"),
     [
-        (lambda c: c.totp_setup(ACCESS), "POST", "/user/mfa/totp/setup", 409, Conflict),
         (
-            lambda c: c.totp_verify(ACCESS, "000000"),
+            lambda c: c.totp_setup(ACCESS),
+            "POST",
+            "/user/mfa/totp/setup",
+            409,
+            "totp_already_set_up",
+            Conflict,
+        ),
+        (
+            lambda c: c.totp_verify(ACCESS, "00000"),
             "POST",
             "/user/mfa/totp/verify",
             400,
+            "invalid_request",
             BadRequest,
         ),
         (
@@ -292,14 +300,23 @@ def test_admin_user_actions_encode_the_path_and_return_the_message(
             "POST",
             "/user/delete",
             401,
+            "wrong_password",
             InvalidCredentials,
         ),
-        (lambda c: c.admin_list_users(ACCESS), "GET", "/admin/users", 403, Forbidden),
+        (
+            lambda c: c.admin_list_users(ACCESS),
+            "GET",
+            "/admin/users",
+            403,
+            "forbidden",
+            Forbidden,
+        ),
         (
             lambda c: c.admin_delete(ACCESS, "ghost@example.com"),
             "DELETE",
             "/admin/users/ghost%40example.com",
             404,
+            "user_not_found",
             NotFound,
         ),
     ],
@@ -311,21 +328,24 @@ def test_new_routes_map_refusals_to_typed_errors(
     method: str,
     path: str,
     status: int,
+    code: str,
     error_type: type[ApiError],
 ) -> None:
     mocked.add(
         method,
         f"{API}{path}",
         status=status,
-        json=error_envelope("Refused here"),
+        json=error_envelope("Refused here", code),
         headers={"X-Request-Id": "req-7"},
     )
 
     with pytest.raises(error_type) as raised:
         call(client)
 
-    assert (raised.value.message, raised.value.status, raised.value.request_id) == (
+    error = raised.value
+    assert (error.message, error.status, error.code, error.request_id) == (
         "Refused here",
         status,
+        code,
         "req-7",
     )

@@ -31,6 +31,7 @@ from cognito_auth_client import (
     TokenExpired,
     Tokens,
     Unauthorized,
+    UsernameExists,
 )
 from cognito_auth_client.errors import ApiError, RequestRefused
 from devstack.process import free_port
@@ -199,13 +200,22 @@ def test_account_routes_send_their_bodies_and_return_messages(
     ]
 
 
+# Without a code, the class is the status's: what an older service (or a proxy) answers.
+NO_CODE = {"message": "Refused", "error": True, "success": False, "data": None}
+
+
 @pytest.mark.parametrize(
     ("status", "body", "error_type", "message"),
     [
-        (400, error_envelope("username is required"), BadRequest, "username is required"),
+        (
+            400,
+            error_envelope("username is required", "invalid_request"),
+            BadRequest,
+            "username is required",
+        ),
         (
             401,
-            error_envelope("The username or password is incorrect"),
+            error_envelope("The username or password is incorrect", "invalid_credentials"),
             InvalidCredentials,
             "The username or password is incorrect",
         ),
@@ -217,32 +227,69 @@ def test_account_routes_send_their_bodies_and_return_messages(
             TokenExpired,
             "The incoming token has expired",
         ),
-        (403, error_envelope("User is not confirmed"), NotConfirmed, "User is not confirmed"),
         (
             403,
-            error_envelope("You may only read your own attributes"),
+            error_envelope("User is not confirmed", "user_not_confirmed"),
+            NotConfirmed,
+            "User is not confirmed",
+        ),
+        (
+            403,
+            error_envelope("You may only read your own attributes", "forbidden"),
             Forbidden,
             "You may only read your own attributes",
         ),
-        (404, error_envelope("Invalid username"), NotFound, "Invalid username"),
+        (404, error_envelope("No such user", "user_not_found"), NotFound, "No such user"),
         (
             409,
-            error_envelope("This username already exists"),
-            Conflict,
+            error_envelope("This username already exists", "username_exists"),
+            UsernameExists,
             "This username already exists",
         ),
         (
             413,
-            error_envelope("Request body is too large"),
+            error_envelope("Request body is too large", "payload_too_large"),
             PayloadTooLarge,
             "Request body is too large",
         ),
-        (405, error_envelope("Method Not Allowed"), RequestRefused, "Method Not Allowed"),
-        (500, error_envelope("Internal Server Error"), ServerError, "Internal Server Error"),
+        (
+            405,
+            error_envelope("Method Not Allowed", "method_not_allowed"),
+            RequestRefused,
+            "Method Not Allowed",
+        ),
+        (
+            500,
+            error_envelope("Internal Server Error", "internal_error"),
+            ServerError,
+            "Internal Server Error",
+        ),
         (502, "<html>Bad gateway</html>", ServerError, "Bad Gateway"),
+        # chalice local's (and API Gateway's) answer to an unknown path: no one's identity
+        # is in question, whatever its status.
+        (
+            403,
+            error_envelope("Missing Authentication Token", "request_refused"),
+            RequestRefused,
+            "Missing Authentication Token",
+        ),
+        (400, NO_CODE, BadRequest, "Refused"),
+        (401, NO_CODE, InvalidCredentials, "Refused"),
+        (403, NO_CODE, Forbidden, "Refused"),
+        (409, NO_CODE, Conflict, "Refused"),
+        (418, NO_CODE, RequestRefused, "Refused"),
+        (504, NO_CODE, ServerError, "Refused"),
+        # A code this client does not know yet (a newer service): the status decides.
+        (404, error_envelope("Gone fishing", "code_of_the_future"), NotFound, "Gone fishing"),
+        (
+            401,
+            error_envelope("Try again", "code_of_the_future"),
+            InvalidCredentials,
+            "Try again",
+        ),
     ],
 )
-def test_errors_are_typed_with_message_and_request_id(
+def test_errors_are_typed_by_code_then_status_with_message_and_request_id(
     mocked: responses.RequestsMock,
     client: Client,
     status: int,
@@ -256,13 +303,11 @@ def test_errors_are_typed_with_message_and_request_id(
     with pytest.raises(error_type) as raised:
         client.login("alice@example.com", "Passw0rd!")
 
-    assert type(raised.value) is error_type
-    assert (raised.value.message, raised.value.status, raised.value.request_id) == (
-        message,
-        status,
-        "req-42",
-    )
-    assert "req-42" in str(raised.value)
+    error = raised.value
+    assert type(error) is error_type
+    assert (error.message, error.status, error.request_id) == (message, status, "req-42")
+    assert error.code == (body.get("code") if isinstance(body, dict) else None)
+    assert "req-42" in str(error)
 
 
 def test_service_unavailable_carries_retry_after(
@@ -272,7 +317,7 @@ def test_service_unavailable_carries_retry_after(
     mocked.post(
         f"{API}/login",
         status=503,
-        json=error_envelope(unavailable),
+        json=error_envelope(unavailable, "service_unavailable"),
         headers={"Retry-After": "5", "X-Request-Id": "req-7"},
     )
 
@@ -294,7 +339,7 @@ def test_throttling_beyond_the_bound_raises_throttled_with_retry_after(
     mocked.post(
         f"{API}/login",
         status=429,
-        json=error_envelope("Too many requests, please retry later"),
+        json=error_envelope("Too many requests, please retry later", "throttled"),
         headers={"Retry-After": "60", "X-Request-Id": "req-9"},
     )
 

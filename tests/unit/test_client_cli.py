@@ -117,7 +117,7 @@ def test_wrong_password_exits_3_with_the_message_and_request_id(
     mocked.post(
         f"{API}/login",
         status=401,
-        json=error_envelope("The username or password is incorrect"),
+        json=error_envelope("The username or password is incorrect", "invalid_credentials"),
         headers={"X-Request-Id": "req-5"},
     )
 
@@ -132,7 +132,7 @@ def test_json_errors_are_machine_readable(mocked: responses.RequestsMock, home: 
     mocked.post(
         f"{API}/password/forgot",
         status=429,
-        json=error_envelope("Too many requests, please retry later"),
+        json=error_envelope("Too many requests, please retry later", "throttled"),
         headers={"X-Request-Id": "req-6", "Retry-After": "60"},
     )
 
@@ -144,6 +144,7 @@ def test_json_errors_are_machine_readable(mocked: responses.RequestsMock, home: 
             "type": "Throttled",
             "message": "Too many requests, please retry later",
             "status": 429,
+            "code": "throttled",
             "request_id": "req-6",
             "retry_after": 60.0,
         }
@@ -153,11 +154,11 @@ def test_json_errors_are_machine_readable(mocked: responses.RequestsMock, home: 
 @pytest.mark.parametrize(
     ("status", "body", "code"),
     [
-        (400, error_envelope("Invalid Verification code"), 1),
-        (409, error_envelope("User is already confirmed"), 1),
-        (403, error_envelope("User is not confirmed"), 3),
-        (500, error_envelope("Internal Server Error"), 4),
-        (503, error_envelope("The service is temporarily unavailable"), 4),
+        (400, error_envelope("code is required", "invalid_request"), 1),
+        (409, error_envelope("User is already confirmed", "already_confirmed"), 1),
+        (403, error_envelope("User is not confirmed", "user_not_confirmed"), 3),
+        (500, error_envelope("Internal Server Error", "internal_error"), 4),
+        (503, error_envelope("The service is temporarily unavailable", "service_unavailable"), 4),
     ],
 )
 def test_exit_codes_tell_refusals_authentication_and_service_failures_apart(
@@ -310,7 +311,9 @@ def test_logout_of_a_session_that_has_ended_still_deletes_the_file(
     mocked.post(
         f"{API}/user/renew_refresh_token",
         status=401,
-        json=error_envelope("Invalid refresh token or username is incorrect"),
+        json=error_envelope(
+            "Invalid refresh token or username is incorrect", "invalid_refresh_token"
+        ),
     )
 
     run = cli(home, "--api-url", API, "logout")
@@ -323,7 +326,9 @@ def test_logout_keeps_the_file_when_the_service_fails(
     mocked: responses.RequestsMock, home: Path
 ) -> None:
     logged_in(home, mocked)
-    mocked.post(f"{API}/logout", status=503, json=error_envelope("unavailable"))
+    mocked.post(
+        f"{API}/logout", status=503, json=error_envelope("unavailable", "service_unavailable")
+    )
 
     assert cli(home, "--api-url", API, "logout").code == 4
     assert store(home).path.exists()
@@ -428,7 +433,11 @@ def test_delete_account_with_a_wrong_password_keeps_the_token_file(
     mocked: responses.RequestsMock, home: Path
 ) -> None:
     logged_in(home, mocked)
-    mocked.post(f"{API}/user/delete", status=401, json=error_envelope("Incorrect password"))
+    mocked.post(
+        f"{API}/user/delete",
+        status=401,
+        json=error_envelope("Incorrect password", "wrong_password"),
+    )
 
     run = cli(home, "--api-url", API, "delete-account", "--password-stdin", stdin="wrong")
 
@@ -529,7 +538,7 @@ def test_admin_refused_outside_the_admin_group_exits_3(
         "DELETE",
         f"{API}/admin/users/bob%40example.com",
         status=403,
-        json=error_envelope("Forbidden"),
+        json=error_envelope("Forbidden", "forbidden"),
     )
 
     run = cli(home, "--api-url", API, "admin", "delete", "bob@example.com")

@@ -10,7 +10,7 @@ import pytest
 from cognito_auth_client import Client, ServiceUnreachable, Throttled, Tokens
 from tests.client_support import Answer, envelope, error_envelope, scripted, tokens
 
-THROTTLED = error_envelope("Too many requests, please retry later")
+THROTTLED = error_envelope("Too many requests, please retry later", "throttled")
 
 
 def throttled(retry_after: str | None) -> Answer:

@@ -256,7 +256,11 @@ def test_the_services_own_401_is_not_retried(
     mocked: responses.RequestsMock, session: Session, renewals: list[SessionState]
 ) -> None:
     wrong = "The previous password is incorrect or the session has ended"
-    mocked.post(f"{API}/user/change-password", status=401, json=error_envelope(wrong))
+    mocked.post(
+        f"{API}/user/change-password",
+        status=401,
+        json=error_envelope(wrong, "wrong_previous_password"),
+    )
 
     with pytest.raises(InvalidCredentials, match="previous password"):
         session.change_password("Wrong-Passw0rd", "New-Passw0rd")
@@ -268,7 +272,7 @@ def test_a_refused_renewal_raises_invalid_credentials(
     mocked: responses.RequestsMock, session: Session, clock: FakeClock
 ) -> None:
     revoked = "Invalid refresh token or username is incorrect or Refresh Token has been revoked"
-    mocked.post(RENEW, status=401, json=error_envelope(revoked))
+    mocked.post(RENEW, status=401, json=error_envelope(revoked, "invalid_refresh_token"))
     clock.now = EXPIRES
 
     with pytest.raises(InvalidCredentials, match="Refresh Token has been revoked"):

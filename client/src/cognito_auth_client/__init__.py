@@ -10,10 +10,12 @@ Never deployed: the Lambda package holds app.py and chalicelib/ only.
 
 from cognito_auth_client.client import Client
 from cognito_auth_client.errors import (
+    AlreadyConfirmed,
     ApiError,
     AuthenticationError,
     BadRequest,
     ClientError,
+    CodeExpired,
     Conflict,
     Forbidden,
     InsecureTokenFile,
@@ -21,6 +23,7 @@ from cognito_auth_client.errors import (
     NotConfirmed,
     NotFound,
     NotLoggedIn,
+    PasswordResetRequired,
     PayloadTooLarge,
     RequestRefused,
     RetryLater,
@@ -28,9 +31,12 @@ from cognito_auth_client.errors import (
     ServiceError,
     ServiceUnavailable,
     ServiceUnreachable,
+    SessionEnded,
     Throttled,
     TokenExpired,
     Unauthorized,
+    UsernameExists,
+    WeakPassword,
 )
 from cognito_auth_client.models import (
     AdminUser,
@@ -52,6 +58,7 @@ from cognito_auth_client.storage import TokenFile
 
 __all__ = [
     "AdminUser",
+    "AlreadyConfirmed",
     "ApiError",
     "Attribute",
     "AuthenticationError",
@@ -60,6 +67,7 @@ __all__ = [
     "Client",
     "ClientError",
     "CodeDelivery",
+    "CodeExpired",
     "Conflict",
     "Forbidden",
     "InsecureTokenFile",
@@ -69,6 +77,7 @@ __all__ = [
     "NotConfirmed",
     "NotFound",
     "NotLoggedIn",
+    "PasswordResetRequired",
     "PayloadTooLarge",
     "RenewedTokens",
     "RequestRefused",
@@ -78,6 +87,7 @@ __all__ = [
     "ServiceUnavailable",
     "ServiceUnreachable",
     "Session",
+    "SessionEnded",
     "SessionState",
     "SignUpResult",
     "Throttled",
@@ -88,4 +98,6 @@ __all__ = [
     "Unauthorized",
     "Updated",
     "UserPage",
+    "UsernameExists",
+    "WeakPassword",
 ]

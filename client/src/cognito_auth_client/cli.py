@@ -650,7 +650,9 @@ def _report(exc: ClientError, as_json: bool, err: TextIO) -> None:
         return
     report: dict[str, Any] = {"type": type(exc).__name__, "message": str(exc)}
     if isinstance(exc, ApiError):
-        report.update(message=exc.message, status=exc.status, request_id=exc.request_id)
+        report.update(
+            message=exc.message, status=exc.status, code=exc.code, request_id=exc.request_id
+        )
     if isinstance(exc, RetryLater):
         report["retry_after"] = exc.retry_after
     print(json.dumps({"error": report}), file=err)

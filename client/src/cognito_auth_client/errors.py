@@ -1,18 +1,31 @@
-"""Typed errors, mapped from the status and the body of the service's answers.
+"""Typed errors, chosen by the `code` of the service's error answers.
 
-Each carries the server's `message` and the `X-Request-Id` of the answer, which is
-what an operator needs to find the request in the service's log.
+Every error the service answers is an envelope, `{"message", "error": true,
+"success": false, "data": null, "code"}`, and its class here is chosen by `code`
+alone (`BY_CODE`), never by `message`: that is for people, and may be reworded.
+API Gateway's own 401s carry no code, `{"message": "Unauthorized"}` and
+`{"message": "The incoming token has expired"}`: those two fixed texts are the
+gateway's contract, and the only messages read (Unauthorized, TokenExpired).
+
+An answer without a code, or with a code this client does not know (a newer
+service may add codes), falls back to its HTTP status: 400 BadRequest, 401
+InvalidCredentials (Unauthorized from the gateway), 403 Forbidden, 404 NotFound,
+409 Conflict, 413 PayloadTooLarge, 429 Throttled, 503 ServiceUnavailable, another
+4xx RequestRefused, another 5xx ServerError.
+
+Each error carries the server's `message`, its `code` (None when the answer had
+none), the status and the `X-Request-Id` of the answer, which is what an operator
+needs to find the request in the service's log.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from http import HTTPStatus
-from typing import Any
+from typing import Any, Final
 
-# API Gateway's own 401 bodies (not the envelope), as the service reproduces them.
+# API Gateway's own 401 bodies (not the envelope, no code), as the service reproduces them.
 GATEWAY_EXPIRED = "The incoming token has expired"
-NOT_CONFIRMED = "User is not confirmed"
 
 
 class ClientError(Exception):
@@ -30,11 +43,19 @@ class NotLoggedIn(ClientError):
 class ApiError(ClientError):
     """An answer (or the lack of one) that is not a success."""
 
-    def __init__(self, message: str, status: int | None = None, request_id: str | None = None):
+    def __init__(
+        self,
+        message: str,
+        status: int | None = None,
+        request_id: str | None = None,
+        *,
+        code: str | None = None,
+    ):
         super().__init__(message)
         self.message = message
         self.status = status
         self.request_id = request_id
+        self.code = code
 
     def __str__(self) -> str:
         details = [f"HTTP {self.status}"] if self.status is not None else []
@@ -51,6 +72,10 @@ class BadRequest(RequestRefused):
     """400: a field is missing or invalid, a password the policy refuses."""
 
 
+class WeakPassword(BadRequest):
+    """400 weak_password: the password policy refuses this password: ask for another."""
+
+
 class AuthenticationError(RequestRefused):
     """Who the caller is could not be established, or they may not do this."""
 
@@ -58,6 +83,15 @@ class AuthenticationError(RequestRefused):
 class InvalidCredentials(AuthenticationError):
     """401 with the envelope: a wrong password, verification code, refresh token,
     session or previous password."""
+
+
+class CodeExpired(InvalidCredentials):
+    """401 code_expired: the verification or reset code is too old: ask for a new one."""
+
+
+class SessionEnded(InvalidCredentials):
+    """401 session_ended, invalid_refresh_token or session_expired: the tokens (or the
+    login's challenge session) no longer work: log in again."""
 
 
 class Unauthorized(AuthenticationError):
@@ -73,7 +107,12 @@ class Forbidden(AuthenticationError):
 
 
 class NotConfirmed(Forbidden):
-    """403: the account's sign-up is not confirmed yet."""
+    """403 user_not_confirmed: the account's sign-up is not confirmed yet."""
+
+
+class PasswordResetRequired(Forbidden):
+    """403 password_reset_required: the user must set a new password with a reset code
+    (`Client.forgot_password`, then `Client.reset_password`)."""
 
 
 class NotFound(RequestRefused):
@@ -81,7 +120,16 @@ class NotFound(RequestRefused):
 
 
 class Conflict(RequestRefused):
-    """409: the username is taken, or the account is already confirmed."""
+    """409: the username or email is taken, the account is already confirmed, the
+    authenticator app is already set up, the user's state does not allow it."""
+
+
+class UsernameExists(Conflict):
+    """409 username_exists: an account has this username: log in, or reset its password."""
+
+
+class AlreadyConfirmed(Conflict):
+    """409 already_confirmed: the sign-up was confirmed already: log in."""
 
 
 class PayloadTooLarge(RequestRefused):
@@ -101,8 +149,10 @@ class RetryLater(ServiceError):
         status: int | None = None,
         request_id: str | None = None,
         retry_after: float | None = None,
+        *,
+        code: str | None = None,
     ):
-        super().__init__(message, status, request_id)
+        super().__init__(message, status, request_id, code=code)
         self.retry_after = retry_after
 
 
@@ -122,8 +172,51 @@ class ServiceUnreachable(ServiceError):
     """No answer: the connection failed or timed out."""
 
 
-_BY_STATUS: dict[int, type[ApiError]] = {
+BY_CODE: Final[Mapping[str, type[ApiError]]] = {
+    "invalid_request": BadRequest,
+    "weak_password": WeakPassword,
+    "invalid_attributes": BadRequest,
+    "invalid_parameter": BadRequest,
+    "invalid_sign_up": BadRequest,
+    "not_a_refresh_token": BadRequest,
+    "invalid_pagination_token": BadRequest,
+    "invalid_list_query": BadRequest,
+    "invalid_credentials": InvalidCredentials,
+    "invalid_refresh_token": SessionEnded,
+    "code_mismatch": InvalidCredentials,
+    "code_expired": CodeExpired,
+    "session_expired": SessionEnded,
+    "wrong_previous_password": InvalidCredentials,
+    "wrong_password": InvalidCredentials,
+    "session_ended": SessionEnded,
+    "user_not_confirmed": NotConfirmed,
+    "password_reset_required": PasswordResetRequired,
+    "forbidden": Forbidden,
+    "user_not_found": NotFound,
+    "group_not_found": NotFound,
+    "method_not_allowed": RequestRefused,
+    "username_exists": UsernameExists,
+    "already_confirmed": AlreadyConfirmed,
+    "email_exists": Conflict,
+    "totp_already_set_up": Conflict,
+    "mfa_preference_refused": Conflict,
+    "user_state_conflict": Conflict,
+    "payload_too_large": PayloadTooLarge,
+    "unsupported_media_type": RequestRefused,
+    # The service's 429 and API Gateway's THROTTLED response.
+    "throttled": Throttled,
+    "internal_error": ServerError,
+    "service_unavailable": ServiceUnavailable,
+    # API Gateway's DEFAULT_4XX, whatever its status (a 403 for an unknown path).
+    "request_refused": RequestRefused,
+    # API Gateway's DEFAULT_5XX (502, 504).
+    "gateway_error": ServerError,
+}
+
+# When the answer has no code this client knows.
+_BY_STATUS: Final[Mapping[int, type[ApiError]]] = {
     400: BadRequest,
+    401: InvalidCredentials,
     403: Forbidden,
     404: NotFound,
     409: Conflict,
@@ -145,30 +238,32 @@ def error_from_answer(status: int, body: Any, headers: Mapping[str, str]) -> Api
     """The error a non-success answer stands for. `body` is the decoded JSON (or
     None when the body was not JSON); `headers` a case-insensitive mapping."""
     request_id = headers.get("X-Request-Id")
-    message = body.get("message") if isinstance(body, dict) else None
+    fields = body if isinstance(body, dict) else {}
+    message = fields.get("message")
     if not isinstance(message, str) or not message:
         message = _phrase(status)
-    # The service's own 401s are envelopes; the gateway's is {"message": ...} alone, and
-    # anything else in front of the service is more like the gateway than like us.
-    gateway_body = not (isinstance(body, dict) and "error" in body)
-    error_type: type[ApiError]
-    if status == 401:
-        if not gateway_body:
-            error_type = InvalidCredentials
-        elif message == GATEWAY_EXPIRED:
-            error_type = TokenExpired
-        else:
-            error_type = Unauthorized
-    elif status == 403 and message == NOT_CONFIRMED:
-        error_type = NotConfirmed
-    elif status in _BY_STATUS:
-        error_type = _BY_STATUS[status]
-    else:
-        error_type = ServerError if status >= 500 else RequestRefused
+    code = fields.get("code")
+    if not isinstance(code, str):
+        code = None
+    error_type = _error_type(status, code, fields, message)
     if issubclass(error_type, RetryLater):
         retry_after = retry_after_seconds(headers.get("Retry-After"))
-        return error_type(message, status, request_id, retry_after=retry_after)
-    return error_type(message, status, request_id)
+        return error_type(message, status, request_id, retry_after=retry_after, code=code)
+    return error_type(message, status, request_id, code=code)
+
+
+def _error_type(
+    status: int, code: str | None, fields: Mapping[str, Any], message: str
+) -> type[ApiError]:
+    if code is not None and code in BY_CODE:
+        return BY_CODE[code]
+    # The gateway's 401 is {"message": ...} alone, and anything else in front of the
+    # service is more like the gateway than like us: only the envelope has "error".
+    if status == 401 and "error" not in fields:
+        return TokenExpired if message == GATEWAY_EXPIRED else Unauthorized
+    if status in _BY_STATUS:
+        return _BY_STATUS[status]
+    return ServerError if status >= 500 else RequestRefused
 
 
 def _phrase(status: int) -> str:
