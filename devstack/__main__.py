@@ -27,7 +27,8 @@ import threading
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType
 from typing import Any
@@ -318,113 +319,201 @@ Ctrl-C stops everything.
 """
 
 
-def main() -> int:
-    port = int(os.environ.get("PORT", "8000"))
-    cognito_port = int(os.environ.get("COGNITO_PORT", "9229"))
-    web_port = int(os.environ.get("WEB_PORT", "3000"))
-    stack_file = Path(os.environ.get("STACK_FILE", ROOT / ".local" / "stack.json"))
-    env_file = env_file_for(stack_file)
-    real_pool = os.environ.get("COGNITO_USER_POOL_ID")
+class Refused(Exception):
+    """The settings cannot work; the message says which and why."""
 
-    if port == 0:
-        print("PORT must name a port (chalice local cannot report one it picked)", file=sys.stderr)
-        return REFUSED
-    if not real_pool and port == cognito_port:
-        print(f"PORT and COGNITO_PORT are both {port}; give them different ports", file=sys.stderr)
-        return REFUSED
-    if web_port == port:
-        print(f"PORT and WEB_PORT are both {port}; give them different ports", file=sys.stderr)
-        return REFUSED
+
+@dataclass(frozen=True)
+class Config:
+    """What `make run` was asked for, from its environment."""
+
+    port: int
+    cognito_port: int
+    web_port: int
+    stack_file: Path
+    # With a pool of one's own there is no stand-in, so no COGNITO_PORT to clash with.
+    real_pool: str | None
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str]) -> Config:
+        return cls(
+            port=int(environ.get("PORT", "8000")),
+            cognito_port=int(environ.get("COGNITO_PORT", "9229")),
+            web_port=int(environ.get("WEB_PORT", "3000")),
+            stack_file=Path(environ.get("STACK_FILE", ROOT / ".local" / "stack.json")),
+            real_pool=environ.get("COGNITO_USER_POOL_ID") or None,
+        )
+
+    @property
+    def env_file(self) -> Path:
+        return env_file_for(self.stack_file)
+
+
+def _own_origins(config: Config, environ: Mapping[str, str]) -> frozenset[str]:
+    """The origins of the developer's own pages, besides ours, once the ports are
+    known to fit together."""
+    if config.port == 0:
+        raise Refused("PORT must name a port (chalice local cannot report one it picked)")
+    if not config.real_pool and config.port == config.cognito_port:
+        raise Refused(f"PORT and COGNITO_PORT are both {config.port}; give them different ports")
+    if config.web_port == config.port:
+        raise Refused(f"PORT and WEB_PORT are both {config.port}; give them different ports")
     from chalicelib.settings import CORS_ORIGINS, ConfigurationError, cors_origins
 
     try:
-        # Origins of the developer's own pages, besides ours.
-        own_origins = cors_origins(os.environ.get(CORS_ORIGINS, ""))
+        return cors_origins(environ.get(CORS_ORIGINS, ""))
     except ConfigurationError as exc:
-        print(exc, file=sys.stderr)
-        return REFUSED
-    owner = _owner_alive(stack_file)
-    if owner is not None:
-        print(
-            f"{stack_file} belongs to a stack that is still running (pid {owner}); stop it "
-            "first, or give this one another STACK_FILE",
-            file=sys.stderr,
-        )
-        return REFUSED
-    # Whatever is there now was left by a process that is gone.
-    stack_file.unlink(missing_ok=True)
-    env_file.unlink(missing_ok=True)
+        raise Refused(str(exc)) from None
 
-    stop = StopSignals()
+
+def _claim_stack_file(config: Config) -> None:
+    owner = _owner_alive(config.stack_file)
+    if owner is not None:
+        raise Refused(
+            f"{config.stack_file} belongs to a stack that is still running (pid {owner}); "
+            "stop it first, or give this one another STACK_FILE"
+        )
+    # Whatever is there now was left by a process that is gone.
+    config.stack_file.unlink(missing_ok=True)
+    config.env_file.unlink(missing_ok=True)
+
+
+@dataclass
+class Cognito:
+    """The pool the API runs against, and the environment `chalice local` needs for it
+    (empty with a pool of one's own: the caller's environment has it)."""
+
+    env: dict[str, str]
+    endpoint: str
+    region: str
+    user_pool_id: str
+    client_id: str
+    demo_username: str
+    demo_password: str
+
+
+def _real_pool(user_pool_id: str) -> Cognito:
+    from chalicelib.settings import Settings
+
+    settings = Settings.from_env()  # fails here, with the variable's name
+    return Cognito(
+        env={},
+        endpoint=settings.endpoint_url or f"https://cognito-idp.{settings.region}.amazonaws.com",
+        region=settings.region,
+        user_pool_id=user_pool_id,
+        client_id=settings.client_id,
+        demo_username=os.environ.get("DEMO_USERNAME", "<your user>"),
+        demo_password=os.environ.get("DEMO_PASSWORD", "<your password>"),
+    )
+
+
+@dataclass
+class Started:
+    """What this run started, for the clean-up to stop, last started first."""
+
     stand_in: StandIn | None = None
     page: PageServer | None = None
     chalice: Chalice | None = None
+
+    def stop(self) -> None:
+        if self.chalice is not None:
+            self.chalice.stop()
+        if self.page is not None:
+            self.page.stop()
+        if self.stand_in is not None:
+            self.stand_in.stop()
+
+
+def _stand_in_pool(port: int, started: Started) -> Cognito:
+    # moto reads it at every call, in this process, which serves the stand-in.
+    os.environ.update(MOTO_CHECKS_TOTP)
+    stand_in = started.stand_in = StandIn(port)
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)
+    env = _populate(stand_in)
+    return Cognito(
+        env=env,
+        endpoint=stand_in.endpoint,
+        region=REGION,
+        user_pool_id=env["COGNITO_USER_POOL_ID"],
+        client_id=env["COGNITO_CLIENT_ID"],
+        demo_username=DEMO_USERNAME,
+        demo_password=DEMO_PASSWORD,
+    )
+
+
+def _page(port: int, api_url: str) -> PageServer:
     try:
-        # A bind test, so that a taken PORT fails before the set-up: chalice itself
-        # binds it only after importing the app.
-        _bound_socket(port).close()
-        if real_pool:
-            from chalicelib.settings import Settings
+        return PageServer(HOST, port, api_url)
+    except OSError as exc:
+        raise PortInUse(f"{HOST}:{port}: {exc.strerror}") from exc
 
-            settings = Settings.from_env()  # fails here, with the variable's name
-            env: dict[str, str] = {}
-            endpoint = (
-                settings.endpoint_url or f"https://cognito-idp.{settings.region}.amazonaws.com"
-            )
-            demo = {
-                "username": os.environ.get("DEMO_USERNAME", "<your user>"),
-                "password": os.environ.get("DEMO_PASSWORD", "<your password>"),
-            }
-            pool_id, client_id, region = real_pool, settings.client_id, settings.region
-        else:
-            # moto reads it at every call, in this process, which serves the stand-in.
-            os.environ.update(MOTO_CHECKS_TOTP)
-            stand_in = StandIn(cognito_port)
-            logging.getLogger("werkzeug").setLevel(logging.WARNING)
-            env = _populate(stand_in)
-            endpoint = stand_in.endpoint
-            demo = {"username": DEMO_USERNAME, "password": DEMO_PASSWORD}
-            pool_id, client_id, region = (
-                env["COGNITO_USER_POOL_ID"],
-                env["COGNITO_CLIENT_ID"],
-                REGION,
-            )
 
-        stop.check()
-        api_url = f"http://{HOST}:{port}"
-        try:
-            page = PageServer(HOST, web_port, api_url)
-        except OSError as exc:
-            raise PortInUse(f"{HOST}:{web_port}: {exc.strerror}") from exc
-        env[CORS_ORIGINS] = ",".join(sorted({*own_origins, *page.origins}))
-        chalice = Chalice(port, env)
-        chalice.wait_until_ready(port, READY_TIMEOUT, stop)
-        state = {
+def _publish(config: Config, cognito: Cognito, state: dict[str, Any]) -> None:
+    """stack.env (when there is an environment to give), then stack.json, then the banner."""
+    config.stack_file.parent.mkdir(parents=True, exist_ok=True)
+    env_line = ""
+    if cognito.env:
+        # Before stack.json: whoever waits for that finds this one too.
+        _write_whole(config.env_file, _env_file_text(cognito.env), 0o600)
+        env_line = f"\n  environment for another chalice local: {config.env_file}"
+    # 0600: with a real pool it names that pool's demo password.
+    _write_whole(config.stack_file, json.dumps(state, indent=2) + "\n", 0o600)
+    print(_banner({**state, "stack_file": config.stack_file, "env_line": env_line}), flush=True)
+
+
+def _run(config: Config, own_origins: frozenset[str], stop: StopSignals, started: Started) -> int:
+    """Start everything, publish where it is, and serve until a stop signal (0) or
+    until chalice exits by itself (1)."""
+    from chalicelib.settings import CORS_ORIGINS
+
+    # A bind test, so that a taken PORT fails before the set-up: chalice itself
+    # binds it only after importing the app.
+    _bound_socket(config.port).close()
+    if config.real_pool:
+        cognito = _real_pool(config.real_pool)
+    else:
+        cognito = _stand_in_pool(config.cognito_port, started)
+    stop.check()
+    api_url = f"http://{HOST}:{config.port}"
+    page = started.page = _page(config.web_port, api_url)
+    cognito.env[CORS_ORIGINS] = ",".join(sorted({*own_origins, *page.origins}))
+    chalice = started.chalice = Chalice(config.port, cognito.env)
+    chalice.wait_until_ready(config.port, READY_TIMEOUT, stop)
+    _publish(
+        config,
+        cognito,
+        {
             "api_url": api_url,
             "web_url": page.url,
-            "cognito_endpoint": endpoint,
-            "region": region,
-            "user_pool_id": pool_id,
-            "client_id": client_id,
-            "demo_username": demo["username"],
-            "demo_password": demo["password"],
+            "cognito_endpoint": cognito.endpoint,
+            "region": cognito.region,
+            "user_pool_id": cognito.user_pool_id,
+            "client_id": cognito.client_id,
+            "demo_username": cognito.demo_username,
+            "demo_password": cognito.demo_password,
             "pid": os.getpid(),
             "chalice_pid": chalice.process.pid,
-        }
-        stack_file.parent.mkdir(parents=True, exist_ok=True)
-        env_line = ""
-        if env:
-            # Before stack.json: whoever waits for that finds this one too.
-            _write_whole(env_file, _env_file_text(env), 0o600)
-            env_line = f"\n  environment for another chalice local: {env_file}"
-        # 0600: with a real pool it names that pool's demo password.
-        _write_whole(stack_file, json.dumps(state, indent=2) + "\n", 0o600)
-        print(_banner({**state, "stack_file": stack_file, "env_line": env_line}), flush=True)
-        while chalice.process.poll() is None:
-            stop.check()
-            time.sleep(0.1)
-        print(f"chalice local exited with status {chalice.process.returncode}", file=sys.stderr)
-        return 1
+        },
+    )
+    while chalice.process.poll() is None:
+        stop.check()
+        time.sleep(0.1)
+    print(f"chalice local exited with status {chalice.process.returncode}", file=sys.stderr)
+    return 1
+
+
+def main() -> int:
+    config = Config.from_env(os.environ)
+    try:
+        own_origins = _own_origins(config, os.environ)
+        _claim_stack_file(config)
+    except Refused as exc:
+        print(exc, file=sys.stderr)
+        return REFUSED
+    stop = StopSignals()
+    started = Started()
+    try:
+        return _run(config, own_origins, stop, started)
     except PortInUse as exc:
         print(f"cannot listen on {exc}; set PORT / COGNITO_PORT / WEB_PORT", file=sys.stderr)
         return PORT_IN_USE
@@ -432,14 +521,9 @@ def main() -> int:
         return 0
     finally:
         # No signal can cut this short: the handlers only take note.
-        stack_file.unlink(missing_ok=True)
-        env_file.unlink(missing_ok=True)
-        if chalice is not None:
-            chalice.stop()
-        if page is not None:
-            page.stop()
-        if stand_in is not None:
-            stand_in.stop()
+        config.stack_file.unlink(missing_ok=True)
+        config.env_file.unlink(missing_ok=True)
+        started.stop()
 
 
 if __name__ == "__main__":
