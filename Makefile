@@ -1,5 +1,12 @@
-# Every target builds the virtual environment it needs first.
+# Every target builds the virtual environment it needs first, with PYTHON3 once it
+# is known to be recent enough.
 PYTHON3 ?= python3
+PYTHON_NEEDED := 3.11
+# X.Y.Z, or nothing when PYTHON3 cannot be run.
+PYTHON_VERSION := $(shell $(PYTHON3) -c 'import sys; print("%d.%d.%d" % sys.version_info[:3])' 2>/dev/null)
+# Names the interpreter that made a venv: under another one (an upgrade, another
+# PYTHON3) the stamp is missing and the venv is made again whole, not patched.
+PYTHON_STAMP := .python-$(PYTHON_VERSION)
 VENV := .venv
 PY := $(VENV)/bin/python
 READY := $(VENV)/.ready
@@ -7,15 +14,30 @@ READY := $(VENV)/.ready
 CFN_VENV := .venv-cfn
 CFN_READY := $(CFN_VENV)/.ready
 
-.PHONY: run test unit e2e lint format bench openapi fuzz load package rotate-secret screenshot clean
+.PHONY: run test unit e2e lint format bench openapi fuzz load package rotate-secret screenshot clean python-version
 
-$(READY): requirements.txt requirements-dev.txt client/pyproject.toml
-	$(PYTHON3) -m venv $(VENV)
+# Before any venv is touched: an older interpreter would fail deep inside pip
+# ("No matching distribution found for joserfc") and leave a venv behind.
+python-version:
+	@if [ -z "$(PYTHON_VERSION)" ]; then \
+		echo "make: cannot run PYTHON3=$(PYTHON3); cognito-auth-api needs Python $(PYTHON_NEEDED) or newer" >&2; \
+		exit 1; \
+	fi
+	@printf '%s\n' $(PYTHON_NEEDED) $(PYTHON_VERSION) | sort -V -C || { \
+		echo "make: PYTHON3=$(PYTHON3) is Python $(PYTHON_VERSION); cognito-auth-api needs Python $(PYTHON_NEEDED) or newer: install it, or run make PYTHON3=<a python$(PYTHON_NEEDED) or newer>" >&2; \
+		exit 1; \
+	}
+
+$(VENV)/$(PYTHON_STAMP) $(CFN_VENV)/$(PYTHON_STAMP): %/$(PYTHON_STAMP): | python-version
+	rm -rf $*
+	$(PYTHON3) -m venv $*
+	touch $@
+
+$(READY): requirements.txt requirements-dev.txt client/pyproject.toml $(VENV)/$(PYTHON_STAMP)
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 	touch $@
 
-$(CFN_READY): requirements-cfn.txt
-	$(PYTHON3) -m venv $(CFN_VENV)
+$(CFN_READY): requirements-cfn.txt $(CFN_VENV)/$(PYTHON_STAMP)
 	$(CFN_VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r requirements-cfn.txt
 	touch $@
 
