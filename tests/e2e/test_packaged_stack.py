@@ -62,7 +62,7 @@ print(json.dumps(Translator(None, Parser(), boto_session=session).translate(sam,
 ELF_X86_64 = 62
 ELF_AARCH64 = 183
 
-# Per account and region, shared by every pool (see the README's cost section).
+# Per account and region, shared by every pool (docs/deploy.md, "Deploy to AWS").
 COGNITO_AUTHENTICATION_QUOTA_RPS = 120
 
 
