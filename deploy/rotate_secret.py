@@ -36,8 +36,8 @@ if TYPE_CHECKING:
     from mypy_boto3_cognito_idp import CognitoIdentityProviderClient
     from mypy_boto3_secretsmanager import SecretsManagerClient
 
-# A Cognito call gives up after about 9 s (docs/routes.md, "On every route"): a request that signed with
-# the old value just before its process read the new one is over by then.
+# A Cognito call gives up after about 9 s (docs/routes.md, "On every route"): a request
+# that signed with the old value just before its process read the new one is over by then.
 IN_FLIGHT_MARGIN = 30.0
 INTERRUPTED = 130
 
