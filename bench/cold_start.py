@@ -54,9 +54,9 @@ CHILD = Path(__file__).with_name("cold_child.py")
 KINDS = ("floor", "ours")
 # Installed with boto3 on every Lambda runtime, or ours: not dependencies we add.
 _NOT_ADDED = frozenset({"boto3", "botocore", "chalice", "chalicelib", "mypy_boto3_cognito_idp"})
-# Besides the third-party packages: request validation (the models, msgspec
+# Besides the third-party packages: request validation (the machinery, msgspec
 # within), the settings, and everything the app imports, for scale.
-OUR_MODULES = ("chalicelib.models", "chalicelib.settings", "app")
+OUR_MODULES = ("chalicelib.validation", "chalicelib.settings", "app")
 _IMPORTTIME = re.compile(r"import time:\s+(\d+) \|\s+(\d+) \|(\s*)(\S+)")
 
 

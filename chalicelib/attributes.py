@@ -11,7 +11,7 @@ import json
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from chalicelib.models import Attribute
+from chalicelib.models.sign_in import Attribute
 
 # Cognito's standard user attributes an app client can be allowed to read. `sub` is
 # always in an id token and cannot be listed in ReadAttributes.

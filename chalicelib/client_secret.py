@@ -2,7 +2,7 @@
 when deployed. `ClientSecret` holds it for the Cognito gateway: read on first use,
 read again once it is older than the maximum age, and read again at once when
 Cognito rejects the SECRET_HASH made with it (at most once per REREAD_INTERVAL), so
-that a rotation (README: "Rotating the client secret") loses no request."""
+that a rotation (docs/rotating-secret.md) loses no request."""
 
 from __future__ import annotations
 

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, NoReturn, TypedDict, TypeVar
 
 from chalicelib import attributes, errors
 from chalicelib.client_secret import ClientSecret
-from chalicelib.models import Attribute
+from chalicelib.models.sign_in import Attribute
 from chalicelib.settings import Settings
 
 if TYPE_CHECKING:

@@ -1,4 +1,6 @@
-"""The service's own errors. Each knows its HTTP status and public message.
+"""The service's own errors. Each knows its HTTP status, its public message and its
+`code`: the stable, snake_case name a client matches (docs/errors.md), which never
+changes when a message is reworded.
 
 They derive from ChaliceUnhandledError because Chalice re-raises exactly that type
 out of the view, so the one error middleware (chalicelib.responses) can turn every
@@ -12,6 +14,7 @@ from chalice.app import ChaliceUnhandledError
 
 class ApiError(ChaliceUnhandledError):
     status_code = 500
+    code = "internal_error"
     default_message = "Internal server error"
     # When set, Cognito's own wording is the public message (e.g. password policy).
     cognito_worded = False
@@ -24,6 +27,7 @@ class ApiError(ChaliceUnhandledError):
 
 class BadRequest(ApiError):
     status_code = 400
+    code = "invalid_request"
     default_message = "Bad request"
 
 
@@ -33,42 +37,51 @@ class InvalidCode(ApiError):
     request malformed."""
 
     status_code = 401
+    code = "code_mismatch"
     default_message = "Invalid Verification code"
 
 
 class ExpiredCode(InvalidCode):
+    code = "code_expired"
     default_message = "The verification code has expired, please request a new one"
 
 
 class InvalidPassword(BadRequest):
+    code = "weak_password"
     default_message = "The password does not conform to the password policy"
     cognito_worded = True
 
 
 class InvalidAttributes(BadRequest):
+    code = "invalid_attributes"
     default_message = "An attribute value is invalid"
 
 
 class InvalidInput(BadRequest):
+    code = "invalid_parameter"
     default_message = "A value is not in the form Cognito accepts"
 
 
 class InvalidSignUp(BadRequest):
+    code = "invalid_sign_up"
     default_message = "The sign-up details are invalid"
 
 
 class PayloadTooLarge(ApiError):
     status_code = 413
+    code = "payload_too_large"
     default_message = "Request body is too large"
 
 
 class InvalidCredentials(ApiError):
     status_code = 401
+    code = "invalid_credentials"
     default_message = "The username or password is incorrect"
 
 
 class InvalidRefreshToken(ApiError):
     status_code = 401
+    code = "invalid_refresh_token"
     default_message = (
         "Invalid refresh token or username is incorrect or Refresh Token has been revoked"
     )
@@ -76,51 +89,61 @@ class InvalidRefreshToken(ApiError):
 
 class SessionExpired(ApiError):
     status_code = 401
+    code = "session_expired"
     default_message = "The session has expired, please log in again"
 
 
 class WrongPreviousPassword(ApiError):
     status_code = 401
+    code = "wrong_previous_password"
     default_message = "The previous password is incorrect or the session has ended"
 
 
 class SessionEnded(ApiError):
     status_code = 401
+    code = "session_ended"
     default_message = "The session has ended, please log in again"
 
 
 class UserNotConfirmed(ApiError):
     status_code = 403
+    code = "user_not_confirmed"
     default_message = "User is not confirmed"
 
 
 class PasswordResetRequired(ApiError):
     status_code = 403
+    code = "password_reset_required"
     default_message = "Password reset required for this user"
 
 
 class Forbidden(ApiError):
     status_code = 403
+    code = "forbidden"
     default_message = "You are not allowed to access this resource"
 
 
 class NotFound(ApiError):
     status_code = 404
+    code = "user_not_found"
     default_message = "Invalid username"
 
 
 class UsernameExists(ApiError):
     status_code = 409
+    code = "username_exists"
     default_message = "This username already exists"
 
 
 class UserAlreadyConfirmed(ApiError):
     status_code = 409
+    code = "already_confirmed"
     default_message = "User is already confirmed"
 
 
 class TooManyRequests(ApiError):
     status_code = 429
+    code = "throttled"
     default_message = "Too many requests, please retry later"
 
     def __init__(self, message: str | None = None, retry_after: int = 1) -> None:
@@ -129,6 +152,7 @@ class TooManyRequests(ApiError):
 
 class ServiceUnavailable(ApiError):
     status_code = 503
+    code = "service_unavailable"
     default_message = "The service is temporarily unavailable, please retry later"
     # A failed key-set fetch answers 503 at once for this long; other causes (Cognito,
     # Secrets Manager) are tried again on the next request.
@@ -165,6 +189,7 @@ class TokenExpired(GatewayUnauthorized):
 
 class TotpAlreadySetUp(ApiError):
     status_code = 409
+    code = "totp_already_set_up"
     # Associating a second app would turn the first one off at once (Cognito then
     # signs the user in with the password alone until the new one is verified).
     default_message = (
@@ -178,6 +203,7 @@ class MfaPreferenceRefused(ApiError):
     pool (MFA required) does not allow: a conflict, not a malformed request."""
 
     status_code = 409
+    code = "mfa_preference_refused"
     default_message = (
         "Cognito refused this MFA preference: an authenticator app must be set up "
         "before it is turned on, and MFA cannot be turned off where the pool requires it"
@@ -189,6 +215,7 @@ class MfaPreferenceRefused(ApiError):
 
 class WrongPassword(ApiError):
     status_code = 401
+    code = "wrong_password"
     default_message = "The password is incorrect"
 
 
@@ -197,10 +224,12 @@ class AddressTaken(ApiError):
     anyone else is told the same as when a code was sent (no enumeration)."""
 
     status_code = 409
+    code = "email_exists"
     default_message = "An account with this email already exists"
 
 
 class NotARefreshToken(BadRequest):
+    code = "not_a_refresh_token"
     default_message = "refresh_token is not a refresh token"
 
 
@@ -212,10 +241,12 @@ class NoSuchUser(NotFound):
 
 
 class NoSuchGroup(NotFound):
+    code = "group_not_found"
     default_message = "No such group"
 
 
 class InvalidPaginationToken(BadRequest):
+    code = "invalid_pagination_token"
     default_message = "pagination_token is invalid or has expired"
 
 
@@ -223,6 +254,7 @@ class InvalidListQuery(BadRequest):
     """Cognito refused a filter or pagination token that passed our checks; its
     wording says which (admins only see it)."""
 
+    code = "invalid_list_query"
     default_message = "The filter or pagination_token is invalid"
     cognito_worded = True
 
@@ -232,5 +264,21 @@ class UserStateConflict(ApiError):
     user, or one without a verified address); Cognito's wording says which."""
 
     status_code = 409
+    code = "user_state_conflict"
     default_message = "The user's state does not allow this action"
     cognito_worded = True
+
+
+# The codes of answers no error class stands for: Chalice's own (a method the path
+# does not have, a body not sent as JSON, an unexpected failure), and API Gateway's
+# gateway responses, which deploy/template.json writes as the envelope.
+CHALICE_CODES = {
+    405: "method_not_allowed",
+    415: "unsupported_media_type",
+    500: ApiError.code,
+}
+# DEFAULT_4XX: whatever else API Gateway refuses itself (an unknown path, a body over
+# its limit); `chalice local` answers its own refusals with it too.
+REQUEST_REFUSED = "request_refused"
+# DEFAULT_5XX: the function failed or timed out before answering (502, 504).
+GATEWAY_ERROR = "gateway_error"

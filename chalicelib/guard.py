@@ -3,7 +3,8 @@ CognitoUserPoolAuthorizer, as API Gateway does, before the view runs.
 
 Chalice's local gateway admits any token on such a route, so without this a view
 could act on forged claims under `chalice local` or chalice.test.Client. Deployed,
-API Gateway has checked the token already and this checks it again (see README).
+API Gateway has checked the token already and this checks it again
+(docs/security.md, "Token verification").
 The verified claims replace whatever the gateway put in the request context, so a
 view reads them from one place: `claims(request)`.
 """

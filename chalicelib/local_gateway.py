@@ -8,7 +8,8 @@ own verification answers the gateway's 401.
 
 `chalice local` answers some requests itself, as API Gateway does (403 for a
 path it does not know): those answers carry the CORS headers the packaged template
-gives API Gateway's gateway responses, for the origins the settings allow.
+gives API Gateway's gateway responses, for the origins the settings allow, and the
+body its DEFAULT_4XX response writes (the envelope, code `request_refused`).
 
 API Gateway hands path parameters to the function URL-decoded
 (`/admin/users/ada%40example.com` gives `ada@example.com`); `chalice local` hands
@@ -24,11 +25,13 @@ Lambda packages carry only chalice.app, so there this is a no-op.
 from __future__ import annotations
 
 import functools
+import json
 import warnings
 from typing import Any
 from urllib.parse import unquote
 
 from chalicelib.cors import answer_headers, with_vary_origin
+from chalicelib.errors import REQUEST_REFUSED
 
 LISTEN_BACKLOG = 128
 
@@ -59,6 +62,9 @@ def harden() -> None:
             origin = next((v for k, v in headers.items() if k.lower() == "origin"), None)
             error.headers.update(answer_headers(origin))
             error.headers["Vary"] = with_vary_origin(error.headers)
+            if 400 <= error.CODE < 500 and error.CODE != 401:
+                error.body = _as_default_4xx(error.body)
+                error.headers["Content-Type"] = "application/json"
             raise
 
     LocalGateway.handle_request = handle_request_with_cors  # type: ignore[method-assign]
@@ -86,3 +92,25 @@ def harden() -> None:
     # Chalice then warns on every request that it admits all of them; untrue here.
     warnings.filterwarnings("ignore", message="CognitoUserPoolAuthorizer", category=UserWarning)
     LocalGatewayAuthorizer._decode_jwt_payload = tolerant_decode  # type: ignore[method-assign]
+
+
+def _as_default_4xx(body: bytes | None) -> bytes:
+    """chalice local's own refusal as the template's DEFAULT_4XX gateway response
+    renders it (deploy/template.json): its message in the envelope."""
+    try:
+        original = json.loads(body or b"{}")
+    except ValueError:
+        original = None
+    if not isinstance(original, dict):
+        original = {}
+    message = original.get("message") or original.get("Message") or "Forbidden"
+    return json.dumps(
+        {
+            "message": message,
+            "error": True,
+            "success": False,
+            "data": None,
+            "code": REQUEST_REFUSED,
+        },
+        separators=(",", ":"),
+    ).encode()

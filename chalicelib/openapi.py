@@ -5,7 +5,7 @@ with, so that none of them can drift apart from the document."""
 from __future__ import annotations
 
 import inspect
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from http import HTTPStatus
 from typing import Any, TypeVar, get_args, get_origin
 
@@ -13,10 +13,12 @@ import msgspec
 from chalice.app import CognitoUserPoolAuthorizer, RouteEntry
 from msgspec.structs import fields
 
-from chalicelib.models import (
+from chalicelib import errors
+from chalicelib.errors import CHALICE_CODES, GATEWAY_ERROR, REQUEST_REFUSED
+from chalicelib.validation import (
     MAX_BODY_BYTES,
-    PATH_PARAMETERS,
     BodySpec,
+    PathParameter,
     QueryModel,
     json_schema,
     parameter_schema,
@@ -31,14 +33,20 @@ _RAW_TOKEN = (
     "authorizer reads the header as the token): `Authorization: eyJraWQiOi...`."
 )
 
-_ERROR = {
+_ERROR: dict[str, Any] = {
     "type": "object",
-    "required": ["message", "error", "success", "data"],
+    "required": ["message", "error", "success", "data", "code"],
     "properties": {
         "message": {"type": "string"},
         "error": {"type": "boolean", "const": True},
         "success": {"type": "boolean", "const": False},
         "data": {"type": "null"},
+        "code": {
+            "type": "string",
+            "pattern": "^[a-z][a-z0-9_]*$",
+            "description": "Stable, for clients to match (docs/errors.md); the message "
+            "is for people and may be reworded",
+        },
     },
     "additionalProperties": False,
 }
@@ -83,6 +91,17 @@ def request_header(name: str, description: str) -> Callable[[V], V]:
     def declare(view: V) -> V:
         declared = getattr(view, "request_headers", ())
         view.request_headers = (*declared, (name, description))  # type: ignore[attr-defined]
+        return view
+
+    return declare
+
+
+def refuses(*refusals: type[errors.ApiError]) -> Callable[[V], V]:
+    """Declares the errors the view's own work can answer (beyond every route's, and
+    the request parsing's): the document lists their codes under their statuses."""
+
+    def declare(view: V) -> V:
+        view.refusals = refusals  # type: ignore[attr-defined]
         return view
 
     return declare
@@ -150,42 +169,74 @@ class _Schemas:
         return _ref(name)
 
 
-def _error_responses() -> dict[str, dict[str, Any]]:
-    """Each error answer, by the name the operations refer to it with."""
-    responses: dict[str, dict[str, Any]] = {}
-    for code, description in _ERRORS.items():
-        headers: dict[str, Any] = {"X-Request-Id": _REQUEST_ID}
-        if code == "405":
-            headers["Allow"] = {
-                "description": "The methods the path answers",
-                "required": True,
-                "schema": {"type": "string"},
-            }
-        if code in ("429", "503"):
-            # API Gateway's own 5xx answers carry no Retry-After; its throttling answers do.
-            headers["Retry-After"] = {"required": code == "429", "schema": _SECONDS}
-        responses[_error_name(code)] = {
-            "description": description,
-            "headers": headers,
-            "content": _json(_ref("ErrorAnswer")),
+# The codes every route may answer whatever it does: Chalice's own answers, throttling,
+# outages, and API Gateway's gateway responses (its limit on any body, 10 MB, included).
+_EVERY_ROUTE: dict[str, tuple[str, ...]] = {
+    "405": (CHALICE_CODES[405],),
+    "413": (REQUEST_REFUSED,),
+    "415": (CHALICE_CODES[415],),
+    "429": (errors.TooManyRequests.code,),
+    "500": (errors.ApiError.code,),
+    "502": (GATEWAY_ERROR,),
+    "503": (errors.ServiceUnavailable.code,),
+    "504": (GATEWAY_ERROR,),
+}
+# Answered alike by every route: one component each, which the operations refer to.
+_SHARED = frozenset(_EVERY_ROUTE) - {"413"}
+
+
+def _error_schema(codes: Iterable[str]) -> dict[str, Any]:
+    """The envelope of an error answer whose `code` is one of `codes`."""
+    return {"allOf": [_ref("ErrorAnswer"), {"properties": {"code": {"enum": sorted(codes)}}}]}
+
+
+def _error_headers(status: str) -> dict[str, Any]:
+    headers: dict[str, Any] = {"X-Request-Id": _REQUEST_ID}
+    if status == "405":
+        headers["Allow"] = {
+            "description": "The methods the path answers",
+            "required": True,
+            "schema": {"type": "string"},
         }
-    responses[_GUARDED_401] = {
-        **responses[_error_name("401")],
-        "description": "An invalid or expired token (API Gateway's own body), wrong "
-        "credentials or a session that ended",
-        "content": _json({"oneOf": [_ref("ErrorAnswer"), _ref("GatewayUnauthorized")]}),
+    if status in ("429", "503"):
+        # API Gateway's own 5xx answers carry no Retry-After; its throttling answers do.
+        headers["Retry-After"] = {"required": status == "429", "schema": _SECONDS}
+    return headers
+
+
+def _error_responses() -> dict[str, dict[str, Any]]:
+    """The error answers every route shares, by the name the operations refer to them."""
+    return {
+        _error_name(status): {
+            "description": _ERRORS[status],
+            "headers": _error_headers(status),
+            "content": _json(_error_schema(_EVERY_ROUTE[status])),
+        }
+        for status in sorted(_SHARED)
     }
-    return responses
 
 
 def _error_name(code: str) -> str:
     return HTTPStatus(int(code)).name.title().replace("_", "")
 
 
-_GUARDED_401 = "GuardedUnauthorized"
+def _refusal_codes(entry: RouteEntry, spec: BodySpec | None) -> dict[str, set[str]]:
+    """The codes of each error status the route answers: every route's, the request
+    parsing's where it reads a body, query or path, and those its view declares."""
+    codes: dict[str, set[str]] = {status: set(found) for status, found in _EVERY_ROUTE.items()}
+    view = entry.view_function
+    if spec is not None or getattr(view, "query_model", None) or entry.view_args:
+        codes.setdefault("400", set()).add(errors.BadRequest.code)
+    if spec is not None:
+        codes["413"].add(errors.PayloadTooLarge.code)
+    for error in getattr(view, "refusals", ()):
+        codes.setdefault(str(error.status_code), set()).add(error.code)
+    return codes
 
 
-def _responses(status: int, answer: dict[str, str], guarded: bool) -> dict[str, dict[str, Any]]:
+def _responses(
+    status: int, answer: dict[str, str], guarded: bool, codes: Mapping[str, set[str]]
+) -> dict[str, dict[str, Any]]:
     responses: dict[str, dict[str, Any]] = {
         str(status): {
             "description": "Success",
@@ -194,19 +245,36 @@ def _responses(status: int, answer: dict[str, str], guarded: bool) -> dict[str, 
         }
     }
     for code in _ERRORS:
-        name = _GUARDED_401 if guarded and code == "401" else _error_name(code)
-        responses[code] = {"$ref": f"#/components/responses/{name}"}
+        if code in _SHARED:
+            responses[code] = {"$ref": f"#/components/responses/{_error_name(code)}"}
+        elif guarded and code == "401":
+            schema: dict[str, Any] = _ref("GatewayUnauthorized")
+            if codes.get(code):
+                schema = {"oneOf": [_error_schema(codes[code]), schema]}
+            responses[code] = {
+                "description": "An invalid or expired token (API Gateway's own body)"
+                + (", wrong credentials or a session that ended" if codes.get(code) else ""),
+                "headers": _error_headers(code),
+                "content": _json(schema),
+            }
+        elif codes.get(code):
+            responses[code] = {
+                "description": _ERRORS[code],
+                "headers": _error_headers(code),
+                "content": _json(_error_schema(codes[code])),
+            }
     return responses
 
 
 def _path_parameters(entry: RouteEntry) -> list[dict[str, Any]]:
+    known: Mapping[str, PathParameter] = getattr(entry.view_function, "path_parameters", {})
     return [
         {
             "name": name,
             "in": "path",
             "required": True,
-            "description": PATH_PARAMETERS[name].description,
-            "schema": parameter_schema(PATH_PARAMETERS[name].kind),
+            "description": known[name].description,
+            "schema": parameter_schema(known[name].kind),
         }
         for name in entry.view_args
     ]
@@ -272,7 +340,10 @@ def _operation(name: str, entry: RouteEntry, schemas: _Schemas) -> dict[str, Any
     if data is None:
         raise TypeError(f"{name}: declare the data of its success answer with @answers")
     operation["responses"] = _responses(
-        spec.status if spec else 200, schemas.answer(data), "security" in operation
+        spec.status if spec else 200,
+        schemas.answer(data),
+        "security" in operation,
+        _refusal_codes(entry, spec),
     )
     return operation
 

@@ -11,7 +11,13 @@ from typing import Any
 from chalice.app import Request, Response
 
 from chalicelib import logs
-from chalicelib.errors import ApiError, GatewayUnauthorized, ServiceUnavailable
+from chalicelib.errors import (
+    CHALICE_CODES,
+    REQUEST_REFUSED,
+    ApiError,
+    GatewayUnauthorized,
+    ServiceUnavailable,
+)
 from chalicelib.services import services
 
 logger = logging.getLogger(__name__)
@@ -21,6 +27,11 @@ JSON_HEADERS = {"Content-Type": "application/json"}
 
 def envelope(message: str | None, *, error: bool, data: Any = None) -> dict[str, Any]:
     return {"message": message, "error": error, "success": not error, "data": data}
+
+
+def error_envelope(message: str, code: str) -> dict[str, Any]:
+    """An error answer: the original design's four keys, and the `code` clients match."""
+    return {**envelope(message, error=True), "code": code}
 
 
 def success(data: Any, message: str | None = "success", status_code: int = 200) -> Response:
@@ -36,7 +47,7 @@ def error_response(err: ApiError) -> Response:
         # Byte for byte what API Gateway's Cognito authorizer sends.
         body: Any = json.dumps({"message": err.message}, separators=(",", ":"))
     else:
-        body = envelope(err.message, error=True)
+        body = error_envelope(err.message, err.code)
     return Response(body=body, status_code=err.status_code, headers={**JSON_HEADERS, **err.headers})
 
 
@@ -79,8 +90,9 @@ def _respond(event: Request, get_response: Callable[[Request], Response]) -> Res
 
 def _envelope_of_status(status: HTTPStatus, headers: Mapping[str, str | list[str]]) -> Response:
     # The status's own phrase: Chalice's messages echo request headers back.
+    code = CHALICE_CODES.get(status.value, REQUEST_REFUSED if status < 500 else ApiError.code)
     return Response(
-        body=envelope(status.phrase, error=True),
+        body=error_envelope(status.phrase, code),
         status_code=status.value,
         headers={**headers, **JSON_HEADERS},
     )

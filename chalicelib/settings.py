@@ -27,7 +27,7 @@ SECRET_ARN = "COGNITO_CLIENT_SECRET_ARN"
 _ORIGIN = re.compile(r"^https?://[^/?#*\s,]+$")
 CORS_ORIGINS = "CORS_ALLOW_ORIGINS"
 # Seconds a process signs with the secret it read before reading it again: how long a
-# rotation waits before the old secret may go (README: "Rotating the client secret").
+# rotation waits before the old secret may go (docs/rotating-secret.md).
 CLIENT_SECRET_MAX_AGE = "CLIENT_SECRET_MAX_AGE"
 DEFAULT_CLIENT_SECRET_MAX_AGE = 300.0
 

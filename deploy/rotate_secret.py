@@ -1,6 +1,6 @@
 """`make rotate-secret STACK=<stack name>`: a new app client secret, with no request lost.
 
-The runbook of README's "Rotating the client secret", against a real account:
+The runbook of docs/rotating-secret.md, against a real account:
 
 1. AddUserPoolClientSecret: Cognito generates a second secret; both now verify.
 2. PutSecretValue: the new value becomes the Secrets Manager secret's current
@@ -36,8 +36,8 @@ if TYPE_CHECKING:
     from mypy_boto3_cognito_idp import CognitoIdentityProviderClient
     from mypy_boto3_secretsmanager import SecretsManagerClient
 
-# A Cognito call gives up after about 9 s (README: Routes): a request that signed with
-# the old value just before its process read the new one is over by then.
+# A Cognito call gives up after about 9 s (docs/routes.md, "On every route"): a request
+# that signed with the old value just before its process read the new one is over by then.
 IN_FLIGHT_MARGIN = 30.0
 INTERRUPTED = 130
 

@@ -6,10 +6,10 @@ from __future__ import annotations
 import gzip
 import json
 import os
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from importlib import resources
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from chalice.test import Client
 
@@ -122,14 +122,25 @@ def served(app: Chalice | None = None) -> Iterator[Http]:
 class Http:
     """chalice.test.Client with JSON in and out."""
 
+    # Each is called with the method, path and response of every request made through
+    # any Http: the tests check every answer they see against the OpenAPI document.
+    observers: ClassVar[list[Callable[[str, str, Any], None]]] = []
+
     def __init__(self, client: Client) -> None:
         self._client = client
 
+    def _observed(self, method: str, path: str, response: Any) -> Any:
+        for observe in self.observers:
+            observe(method, path, response)
+        return response
+
     def raw_get(self, path: str) -> Any:
-        return self._client.http.get(path)
+        return self._observed("GET", path, self._client.http.get(path))
 
     def raw_request(self, method: str, path: str, headers: dict[str, str]) -> Any:
-        return self._client.http.request(method, path, headers=headers)
+        return self._observed(
+            method, path, self._client.http.request(method, path, headers=headers)
+        )
 
     def raw_post(
         self,
@@ -139,9 +150,10 @@ class Http:
         raw: bytes | None = None,
     ) -> Any:
         payload = raw if raw is not None else (b"" if body is None else json.dumps(body).encode())
-        return self._client.http.post(
+        response = self._client.http.post(
             path, headers={"Content-Type": "application/json", **(headers or {})}, body=payload
         )
+        return self._observed("POST", path, response)
 
     def post(
         self,

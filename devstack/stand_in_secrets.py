@@ -2,7 +2,7 @@
 
 AddUserPoolClientSecret, ListUserPoolClientSecrets and DeleteUserPoolClientSecret let
 an app client hold two secrets at once, so that a secret can be rotated without
-downtime (README: "Rotating the client secret"). moto has none of them, and checks
+downtime (docs/rotating-secret.md). moto has none of them, and checks
 SECRET_HASH against the client's one secret only. `install()` adds the three
 operations to moto's cognito-idp backend and response handler, and makes its
 SECRET_HASH check accept any of the client's current secrets, as AWS does during a

@@ -4,8 +4,10 @@ chalice.test.Client, and tokens minted with moto's own signing key."""
 from __future__ import annotations
 
 import io
+import json
 import logging
 import os
+import re
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -40,17 +42,26 @@ for _name in ("AWS_PROFILE", "AWS_ENDPOINT_URL", "COGNITO_ENDPOINT_URL"):
     os.environ.pop(_name, None)
 
 PASSWORD = "Corr3ct-Horse!"
+
+
+def refused(message: str, code: str) -> dict[str, Any]:
+    """An error answer: the envelope, with its message and code."""
+    return {"message": message, "error": True, "success": False, "data": None, "code": code}
+
+
 INTERNAL_ERROR = {
     "message": "Internal Server Error",
     "error": True,
     "success": False,
     "data": None,
+    "code": "internal_error",
 }
 UNAVAILABLE = {
     "message": "The service is temporarily unavailable, please retry later",
     "error": True,
     "success": False,
     "data": None,
+    "code": "service_unavailable",
 }
 ALICE = "alice@example.com"
 BOB = "bob@example.com"
@@ -59,6 +70,68 @@ UNCONFIRMED = "carol@example.com"
 
 
 MOTO_PRIVATE_JWK = moto_jwks("jwks-private")
+
+
+def documented_codes(
+    document: dict[str, Any], path: str, method: str, status: int
+) -> set[str] | None:
+    """The error codes the OpenAPI document lists for this answer of the route that
+    serves `path` (a concrete path), or None where it names no such route."""
+    bare = path.split("?", 1)[0]
+    routes = document["paths"]
+    template = bare if bare in routes else None
+    if template is None:
+        # A concrete path before a parameter, as API Gateway and chalice local match.
+        template = next(
+            (
+                known
+                for known in sorted(routes, key=lambda known: known.count("{"))
+                if re.fullmatch(re.sub(r"\{[^/]+\}", "[^/]+", known), bare)
+            ),
+            None,
+        )
+    operation = routes.get(template, {}).get(method.lower()) if template else None
+    if operation is None:
+        return None
+    answer = operation["responses"].get(str(status), {})
+    if "$ref" in answer:
+        answer = document["components"]["responses"][answer["$ref"].rsplit("/", 1)[-1]]
+    found: set[str] = set()
+    stack = [answer.get("content", {})]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            enum = node.get("properties", {}).get("code", {}).get("enum")
+            found.update(enum or ())
+            stack.extend(node.values())
+        elif isinstance(node, list):
+            stack.extend(node)
+    return found
+
+
+@pytest.fixture(autouse=True, scope="session")
+def every_error_code_is_documented() -> Iterator[None]:
+    """Every in-process answer with an error `code` carries one the document lists for
+    its route and status: a code a route raises without declaring it (`@refuses`)
+    fails the test that meets it."""
+    from app import openapi
+
+    def check(method: str, path: str, response: Any) -> None:
+        try:
+            body = json.loads(response.body)
+        except ValueError:
+            return
+        if response.status_code < 400 or not isinstance(body, dict) or "code" not in body:
+            return
+        codes = documented_codes(openapi(), path, method, response.status_code)
+        if codes is None:
+            # No route serves it: chalice local's own refusal, not a route's answer.
+            return
+        assert body["code"] in codes, (method, path, response.status_code, body["code"], codes)
+
+    Http.observers.append(check)
+    yield
+    Http.observers.remove(check)
 
 
 @pytest.fixture

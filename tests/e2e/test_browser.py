@@ -143,7 +143,7 @@ def _origin(url: str) -> str:
 
 
 def _screenshot_path(tmp_path: Path) -> Path:
-    """WEB_SCREENSHOT (`make screenshot`: the README's picture), else a scratch file."""
+    """WEB_SCREENSHOT (`make screenshot`: docs/browser-page.md's picture), else a scratch file."""
     configured = os.environ.get("WEB_SCREENSHOT")
     path = Path(configured) if configured else tmp_path / "page.png"
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -26,9 +26,15 @@ from botocore import xform_name
 
 from app import app
 from bench.lambda_layout import lambda_runtime
-from chalicelib.errors import GatewayUnauthorized, TokenExpired, TooManyRequests
-from chalicelib.models import WRITABLE_ATTRIBUTES
-from chalicelib.responses import envelope
+from chalicelib.errors import (
+    GATEWAY_ERROR,
+    REQUEST_REFUSED,
+    GatewayUnauthorized,
+    TokenExpired,
+    TooManyRequests,
+)
+from chalicelib.models.account import WRITABLE_ATTRIBUTES
+from chalicelib.responses import error_envelope
 from chalicelib.settings import REQUIRED, SECRET_ARN, SECRET_VALUE
 from deploy.package import package, require_interpreter, runtime_version
 from devstack.environment import FAKE_CREDENTIALS, ROOT
@@ -56,7 +62,7 @@ print(json.dumps(Translator(None, Parser(), boto_session=session).translate(sam,
 ELF_X86_64 = 62
 ELF_AARCH64 = 183
 
-# Per account and region, shared by every pool (see the README's cost section).
+# Per account and region, shared by every pool (docs/deploy.md, "Deploy to AWS").
 COGNITO_AUTHENTICATION_QUOTA_RPS = 120
 
 
@@ -410,17 +416,24 @@ def test_gateway_throttling_answers_like_the_apps_own_429(deployed: dict[str, An
     ours = TooManyRequests()
 
     assert response["statusCode"] == "429"
-    assert _render(response, "ignored") == envelope(ours.message, error=True)
+    assert _render(response, "ignored") == error_envelope(ours.message, ours.code)
     assert _header(response, "Retry-After") == f"'{ours.headers['Retry-After']}'"
 
 
-def test_gateway_errors_answer_in_the_envelope(deployed: dict[str, Any]) -> None:
-    response = _gateway_responses(deployed)["DEFAULT_5XX"]
+@pytest.mark.parametrize(
+    ("kind", "message", "code"),
+    [
+        ("DEFAULT_5XX", "Endpoint request timed out", GATEWAY_ERROR),
+        ("DEFAULT_4XX", "Missing Authentication Token", REQUEST_REFUSED),
+    ],
+)
+def test_gateway_errors_answer_in_the_envelope_with_a_code(
+    deployed: dict[str, Any], kind: str, message: str, code: str
+) -> None:
+    response = _gateway_responses(deployed)[kind]
 
     assert "statusCode" not in response
-    assert _render(response, "Endpoint request timed out") == envelope(
-        "Endpoint request timed out", error=True
-    )
+    assert _render(response, message) == error_envelope(message, code)
     assert _header(response, "Content-Type") == "'application/json'"
 
 

@@ -146,6 +146,7 @@ def test_logout_signs_out_everywhere(api: Http, login: Login) -> None:
             "error": True,
             "success": False,
             "data": None,
+            "code": "session_ended",
         },
     )
 

@@ -40,6 +40,7 @@ SESSION_ENDED = (
         "error": True,
         "success": False,
         "data": None,
+        "code": "session_ended",
     },
 )
 

@@ -25,7 +25,7 @@ from tests.admin_support import (
     send,
     undocumented,
 )
-from tests.conftest import ADMIN, BOB, PASSWORD, json_log
+from tests.conftest import ADMIN, BOB, PASSWORD, json_log, refused
 
 if TYPE_CHECKING:
     from mypy_boto3_cognito_idp import CognitoIdentityProviderClient
@@ -118,7 +118,7 @@ def test_a_disabled_user_cannot_log_in_or_be_reset_until_enabled_again(
     assert emails(disabled) == [BOB]
     assert send(api, "POST", f"{BOB_PATH}/reset-password", admin) == (
         409,
-        {"message": "User is disabled", "error": True, "success": False, "data": None},
+        refused("User is disabled", "user_state_conflict"),
     )
 
     assert send(api, "POST", f"{BOB_PATH}/enable", admin) == (200, _done("User enabled"))
@@ -191,6 +191,7 @@ def test_an_admin_signed_out_or_disabled_loses_the_admin_api_at_once(
         "error": True,
         "success": False,
         "data": None,
+        "code": "session_ended",
     }
     signed_out = login(ADMIN)["access_token"]
     assert api.post("/logout", None, {"Authorization": signed_out})[0] == 200

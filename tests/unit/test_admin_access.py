@@ -31,7 +31,7 @@ from tests.admin_support import (
     send,
     undocumented,
 )
-from tests.conftest import ADMIN, ALICE, BOB, PASSWORD, UNCONFIRMED, json_log, mint_token
+from tests.conftest import ADMIN, ALICE, BOB, PASSWORD, UNCONFIRMED, json_log, mint_token, refused
 
 if TYPE_CHECKING:
     from mypy_boto3_cognito_idp import CognitoIdentityProviderClient
@@ -114,6 +114,7 @@ def test_a_user_outside_the_admin_group_gets_403(shared: Shared, route: str) -> 
         "error": True,
         "success": False,
         "data": None,
+        "code": "forbidden",
     }
 
 
@@ -286,7 +287,7 @@ def test_an_invitation_with_bad_or_taken_details_is_refused(
 ) -> None:
     assert send(shared.api, "POST", "/admin/users", shared.admin(), body) == (
         status,
-        {"message": message, "error": True, "success": False, "data": None},
+        refused(message, {409: "username_exists", 400: "invalid_request"}[status]),
     )
 
 
@@ -306,7 +307,7 @@ def test_an_unknown_user_answers_404(shared: Shared, route: str) -> None:
 def test_an_unknown_group_answers_404(shared: Shared) -> None:
     assert send(shared.api, "POST", f"{BOB_PATH}/groups", shared.admin(), {"group": "editors"}) == (
         404,
-        {"message": "No such group", "error": True, "success": False, "data": None},
+        refused("No such group", "group_not_found"),
     )
     assert send(shared.api, "DELETE", f"{BOB_PATH}/groups/editors", shared.admin())[0] == 404
 

@@ -339,5 +339,6 @@ def test_an_admin_whose_session_cognito_no_longer_honours_gets_401_and_nothing_i
             "error": True,
             "success": False,
             "data": None,
+            "code": "session_ended",
         },
     )

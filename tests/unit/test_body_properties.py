@@ -5,6 +5,7 @@ success, never a 5xx or a traceback; over the size limit, 413."""
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -12,7 +13,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from chalicelib.models import MAX_BODY_BYTES
+from chalicelib.validation import MAX_BODY_BYTES
 from devstack.harness import Http
 from tests.conftest import ALICE
 
@@ -82,7 +83,11 @@ def _check(status: int, raw: bytes) -> None:
     if status == 401 and set(document) == {"message"}:
         assert document["message"] in ("Unauthorized", "The incoming token has expired")
         return
-    assert set(document) == {"message", "error", "success", "data"}
+    if status >= 400:
+        assert set(document) == {"message", "error", "success", "data", "code"}
+        assert re.fullmatch("[a-z][a-z0-9_]*", document["code"]), document
+    else:
+        assert set(document) == {"message", "error", "success", "data"}
     assert document["error"] is (status >= 400)
     assert b"Traceback" not in raw
 

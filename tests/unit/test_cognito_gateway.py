@@ -28,6 +28,7 @@ from tests.conftest import (
     STUB_SUB,
     UNAVAILABLE,
     mint_token,
+    refused,
 )
 
 LOGIN = {"username": ALICE, "password": PASSWORD}
@@ -91,6 +92,7 @@ def test_cognito_throttling_answers_429_with_retry_after(
         "error": True,
         "success": False,
         "data": None,
+        "code": "throttled",
     }
 
 
@@ -224,15 +226,15 @@ def test_renewal_maps_cognito_failures(
 
 
 @pytest.mark.parametrize(
-    ("code", "status", "message"),
+    ("code", "status", "message", "ours"),
     [
-        ("TooManyRequestsException", 429, "Too many requests, please retry later"),
-        ("InternalErrorException", 503, UNAVAILABLE["message"]),
-        ("AccessDeniedException", 503, UNAVAILABLE["message"]),
+        ("TooManyRequestsException", 429, "Too many requests, please retry later", "throttled"),
+        ("InternalErrorException", 503, UNAVAILABLE["message"], "service_unavailable"),
+        ("AccessDeniedException", 503, UNAVAILABLE["message"], "service_unavailable"),
     ],
 )
 def test_private_route_maps_cognito_failures(
-    stubbed: tuple[Stubber, Http], code: str, status: int, message: str
+    stubbed: tuple[Stubber, Http], code: str, status: int, message: str, ours: str
 ) -> None:
     stubber, api = stubbed
     stubber.add_client_error("admin_get_user", code, "not for clients")
@@ -243,7 +245,7 @@ def test_private_route_maps_cognito_failures(
         {"Authorization": mint_token(STUB_POOL), "Cache-Control": "no-cache"},
     )
 
-    assert answer == (status, {"message": message, "error": True, "success": False, "data": None})
+    assert answer == (status, refused(message, ours))
 
 
 def test_login_answers_403_when_a_password_reset_is_required(
@@ -259,6 +261,7 @@ def test_login_answers_403_when_a_password_reset_is_required(
             "error": True,
             "success": False,
             "data": None,
+            "code": "password_reset_required",
         },
     )
 
@@ -298,6 +301,7 @@ def test_chalices_own_errors_come_in_the_envelope_without_echoing_the_request(
         "error": True,
         "success": False,
         "data": None,
+        "code": "unsupported_media_type",
     }
 
 

@@ -3,6 +3,7 @@ errors included, for the allowed origins only."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from typing import Any
 
@@ -12,11 +13,11 @@ from botocore.stub import Stubber
 
 from app import app
 from chalicelib.cors import ALLOWED_HEADERS, EXPOSED_HEADERS, MAX_AGE_SECONDS
-from chalicelib.models import MAX_BODY_BYTES
 from chalicelib.settings import ConfigurationError, Settings, cors_origins
+from chalicelib.validation import MAX_BODY_BYTES
 from devstack.harness import Http, in_process, pool_environment
 from devstack.pool import Pool
-from tests.conftest import ADMIN, ALICE, BOB, PASSWORD, STUB_POOL, UNCONFIRMED
+from tests.conftest import ADMIN, ALICE, BOB, PASSWORD, STUB_POOL, UNCONFIRMED, refused
 
 PAGE = "http://127.0.0.1:3000"
 OTHER_PAGE = "https://app.example.com"
@@ -183,6 +184,17 @@ def test_the_local_gateways_own_answers_carry_cors_headers(browser_api: Http) ->
     assert allowed.status_code == stranger.status_code == 403
     assert _cors(allowed)["access-control-allow-origin"] == PAGE
     assert _cors(stranger) == {}
+
+
+def test_the_local_gateways_own_refusal_is_the_templates_default_4xx_envelope(
+    browser_api: Http,
+) -> None:
+    """As deploy/template.json's DEFAULT_4XX renders API Gateway's answer for a path it
+    does not know: the envelope, its message, and the code `request_refused`."""
+    answer = _post(browser_api, "/no-such-route", PAGE, body={})
+
+    assert answer.headers["Content-Type"] == "application/json"
+    assert json.loads(answer.body) == refused("Missing Authentication Token", "request_refused")
 
 
 def test_without_allowed_origins_no_answer_carries_cors_headers(pool: Pool) -> None:

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 import jwt
 import pytest
 
-from chalicelib.models import MAX_BODY_BYTES
+from chalicelib.validation import MAX_BODY_BYTES
 from devstack.harness import Http
 from tests.conftest import ALICE, PASSWORD, UNCONFIRMED
 
@@ -23,6 +23,7 @@ WRONG_CREDENTIALS = {
     "error": True,
     "success": False,
     "data": None,
+    "code": "invalid_credentials",
 }
 
 
@@ -64,6 +65,7 @@ def test_login_rejects_unconfirmed_user(api: Http) -> None:
         "error": True,
         "success": False,
         "data": None,
+        "code": "user_not_confirmed",
     }
 
 
@@ -89,6 +91,7 @@ def test_login_requires_each_field_as_a_non_empty_string(api: Http, field: str, 
         "error": True,
         "success": False,
         "data": None,
+        "code": "invalid_request",
     }
 
 
@@ -110,6 +113,7 @@ def test_login_rejects_a_body_that_is_not_a_json_object(api: Http, raw: bytes) -
         "error": True,
         "success": False,
         "data": None,
+        "code": "invalid_request",
     }
 
 

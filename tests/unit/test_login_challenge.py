@@ -9,7 +9,7 @@ import pytest
 from botocore.stub import Stubber
 
 from devstack.harness import Http
-from tests.conftest import ALICE, PASSWORD, STUB_HASH_OF_SUB, STUB_POOL, STUB_SUB
+from tests.conftest import ALICE, PASSWORD, STUB_HASH_OF_SUB, STUB_POOL, STUB_SUB, refused
 
 if TYPE_CHECKING:
     from mypy_boto3_cognito_idp import CognitoIdentityProviderClient
@@ -171,19 +171,25 @@ def test_challenge_sends_aws_the_internal_name_and_its_secret_hash(
 
 
 @pytest.mark.parametrize(
-    ("error", "status", "message"),
+    ("error", "status", "message", "code"),
     [
-        ("CodeMismatchException", 401, "Invalid Verification code"),
-        ("NotAuthorizedException", 401, "The session has expired, please log in again"),
+        ("CodeMismatchException", 401, "Invalid Verification code", "code_mismatch"),
+        (
+            "NotAuthorizedException",
+            401,
+            "The session has expired, please log in again",
+            "session_expired",
+        ),
         (
             "ExpiredCodeException",
             401,
             "The verification code has expired, please request a new one",
+            "code_expired",
         ),
     ],
 )
 def test_mfa_challenge_errors(
-    stubbed: tuple[Stubber, Http], error: str, status: int, message: str
+    stubbed: tuple[Stubber, Http], error: str, status: int, message: str, code: str
 ) -> None:
     """AWS divergence: moto accepts any MFA code and answers an unknown session
     with ResourceNotFoundException; AWS's errors are pinned here."""
@@ -196,7 +202,7 @@ def test_mfa_challenge_errors(
         {"username": ALICE, "challenge_name": "SMS_MFA", "session": SESSION, "code": "1"},
     )
 
-    assert answer == (status, {"message": message, "error": True, "success": False, "data": None})
+    assert answer == (status, refused(message, code))
 
 
 @pytest.mark.parametrize(

@@ -30,6 +30,7 @@ from tests.conftest import (
     STUB_POOL,
     STUB_SUB,
     mint_token,
+    refused,
 )
 from tests.mfa_support import app_code, wrong_code
 
@@ -150,7 +151,7 @@ def test_a_verified_app_is_asked_for_at_every_login_and_a_wrong_code_is_refused(
     challenge = _login(api, ALICE)
     assert challenge["challenge_name"] == "SOFTWARE_TOKEN_MFA"
     wrong = _answer_totp(api, ALICE, challenge["session"], wrong_code(secret))
-    assert wrong == (401, _envelope(None, "Invalid Verification code", error=True))
+    assert wrong == (401, refused("Invalid Verification code", "code_mismatch"))
     status, body = _answer_totp(api, ALICE, challenge["session"], app_code(secret))
     assert status == 200
     assert set(body["data"]) == TOKENS
@@ -188,11 +189,10 @@ def test_turning_totp_off_makes_login_password_only_and_on_again_asks_for_codes(
     # While it is on, setting up another app is refused; off, it is allowed again.
     assert refused_setup == (
         409,
-        _envelope(
-            None,
+        refused(
             "An authenticator app is already set up; turn it off (POST /user/mfa) "
             "before setting up another",
-            error=True,
+            "totp_already_set_up",
         ),
     )
     assert off == (200, _envelope({"totp": "disabled"}, "MFA preference saved"))
@@ -312,7 +312,7 @@ def test_setting_up_at_login_refuses_a_session_cognito_does_not_know(api: Http) 
         api.post("/login/mfa/totp/verify", {**unknown, "code": "123456"}),
     ]
 
-    expired = _envelope(None, "The session has expired, please log in again", error=True)
+    expired = refused("The session has expired, please log in again", "session_expired")
     assert answers == [(401, expired), (401, expired)]
 
 
@@ -362,7 +362,7 @@ def test_each_wrong_body_gets_400_with_its_first_wrong_field(
     ]
 
     assert answers == [
-        (path, (400, _envelope(None, message, error=True))) for path, _, message in rows
+        (path, (400, refused(message, "invalid_request"))) for path, _, message in rows
     ]
 
 
@@ -393,8 +393,8 @@ def test_no_mfa_flow_logs_the_secret_a_code_or_a_session(
     assert f"'{code}'" not in caplog.text
 
 
-def _envelope(data: Any, message: str | None, *, error: bool = False) -> dict[str, Any]:
-    return {"message": message, "error": error, "success": not error, "data": data}
+def _envelope(data: Any, message: str | None) -> dict[str, Any]:
+    return {"message": message, "error": False, "success": True, "data": data}
 
 
 # Stubber: the exact requests AWS receives.

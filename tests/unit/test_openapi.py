@@ -5,6 +5,7 @@ one the document describes, and every pattern and limit in it is the server's ru
 from __future__ import annotations
 
 import json
+import re
 import sys
 import unicodedata
 from collections.abc import Callable, Iterator
@@ -16,16 +17,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from chalicelib import models
-from chalicelib.models import (
-    INVITATION_ATTRIBUTES,
-    MAX_BODY_BYTES,
-    NEW_PASSWORD_MAX_LENGTH,
-    PASSWORD_MIN_LENGTH,
-    WRITABLE_ATTRIBUTES,
-    RequestModel,
-    json_schema,
-)
+from chalicelib.models import fields, mfa
+from chalicelib.models.account import WRITABLE_ATTRIBUTES
+from chalicelib.models.admin import INVITATION_ATTRIBUTES
+from chalicelib.models.fields import NEW_PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH
+from chalicelib.validation import MAX_BODY_BYTES, RequestModel, json_schema
+from devstack.environment import ROOT
 from devstack.harness import Http
 from devstack.openapi import TARGET, render
 from devstack.pool import TEMPLATE
@@ -203,9 +200,92 @@ def test_error_answers_are_the_envelope_and_the_gateways_401_its_own_body(api: H
     for path, method, operation in _operations(document):
         errors = {s: r for s, r in _responses(document, path, method).items() if s >= "400"}
         schemas = {s: r["content"]["application/json"]["schema"] for s, r in errors.items()}
-        guarded = "security" in operation
-        assert schemas.pop("401") == ({"oneOf": [error, gateway]} if guarded else error), path
-        assert all(schema == error for schema in schemas.values()), path
+        if "security" in operation:
+            unauthorized = schemas.pop("401")
+            assert unauthorized == gateway or unauthorized["oneOf"][1] == gateway, path
+            schemas.update({"401": unauthorized["oneOf"][0]} if "oneOf" in unauthorized else {})
+        for status, schema in schemas.items():
+            assert schema["allOf"][0] == error, (path, status)
+            assert schema["allOf"][1]["properties"]["code"]["enum"], (path, status)
+    assert "code" in document["components"]["schemas"]["ErrorAnswer"]["required"]
+
+
+def _codes(document: dict[str, Any], path: str, method: str = "post") -> dict[str, list[str]]:
+    """The error codes each error status of the operation lists."""
+    found: dict[str, list[str]] = {}
+    for status, answer in _responses(document, path, method).items():
+        schema = answer["content"]["application/json"]["schema"]
+        for member in schema.get("oneOf", [schema]):
+            if "allOf" in member:
+                found[status] = member["allOf"][1]["properties"]["code"]["enum"]
+    return found
+
+
+EVERY_ROUTE = {
+    "405": ["method_not_allowed"],
+    "415": ["unsupported_media_type"],
+    "429": ["throttled"],
+    "500": ["internal_error"],
+    "502": ["gateway_error"],
+    "503": ["service_unavailable"],
+    "504": ["gateway_error"],
+}
+
+
+def test_each_error_status_lists_the_codes_the_route_can_answer(api: Http) -> None:
+    document = _document(api)
+
+    assert _codes(document, "/login") == {
+        **EVERY_ROUTE,
+        "400": ["invalid_request"],
+        "401": ["invalid_credentials"],
+        "403": ["password_reset_required", "user_not_confirmed"],
+        "413": ["payload_too_large", "request_refused"],
+    }
+    assert _codes(document, "/admin/users/{username}/groups/{group}", "delete") == {
+        **EVERY_ROUTE,
+        "400": ["invalid_request"],
+        "401": ["session_ended"],
+        "403": ["forbidden"],
+        "404": ["group_not_found", "user_not_found"],
+        "413": ["request_refused"],
+    }
+    # No body, query or path: nothing to refuse as malformed, and no envelope 401
+    # beside the gateway's.
+    assert _codes(document, "/user/mfa", "get") == {
+        **EVERY_ROUTE,
+        "401": ["session_ended"],
+        "413": ["request_refused"],
+    }
+    assert _codes(document, "/user/test-user") == {
+        **EVERY_ROUTE,
+        "400": ["invalid_request"],
+        "403": ["forbidden"],
+        "404": ["user_not_found"],
+        "413": ["payload_too_large", "request_refused"],
+    }
+
+
+def test_every_code_of_the_service_is_in_the_document_and_the_docs_table() -> None:
+    from app import openapi
+    from chalicelib import errors
+
+    classes = [errors.ApiError]
+    for known in classes:
+        classes.extend(known.__subclasses__())
+    ours = {known.code for known in classes if not issubclass(known, errors.GatewayUnauthorized)}
+    ours |= {*errors.CHALICE_CODES.values(), errors.REQUEST_REFUSED, errors.GATEWAY_ERROR}
+    table = (ROOT / "docs" / "errors.md").read_text()
+    listed = set(re.findall(r"^\| `([a-z_]+)` \| [0-9]", table, re.M))
+    in_document = {
+        code
+        for path, method, _ in _operations(openapi())
+        for codes in _codes(openapi(), path, method).values()
+        for code in codes
+    }
+
+    assert ours == listed
+    assert ours == in_document
 
 
 def _answers_conform(
@@ -327,7 +407,7 @@ class Verdicts:
     by the server (the pool's policy included, for a new password)."""
 
     def __init__(self, name: str) -> None:
-        self._probe = _probe(getattr(models, name))
+        self._probe = _probe(getattr(mfa if name == "TotpCode" else fields, name))
         schema = json_schema(self._probe)["properties"]["value"]
         self.document: Callable[[str], bool] = jsonschema_rs.validator_for(schema).is_valid
         self._policy = _policy_accepts if name == "NewPassword" else None

@@ -12,7 +12,7 @@ from chalicelib.services import services
 from chalicelib.settings import Settings
 from devstack.harness import Http, pool_environment
 from devstack.pool import Pool
-from tests.conftest import ALICE, PASSWORD, STUB_HASH_OF_ALICE, STUB_POOL
+from tests.conftest import ALICE, PASSWORD, STUB_HASH_OF_ALICE, STUB_POOL, refused
 
 NEW_PASSWORD = "N3w-Passw0rd!"
 pytestmark = pytest.mark.usefixtures("users")
@@ -104,25 +104,32 @@ def test_confirm_password_rejects_a_wrong_code(api: Http, caplog: pytest.LogCapt
 
 
 @pytest.mark.parametrize(
-    ("error", "status", "message"),
+    ("error", "status", "message", "code"),
     [
-        ("CodeMismatchException", 401, "Invalid Verification code"),
+        ("CodeMismatchException", 401, "Invalid Verification code", "code_mismatch"),
         (
             "ExpiredCodeException",
             401,
             "The verification code has expired, please request a new one",
+            "code_expired",
         ),
-        ("UserNotFoundException", 401, "Invalid Verification code"),
+        ("UserNotFoundException", 401, "Invalid Verification code", "code_mismatch"),
         (
             "InvalidPasswordException",
             400,
             "Password did not conform with policy: Password not long enough",
+            "weak_password",
         ),
-        ("InvalidParameterException", 400, "A value is not in the form Cognito accepts"),
+        (
+            "InvalidParameterException",
+            400,
+            "A value is not in the form Cognito accepts",
+            "invalid_parameter",
+        ),
     ],
 )
 def test_confirm_password_errors_as_aws_reports_them(
-    stubbed: tuple[Stubber, Http], error: str, status: int, message: str
+    stubbed: tuple[Stubber, Http], error: str, status: int, message: str, code: str
 ) -> None:
     """AWS divergence: moto accepts any code not shaped like its own, calls a wrong
     one expired, and does not apply the password policy here; AWS's errors pinned."""
@@ -144,7 +151,7 @@ def test_confirm_password_errors_as_aws_reports_them(
         "/password/confirm", {"username": ALICE, "code": "123456", "password": NEW_PASSWORD}
     )
 
-    assert answer == (status, {"message": message, "error": True, "success": False, "data": None})
+    assert answer == (status, refused(message, code))
 
 
 @pytest.mark.parametrize("missing", ["username", "code", "password"])
@@ -184,5 +191,5 @@ def test_confirm_password_refuses_what_cognito_would_refuse(
 
     assert api.post("/password/confirm", request) == (
         400,
-        {"message": message, "error": True, "success": False, "data": None},
+        refused(message, "invalid_request"),
     )

@@ -99,6 +99,7 @@ def test_private_route_refuses_another_users_attributes(
         "error": True,
         "success": False,
         "data": None,
+        "code": "forbidden",
     }
     assert BOB not in str(body)
     assert users[BOB] not in str(body)

@@ -22,6 +22,7 @@ INVALID = {
     "error": True,
     "success": False,
     "data": None,
+    "code": "invalid_refresh_token",
 }
 
 

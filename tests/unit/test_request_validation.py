@@ -10,9 +10,9 @@ from typing import Any
 
 import pytest
 
-from chalicelib.models import MAX_BODY_BYTES
+from chalicelib.validation import MAX_BODY_BYTES
 from devstack.harness import Http
-from tests.conftest import ALICE, PASSWORD
+from tests.conftest import ALICE, PASSWORD, refused
 
 NOT_AN_OBJECT = "Request body must be a JSON object"
 SESSION = "s" * 40
@@ -286,8 +286,8 @@ def _headers(route: str, request: pytest.FixtureRequest) -> dict[str, str]:
     return {"Authorization": login(ALICE)[TOKENS[route]]}
 
 
-def _error(status: int, message: str) -> tuple[int, dict[str, Any]]:
-    return status, {"message": message, "error": True, "success": False, "data": None}
+def _error(status: int, message: str, code: str = "invalid_request") -> tuple[int, dict[str, Any]]:
+    return status, refused(message, code)
 
 
 @pytest.mark.parametrize("route", list(TABLE))
@@ -318,7 +318,9 @@ def test_a_body_over_16_kib_gets_413_before_any_check(
 
     answers = _answers(api, route, [over], _headers(route, request))
 
-    assert answers == [(repr(over)[:100], *_error(413, "Request body is too large"))]
+    assert answers == [
+        (repr(over)[:100], *_error(413, "Request body is too large", "payload_too_large"))
+    ]
 
 
 @pytest.mark.usefixtures("users")

@@ -17,10 +17,10 @@ import pytest
 from botocore.stub import Stubber
 from moto import mock_aws
 
-from chalicelib import auth_service, client_secret
+from chalicelib import client_secret, sign_in
 from chalicelib.client_secret import REREAD_INTERVAL
 from chalicelib.cognito_gateway import secret_hash
-from chalicelib.models import RenewRequest
+from chalicelib.models.sign_in import RenewRequest
 from chalicelib.services import services
 from chalicelib.settings import ConfigurationError, Settings
 from deploy.rotate_secret import IN_FLIGHT_MARGIN, Target, rotate
@@ -56,6 +56,7 @@ INVALID_CREDENTIALS = {
     "error": True,
     "success": False,
     "data": None,
+    "code": "invalid_credentials",
 }
 TOKENS = {
     "AuthenticationResult": {
@@ -331,7 +332,7 @@ class Renewals:
         request = RenewRequest(username=username, refresh_token=refresh_token)
         while not self._stop.is_set():
             try:
-                auth_service.renew(request)
+                sign_in.renew(request)
             except Exception as exc:  # any failure is what this test looks for
                 self.failures.append(f"{username}: {exc!r}")
             with self._changed:

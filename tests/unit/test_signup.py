@@ -10,7 +10,7 @@ import pytest
 from botocore.stub import Stubber
 
 from devstack.harness import Http
-from tests.conftest import ALICE, PASSWORD, STUB_HASH_OF_ALICE, STUB_POOL
+from tests.conftest import ALICE, PASSWORD, STUB_HASH_OF_ALICE, STUB_POOL, refused
 
 if TYPE_CHECKING:
     from mypy_boto3_cognito_idp import CognitoIdentityProviderClient
@@ -112,20 +112,21 @@ def test_confirm_signup_confirms_the_user(
 
 
 @pytest.mark.parametrize(
-    ("code", "status", "message"),
+    ("code", "status", "message", "ours"),
     [
-        ("CodeMismatchException", 401, "Invalid Verification code"),
+        ("CodeMismatchException", 401, "Invalid Verification code", "code_mismatch"),
         (
             "ExpiredCodeException",
             401,
             "The verification code has expired, please request a new one",
+            "code_expired",
         ),
-        ("NotAuthorizedException", 409, "User is already confirmed"),
-        ("UserNotFoundException", 401, "Invalid Verification code"),
+        ("NotAuthorizedException", 409, "User is already confirmed", "already_confirmed"),
+        ("UserNotFoundException", 401, "Invalid Verification code", "code_mismatch"),
     ],
 )
 def test_confirm_signup_errors_as_aws_reports_them(
-    stubbed: tuple[Stubber, Http], code: str, status: int, message: str
+    stubbed: tuple[Stubber, Http], code: str, status: int, message: str, ours: str
 ) -> None:
     """AWS divergence: moto's ConfirmSignUp accepts any code and re-confirms a
     confirmed user, so these answers are pinned against AWS's errors (for a
@@ -146,7 +147,7 @@ def test_confirm_signup_errors_as_aws_reports_them(
 
     answer = api.post("/signup/confirm", {"username": ALICE, "code": "000000"})
 
-    assert answer == (status, {"message": message, "error": True, "success": False, "data": None})
+    assert answer == (status, refused(message, ours))
 
 
 def test_resend_code_answers_unknown_existing_and_confirmed_users_alike(
