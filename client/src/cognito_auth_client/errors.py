@@ -207,7 +207,8 @@ BY_CODE: Final[Mapping[str, type[ApiError]]] = {
     "throttled": Throttled,
     "internal_error": ServerError,
     "service_unavailable": ServiceUnavailable,
-    # API Gateway's DEFAULT_4XX, whatever its status (a 403 for an unknown path).
+    # API Gateway's DEFAULT_4XX, whatever its status (a 403 for an unknown path), but
+    # a 413 (see _error_type).
     "request_refused": RequestRefused,
     # API Gateway's DEFAULT_5XX (502, 504).
     "gateway_error": ServerError,
@@ -255,6 +256,9 @@ def error_from_answer(status: int, body: Any, headers: Mapping[str, str]) -> Api
 def _error_type(
     status: int, code: str | None, fields: Mapping[str, Any], message: str
 ) -> type[ApiError]:
+    if code == "request_refused" and status == 413:
+        # API Gateway's own limit on the body: too large all the same.
+        return PayloadTooLarge
     if code is not None and code in BY_CODE:
         return BY_CODE[code]
     # The gateway's 401 is {"message": ...} alone, and anything else in front of the
