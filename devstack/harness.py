@@ -3,6 +3,7 @@ bench set up the service, in one call."""
 
 from __future__ import annotations
 
+import functools
 import gzip
 import json
 import os
@@ -10,6 +11,7 @@ from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from importlib import resources
 from typing import TYPE_CHECKING, Any, ClassVar
+from unittest import mock
 
 from chalice.test import Client
 
@@ -20,6 +22,7 @@ from devstack.environment import OFFLINE_AWS, REGION, ROOT
 from devstack.pool import Pool, create_pool
 
 if TYPE_CHECKING:
+    from botocore.loaders import Loader
     from chalice.app import Chalice
     from mypy_boto3_cognito_idp import CognitoIdentityProviderClient
 
@@ -73,9 +76,44 @@ def stand_in_pool() -> Iterator[tuple[CognitoIdentityProviderClient, Pool]]:
     stand_in_operations.install()
     stand_in_secrets.install()
     # Fake credentials and a fixed region: nothing in it can reach AWS.
-    with environment(OFFLINE_AWS), mock_aws():
+    with (
+        environment(OFFLINE_AWS),
+        mock.patch("botocore.session.create_loader", _shared_loader),
+        mock.patch("moto.cognitoidp.models.jwk", _MotoJwk),
+        mock_aws(),
+    ):
         cognito = boto3.client("cognito-idp", region_name=REGION)
         yield cognito, create_pool(cognito)
+
+
+@functools.cache
+def _moto_signing_key(document: str) -> Any:
+    from joserfc import jwk
+
+    return jwk.RSAKey.import_key(json.loads(document))
+
+
+class _MotoJwk:
+    """joserfc.jwk as moto's user pools use it, importing the private key they all
+    share once: its file has n, e and d only, and recovering the primes from them
+    takes 0.1-0.2 s, which every pool, so nearly every unit test, paid."""
+
+    class RSAKey:
+        @staticmethod
+        def import_key(value: Any) -> Any:
+            return _moto_signing_key(json.dumps(value, sort_keys=True))
+
+
+@functools.cache
+def _shared_loader(search_path_string: str | None = None) -> Loader:
+    """One botocore loader per data path, for every session made in a stand-in pool:
+    mock_aws gives boto3 a new default session and the app makes a session per
+    wiring, and each new loader parses botocore's JSON models again (0.2-0.4 s a
+    client on these machines, most of a unit test's time). The models are read-only
+    data, as one session already shares them between its clients."""
+    from botocore.loaders import create_loader
+
+    return create_loader(search_path_string)
 
 
 @contextmanager
