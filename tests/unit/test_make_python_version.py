@@ -1,6 +1,6 @@
 """`make` checks PYTHON3's version before it builds a venv, and makes again whole a
 venv that another interpreter made. Run against a copy of the Makefile, in a
-directory of its own, with empty requirements: nothing is installed."""
+directory of its own, with stand-in interpreters: nothing is installed."""
 
 from __future__ import annotations
 
@@ -13,25 +13,32 @@ import pytest
 
 from devstack.environment import ROOT
 
-# Answers what it is asked as Python 3.10.12 would, by running the query on this
-# interpreter with the version changed; refuses anything else (making a venv), which a
-# Makefile that checks first never asks.
-STAND_IN = f"""#!{sys.executable}
-import sys
 
-if sys.argv[1:] in (["--version"], ["-V"]):
-    print("Python 3.10.12")
-    sys.exit(0)
-if len(sys.argv) > 2 and sys.argv[1] == "-c":
-    code = sys.argv[2]
-    sys.argv = ["-c", *sys.argv[3:]]
-    sys.version_info = (3, 10, 12, "final", 0)
-    sys.version = "3.10.12 (stand-in)"
-    exec(compile(code, "<string>", "exec"), {{"__name__": "__main__"}})
-    sys.exit(0)
-sys.exit("the 3.10 stand-in was asked to run: " + " ".join(sys.argv[1:]))
-"""
-VERSION = ".".join(str(part) for part in sys.version_info[:3])
+def stand_in(path: Path, version: str, calls: Path) -> Path:
+    """An interpreter that answers queries as Python `version` would (the query runs
+    on this interpreter, with the version changed), makes a "venv" of stand-ins
+    with `-m venv DIR`, and records every other command in `calls` (pip's)."""
+    path.write_text(f"""#!{sys.executable}
+import os, sys
+
+VERSION = {version!r}
+args = sys.argv[1:]
+if args in (["--version"], ["-V"]):
+    print("Python", VERSION)
+elif args[:1] == ["-c"]:
+    sys.argv = ["-c", *args[2:]]
+    sys.version_info = (*map(int, VERSION.split(".")), "final", 0)
+    sys.version = VERSION + " (stand-in)"
+    exec(compile(args[1], "<string>", "exec"), {{"__name__": "__main__"}})
+else:
+    with open({str(calls)!r}, "a") as calls:
+        print(*args, file=calls)
+    if args[:2] == ["-m", "venv"]:
+        os.makedirs(os.path.join(args[2], "bin"))
+        os.symlink(os.path.abspath(__file__), os.path.join(args[2], "bin", "python"))
+""")
+    path.chmod(0o755)
+    return path
 
 
 @pytest.fixture
@@ -50,7 +57,7 @@ def make(project: Path, *args: str) -> subprocess.CompletedProcess[str]:
         cwd=project,
         capture_output=True,
         text=True,
-        timeout=120,
+        timeout=60,
         check=False,
     )
 
@@ -58,18 +65,17 @@ def make(project: Path, *args: str) -> subprocess.CompletedProcess[str]:
 def test_an_older_python_is_named_with_the_version_needed_and_no_venv_is_made(
     project: Path,
 ) -> None:
-    stand_in = project / "python3.10"
-    stand_in.write_text(STAND_IN)
-    stand_in.chmod(0o755)
+    calls = project / "calls"
+    python = stand_in(project / "python3.10", "3.10.12", calls)
 
-    done = make(project, "unit", f"PYTHON3={stand_in}")
+    done = make(project, "unit", f"PYTHON3={python}")
 
     assert done.returncode != 0
     assert (
-        f"PYTHON3={stand_in} is Python 3.10.12; cognito-auth-api needs Python 3.11 or newer"
+        f"PYTHON3={python} is Python 3.10.12; cognito-auth-api needs Python 3.11 or newer"
         in done.stderr
     )
-    assert "stand-in was asked" not in done.stderr
+    assert not calls.exists()
     assert not (project / ".venv").exists()
 
 
@@ -86,21 +92,22 @@ def test_an_interpreter_that_cannot_be_run_is_named(project: Path) -> None:
 def test_a_venv_another_interpreter_made_is_made_again_whole(project: Path) -> None:
     left = project / ".venv"
     left.mkdir()
-    # As a 3.10 build that failed in pip leaves it, or a finished one of another version.
+    # What a 3.10 leaves: a finished venv, or one whose pip install failed.
     (left / ".python-3.10.12").touch()
     (left / ".ready").touch()
     (left / "lib" / "python3.10").mkdir(parents=True)
+    calls = project / "calls"
+    python = stand_in(project / "python3.12", "3.12.1", calls)
 
-    done = make(project, ".venv/.ready", f"PYTHON3={sys.executable}")
+    done = make(project, ".venv/.ready", f"PYTHON3={python}")
 
     assert done.returncode == 0, done.stderr
-    assert sorted(path.name for path in left.glob(".python-*")) == [f".python-{VERSION}"]
-    assert not (left / "lib" / "python3.10").exists()
-    reported = subprocess.run(
-        [str(left / "bin" / "python"), "--version"], capture_output=True, text=True, check=True
-    )
-    assert reported.stdout == f"Python {VERSION}\n"
+    assert sorted(path.name for path in left.iterdir()) == [".python-3.12.1", ".ready", "bin"]
+    assert calls.read_text().splitlines() == [
+        "-m venv .venv",
+        "-m pip install --quiet --disable-pip-version-check -r requirements-dev.txt",
+    ]
     # Made by this interpreter: the next make leaves it as it is.
-    (left / "kept").touch()
-    assert make(project, ".venv/.ready", f"PYTHON3={sys.executable}").returncode == 0
-    assert (left / "kept").exists()
+    calls.unlink()
+    assert make(project, ".venv/.ready", f"PYTHON3={python}").returncode == 0
+    assert not calls.exists()
