@@ -46,12 +46,19 @@ $(CFN_READY): requirements-cfn.txt $(CFN_VENV)/$(PYTHON_STAMP)
 run: $(READY)
 	$(PY) -m devstack
 
+# The in-process tests run on every core (pytest-xdist; each worker its own process,
+# services and temporary directories). The end-to-end tests start real processes and
+# share one local stack: one at a time.
+WORKERS ?= auto
+UNIT := $(PY) -m pytest tests/unit -n $(WORKERS)
+
 ## make test: lint, type checks, unit and end-to-end tests
 test: lint $(CFN_READY)
-	$(PY) -m pytest
+	$(UNIT)
+	$(PY) -m pytest tests/e2e
 
 unit: $(READY)
-	$(PY) -m pytest tests/unit
+	$(UNIT)
 
 e2e: $(READY) $(CFN_READY)
 	$(PY) -m pytest tests/e2e
