@@ -49,20 +49,18 @@ def refused(message: str, code: str) -> dict[str, Any]:
     return {"message": message, "error": True, "success": False, "data": None, "code": code}
 
 
-INTERNAL_ERROR = {
-    "message": "Internal Server Error",
-    "error": True,
-    "success": False,
-    "data": None,
-    "code": "internal_error",
-}
-UNAVAILABLE = {
-    "message": "The service is temporarily unavailable, please retry later",
-    "error": True,
-    "success": False,
-    "data": None,
-    "code": "service_unavailable",
-}
+def succeeded(message: str | None, data: Any = None) -> dict[str, Any]:
+    """A success answer: the envelope, with its message and data."""
+    return {"message": message, "error": False, "success": True, "data": data}
+
+
+INTERNAL_ERROR = refused("Internal Server Error", "internal_error")
+UNAVAILABLE = refused(
+    "The service is temporarily unavailable, please retry later", "service_unavailable"
+)
+INVALID_CREDENTIALS = refused("The username or password is incorrect", "invalid_credentials")
+# A token whose session Cognito no longer honours (signed out, disabled, deleted).
+SESSION_ENDED = refused("The session has ended, please log in again", "session_ended")
 ALICE = "alice@example.com"
 BOB = "bob@example.com"
 ADMIN = "admin@example.com"

@@ -109,13 +109,7 @@ def test_a_user_outside_the_admin_group_gets_403(shared: Shared, route: str) -> 
     status, answer = send(shared.api, method, path, shared.tokens[ALICE]["access_token"], body)
 
     assert status == 403
-    assert answer == {
-        "message": "Only members of the admin group may do this",
-        "error": True,
-        "success": False,
-        "data": None,
-        "code": "forbidden",
-    }
+    assert answer == refused("Only members of the admin group may do this", "forbidden")
 
 
 def test_a_non_member_gets_403_before_the_body_or_path_is_read(shared: Shared) -> None:

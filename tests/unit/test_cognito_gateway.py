@@ -87,13 +87,7 @@ def test_cognito_throttling_answers_429_with_retry_after(
 
     assert response.status_code == 429
     assert response.headers["Retry-After"] == "1"
-    assert response.json_body == {
-        "message": "Too many requests, please retry later",
-        "error": True,
-        "success": False,
-        "data": None,
-        "code": "throttled",
-    }
+    assert response.json_body == refused("Too many requests, please retry later", "throttled")
 
 
 @pytest.mark.parametrize(
@@ -256,13 +250,7 @@ def test_login_answers_403_when_a_password_reset_is_required(
 
     assert api.post("/login", LOGIN) == (
         403,
-        {
-            "message": "Password reset required for this user",
-            "error": True,
-            "success": False,
-            "data": None,
-            "code": "password_reset_required",
-        },
+        refused("Password reset required for this user", "password_reset_required"),
     )
 
 
@@ -296,13 +284,7 @@ def test_chalices_own_errors_come_in_the_envelope_without_echoing_the_request(
     response = api.raw_post("/login", LOGIN, {"Content-Type": "text/evil-<script>"})
 
     assert response.status_code == 415
-    assert response.json_body == {
-        "message": "Unsupported Media Type",
-        "error": True,
-        "success": False,
-        "data": None,
-        "code": "unsupported_media_type",
-    }
+    assert response.json_body == refused("Unsupported Media Type", "unsupported_media_type")
 
 
 @pytest.fixture

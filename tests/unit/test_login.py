@@ -9,7 +9,7 @@ import pytest
 
 from chalicelib.validation import MAX_BODY_BYTES
 from devstack.harness import Http
-from tests.conftest import ALICE, PASSWORD, UNCONFIRMED
+from tests.conftest import ALICE, INVALID_CREDENTIALS, PASSWORD, UNCONFIRMED, refused
 
 if TYPE_CHECKING:
     from mypy_boto3_cognito_idp import CognitoIdentityProviderClient
@@ -17,14 +17,6 @@ if TYPE_CHECKING:
     from devstack.pool import Pool
 
 pytestmark = pytest.mark.usefixtures("users")
-
-WRONG_CREDENTIALS = {
-    "message": "The username or password is incorrect",
-    "error": True,
-    "success": False,
-    "data": None,
-    "code": "invalid_credentials",
-}
 
 
 def test_login_returns_tokens_for_valid_credentials(api: Http, users: dict[str, str]) -> None:
@@ -46,27 +38,21 @@ def test_login_returns_tokens_for_valid_credentials(api: Http, users: dict[str, 
 def test_login_rejects_wrong_password(api: Http) -> None:
     status, body = api.post("/login", {"username": ALICE, "password": "Wrong-Passw0rd"})
 
-    assert (status, body) == (401, WRONG_CREDENTIALS)
+    assert (status, body) == (401, INVALID_CREDENTIALS)
 
 
 def test_login_answers_unknown_user_exactly_like_wrong_password(api: Http) -> None:
     wrong_password = api.post("/login", {"username": ALICE, "password": "Wrong-Passw0rd"})
     unknown_user = api.post("/login", {"username": "nobody@example.com", "password": PASSWORD})
 
-    assert unknown_user == wrong_password == (401, WRONG_CREDENTIALS)
+    assert unknown_user == wrong_password == (401, INVALID_CREDENTIALS)
 
 
 def test_login_rejects_unconfirmed_user(api: Http) -> None:
     status, body = api.post("/login", {"username": UNCONFIRMED, "password": PASSWORD})
 
     assert status == 403
-    assert body == {
-        "message": "User is not confirmed",
-        "error": True,
-        "success": False,
-        "data": None,
-        "code": "user_not_confirmed",
-    }
+    assert body == refused("User is not confirmed", "user_not_confirmed")
 
 
 NOT_A_STRING: list[Any] = ["<missing>", "", None, 42, True, ["x"], {"a": 1}]
@@ -86,17 +72,11 @@ def test_login_requires_each_field_as_a_non_empty_string(api: Http, field: str, 
     status, answer = api.post("/login", body)
 
     assert status == 400
-    assert answer == {
-        "message": f"{field} is required",
-        "error": True,
-        "success": False,
-        "data": None,
-        "code": "invalid_request",
-    }
+    assert answer == refused(f"{field} is required", "invalid_request")
 
 
 def test_login_treats_a_blank_password_as_a_wrong_one(api: Http) -> None:
-    assert api.post("/login", {"username": ALICE, "password": "   "}) == (401, WRONG_CREDENTIALS)
+    assert api.post("/login", {"username": ALICE, "password": "   "}) == (401, INVALID_CREDENTIALS)
 
 
 @pytest.mark.parametrize(
@@ -108,13 +88,7 @@ def test_login_rejects_a_body_that_is_not_a_json_object(api: Http, raw: bytes) -
     status, body = api.post("/login", raw=raw)
 
     assert status == 400
-    assert body == {
-        "message": "Request body must be a JSON object",
-        "error": True,
-        "success": False,
-        "data": None,
-        "code": "invalid_request",
-    }
+    assert body == refused("Request body must be a JSON object", "invalid_request")
 
 
 @pytest.mark.parametrize(

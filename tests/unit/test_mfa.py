@@ -31,6 +31,7 @@ from tests.conftest import (
     STUB_SUB,
     mint_token,
     refused,
+    succeeded,
 )
 from tests.mfa_support import app_code, wrong_code
 
@@ -145,9 +146,9 @@ def test_a_verified_app_is_asked_for_at_every_login_and_a_wrong_code_is_refused(
         _auth(tokens),
     )
 
-    assert before == (200, _envelope(NO_MFA, None))
-    assert (status, body) == (200, _envelope({"totp": "preferred"}, "Authenticator app turned on"))
-    assert _get(api, "/user/mfa", tokens) == (200, _envelope(TOTP_PREFERRED, None))
+    assert before == (200, succeeded(None, NO_MFA))
+    assert (status, body) == (200, succeeded("Authenticator app turned on", {"totp": "preferred"}))
+    assert _get(api, "/user/mfa", tokens) == (200, succeeded(None, TOTP_PREFERRED))
     challenge = _login(api, ALICE)
     assert challenge["challenge_name"] == "SOFTWARE_TOKEN_MFA"
     wrong = _answer_totp(api, ALICE, challenge["session"], wrong_code(secret))
@@ -195,7 +196,7 @@ def test_turning_totp_off_makes_login_password_only_and_on_again_asks_for_codes(
             "totp_already_set_up",
         ),
     )
-    assert off == (200, _envelope({"totp": "disabled"}, "MFA preference saved"))
+    assert off == (200, succeeded("MFA preference saved", {"totp": "disabled"}))
     assert settings_off == NO_MFA
     assert set(login_off) == TOKENS
     assert on[0] == 200
@@ -391,10 +392,6 @@ def test_no_mfa_flow_logs_the_secret_a_code_or_a_session(
         assert value not in caplog.text
     assert f'"{code}"' not in caplog.text
     assert f"'{code}'" not in caplog.text
-
-
-def _envelope(data: Any, message: str | None) -> dict[str, Any]:
-    return {"message": message, "error": False, "success": True, "data": data}
 
 
 # Stubber: the exact requests AWS receives.

@@ -10,20 +10,17 @@ import pytest
 from botocore.stub import Stubber
 
 from devstack.harness import Http
-from tests.conftest import ALICE, BOB, STUB_HASH_OF_SUB, STUB_POOL, STUB_SUB
+from tests.conftest import ALICE, BOB, STUB_HASH_OF_SUB, STUB_POOL, STUB_SUB, refused
 
 if TYPE_CHECKING:
     from mypy_boto3_cognito_idp import CognitoIdentityProviderClient
 
     from devstack.pool import Pool
 
-INVALID = {
-    "message": "Invalid refresh token or username is incorrect or Refresh Token has been revoked",
-    "error": True,
-    "success": False,
-    "data": None,
-    "code": "invalid_refresh_token",
-}
+INVALID = refused(
+    "Invalid refresh token or username is incorrect or Refresh Token has been revoked",
+    "invalid_refresh_token",
+)
 
 
 def test_renew_returns_new_tokens_for_the_name_the_user_signed_in_with(

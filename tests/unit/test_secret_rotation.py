@@ -30,6 +30,7 @@ from tests.conftest import (
     ADMIN,
     ALICE,
     BOB,
+    INVALID_CREDENTIALS,
     PASSWORD,
     STUB_HASH_OF_ALICE,
     STUB_POOL,
@@ -51,13 +52,6 @@ HASH_REJECTIONS = [
     f"Unable to verify secret hash for client {STUB_POOL.client_id}",
     f"SecretHash does not match for the client: {STUB_POOL.client_id}",
 ]
-INVALID_CREDENTIALS = {
-    "message": "The username or password is incorrect",
-    "error": True,
-    "success": False,
-    "data": None,
-    "code": "invalid_credentials",
-}
 TOKENS = {
     "AuthenticationResult": {
         "IdToken": "i.d.t",
