@@ -21,6 +21,7 @@ from botocore.stub import Stubber
 from chalicelib import logs
 from chalicelib.cognito_gateway import secret_hash
 from chalicelib.services import services
+from chalicelib.token_verification import USER_SCOPE
 from devstack.environment import OFFLINE_AWS
 from devstack.harness import (
     Http,
@@ -232,6 +233,73 @@ STUB_POOL = Pool(
 STUB_SUB = "3f6c2a8e-1b7d-4c5e-9a0f-2d4b6e8a1c3f"
 STUB_HASH_OF_ALICE = "QiHJbyttIEuQSEJqdRb+WrL1KM8QpS1eqcQzxFrfLaE="
 STUB_HASH_OF_SUB = "4JqNtJAQtg9L7ucN7oo7OYpDzYIXtlbfN2s8/UCQmkA="
+# What AWS answers a sign-in or a challenge's answer with, and the service then.
+STUB_TOKENS = {
+    "AuthenticationResult": {
+        "IdToken": "i.d.t",
+        "AccessToken": "a.c.t",
+        "RefreshToken": "r",
+        "ExpiresIn": 3600,
+        "TokenType": "Bearer",
+    }
+}
+STUB_TOKENS_ANSWERED = {
+    "id_token": "i.d.t",
+    "access_token": "a.c.t",
+    "refresh_token": "r",
+    "expires_in": 3600,
+    "token_type": "Bearer",
+}
+
+
+def stub_access_token(**claims: Any) -> str:
+    """An access token of STUB_POOL as AWS issues one to alice: it names her by her
+    internal name (STUB_SUB), carries the user scope and no audience or email;
+    `claims` change or add to that (None leaves one out)."""
+    issued: dict[str, Any] = {
+        "token_use": "access",
+        "aud": None,
+        "client_id": STUB_POOL.client_id,
+        "scope": USER_SCOPE,
+        "username": STUB_SUB,
+        "sub": STUB_SUB,
+        "cognito:username": None,
+        "email": None,
+    }
+    return mint_token(STUB_POOL, **{**issued, **claims})
+
+
+def expect_internal_name(stubber: Stubber) -> None:
+    """AdminGetUser for alice, answered with her internal name (STUB_SUB): the
+    service asks before a call AWS checks against that name."""
+    stubber.add_response(
+        "admin_get_user",
+        {"Username": STUB_SUB, "UserAttributes": []},
+        {"UserPoolId": STUB_POOL.user_pool_id, "Username": ALICE},
+    )
+
+
+def expect_challenge_answer(
+    stubber: Stubber, challenge: str, session: str, **responses: str
+) -> None:
+    """AWS's side of alice answering `challenge`: her internal name looked up, then
+    RespondToAuthChallenge with USERNAME and SECRET_HASH over that name besides
+    `responses`, answered with STUB_TOKENS."""
+    expect_internal_name(stubber)
+    stubber.add_response(
+        "respond_to_auth_challenge",
+        STUB_TOKENS,
+        {
+            "ClientId": STUB_POOL.client_id,
+            "ChallengeName": challenge,
+            "Session": session,
+            "ChallengeResponses": {
+                "USERNAME": STUB_SUB,
+                "SECRET_HASH": STUB_HASH_OF_SUB,
+                **responses,
+            },
+        },
+    )
 
 
 @pytest.fixture

@@ -14,7 +14,6 @@ from botocore.stub import Stubber
 
 from chalicelib.services import services
 from chalicelib.settings import Settings
-from chalicelib.token_verification import USER_SCOPE
 from devstack.harness import Http, pool_environment
 from tests.conftest import (
     ALICE,
@@ -24,7 +23,7 @@ from tests.conftest import (
     STUB_HASH_OF_SUB,
     STUB_POOL,
     STUB_SUB,
-    mint_token,
+    stub_access_token,
     succeeded,
 )
 
@@ -295,16 +294,7 @@ def test_logout_without_a_body_signs_out_everywhere(api: Http, login: Login) -> 
 
 # AWS's exact requests (moto 5.2.5 has none of these operations: the stand-in adds them)
 
-STUB_ACCESS_TOKEN = mint_token(
-    STUB_POOL,
-    token_use="access",
-    aud=None,
-    client_id=STUB_POOL.client_id,
-    scope=USER_SCOPE,
-    username=STUB_SUB,
-    sub=STUB_SUB,
-    **{"cognito:username": None, "email": None},
-)
+STUB_ACCESS_TOKEN = stub_access_token()
 STUB_BEARER = {"Authorization": STUB_ACCESS_TOKEN}
 DELIVERY = {"Destination": "a***@e***.com", "DeliveryMedium": "EMAIL", "AttributeName": "email"}
 
@@ -469,14 +459,7 @@ def test_an_access_token_without_a_username_deletes_nothing(
     """Cognito's access tokens always name the user; one that does not (signed with
     the pool's key all the same) calls no Cognito (the Stubber has no answer queued)."""
     _, api = stubbed
-    nameless = mint_token(
-        STUB_POOL,
-        token_use="access",
-        aud=None,
-        client_id=STUB_POOL.client_id,
-        scope=USER_SCOPE,
-        **{"cognito:username": None, "email": None},
-    )
+    nameless = stub_access_token(username=None)
 
     answer = api.post("/user/delete", {"password": PASSWORD}, {"Authorization": nameless})
 

@@ -11,11 +11,10 @@ from typing import Any
 import pytest
 from botocore.stub import Stubber
 
-from chalicelib.token_verification import USER_SCOPE
 from devstack.harness import Http
 from devstack.pool import ADMIN_GROUP
 from tests.admin_support import BOB_PATH, CARL, send
-from tests.conftest import BOB, PASSWORD, SESSION_ENDED, STUB_POOL, STUB_SUB, mint_token
+from tests.conftest import BOB, PASSWORD, SESSION_ENDED, STUB_POOL, STUB_SUB, stub_access_token
 
 POOL = {"UserPoolId": STUB_POOL.user_pool_id}
 USER = {**POOL, "Username": BOB}
@@ -24,18 +23,7 @@ MODIFIED = datetime(2024, 6, 2, 8, 30, 15, tzinfo=UTC)
 
 
 def _admin() -> str:
-    claims: dict[str, Any] = {
-        "token_use": "access",
-        "aud": None,
-        "cognito:username": None,
-        "email": None,
-        "client_id": STUB_POOL.client_id,
-        "scope": USER_SCOPE,
-        "username": STUB_SUB,
-        "sub": STUB_SUB,
-        "cognito:groups": [ADMIN_GROUP],
-    }
-    return mint_token(STUB_POOL, **claims)
+    return stub_access_token(**{"cognito:groups": [ADMIN_GROUP]})
 
 
 def _signed_in(stubber: Stubber) -> str:

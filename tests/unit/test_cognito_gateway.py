@@ -25,8 +25,10 @@ from tests.conftest import (
     PASSWORD,
     STUB_HASH_OF_ALICE,
     STUB_POOL,
-    STUB_SUB,
+    STUB_TOKENS,
+    STUB_TOKENS_ANSWERED,
     UNAVAILABLE,
+    expect_internal_name,
     mint_token,
     refused,
 )
@@ -42,15 +44,7 @@ def test_login_sends_cognito_user_password_auth_with_the_typed_name_hash(
     stubber, api = stubbed
     stubber.add_response(
         "initiate_auth",
-        {
-            "AuthenticationResult": {
-                "IdToken": "i.d.t",
-                "AccessToken": "a.c.t",
-                "RefreshToken": "r",
-                "ExpiresIn": 3600,
-                "TokenType": "Bearer",
-            }
-        },
+        STUB_TOKENS,
         {
             "ClientId": STUB_POOL.client_id,
             "AuthFlow": "USER_PASSWORD_AUTH",
@@ -64,14 +58,7 @@ def test_login_sends_cognito_user_password_auth_with_the_typed_name_hash(
 
     status, body = api.post("/login", LOGIN)
 
-    assert status == 200
-    assert body["data"] == {
-        "id_token": "i.d.t",
-        "refresh_token": "r",
-        "access_token": "a.c.t",
-        "expires_in": 3600,
-        "token_type": "Bearer",
-    }
+    assert (status, body["data"]) == (200, STUB_TOKENS_ANSWERED)
 
 
 @pytest.mark.parametrize(
@@ -173,11 +160,7 @@ def test_the_boto3_client_has_bounded_timeouts_and_retries(api: Http) -> None:
 def test_renewal_resolves_each_internal_name_once(stubbed: tuple[Stubber, Http]) -> None:
     """AdminGetUser draws on the account-wide UserRead quota: one lookup per name."""
     stubber, api = stubbed
-    stubber.add_response(
-        "admin_get_user",
-        {"Username": STUB_SUB, "UserAttributes": []},
-        {"UserPoolId": STUB_POOL.user_pool_id, "Username": ALICE},
-    )
+    expect_internal_name(stubber)
     refreshed = {
         "AuthenticationResult": {
             "IdToken": "i",
@@ -209,7 +192,7 @@ def test_renewal_maps_cognito_failures(
 ) -> None:
     stubber, api = stubbed
     if operation == "initiate_auth":
-        stubber.add_response("admin_get_user", {"Username": STUB_SUB, "UserAttributes": []})
+        expect_internal_name(stubber)
     stubber.add_client_error(operation, code, "detail")
 
     answer = api.post("/user/renew_refresh_token", {"username": ALICE, "refresh_token": "t"})

@@ -9,7 +9,14 @@ import pytest
 from botocore.stub import Stubber
 
 from devstack.harness import Http
-from tests.conftest import ALICE, PASSWORD, STUB_HASH_OF_SUB, STUB_POOL, STUB_SUB, refused
+from tests.conftest import (
+    ALICE,
+    PASSWORD,
+    STUB_TOKENS_ANSWERED,
+    expect_challenge_answer,
+    expect_internal_name,
+    refused,
+)
 
 if TYPE_CHECKING:
     from mypy_boto3_cognito_idp import CognitoIdentityProviderClient
@@ -128,33 +135,7 @@ def test_challenge_sends_aws_the_internal_name_and_its_secret_hash(
     SECRET_HASH against the internal name (the challenge's USER_ID_FOR_SRP, here
     resolved with AdminGetUser, as for renewal); moto takes the typed email."""
     stubber, api = stubbed
-    stubber.add_response(
-        "admin_get_user",
-        {"Username": STUB_SUB, "UserAttributes": []},
-        {"UserPoolId": STUB_POOL.user_pool_id, "Username": ALICE},
-    )
-    stubber.add_response(
-        "respond_to_auth_challenge",
-        {
-            "AuthenticationResult": {
-                "IdToken": "i",
-                "AccessToken": "a",
-                "RefreshToken": "r",
-                "ExpiresIn": 3600,
-                "TokenType": "Bearer",
-            }
-        },
-        {
-            "ClientId": STUB_POOL.client_id,
-            "ChallengeName": challenge,
-            "Session": SESSION,
-            "ChallengeResponses": {
-                "USERNAME": STUB_SUB,
-                "SECRET_HASH": STUB_HASH_OF_SUB,
-                answer_name: "Passw0rd-654321",
-            },
-        },
-    )
+    expect_challenge_answer(stubber, challenge, SESSION, **{answer_name: "Passw0rd-654321"})
 
     status, body = api.post(
         "/login/challenge",
@@ -167,7 +148,7 @@ def test_challenge_sends_aws_the_internal_name_and_its_secret_hash(
     )
 
     assert status == 200
-    assert body["data"]["id_token"] == "i"
+    assert body["data"]["id_token"] == STUB_TOKENS_ANSWERED["id_token"]
 
 
 @pytest.mark.parametrize(
@@ -194,7 +175,7 @@ def test_mfa_challenge_errors(
     """AWS divergence: moto accepts any MFA code and answers an unknown session
     with ResourceNotFoundException; AWS's errors are pinned here."""
     stubber, api = stubbed
-    stubber.add_response("admin_get_user", {"Username": STUB_SUB, "UserAttributes": []})
+    expect_internal_name(stubber)
     stubber.add_client_error("respond_to_auth_challenge", error, "detail")
 
     answer = api.post(

@@ -26,11 +26,12 @@ from devstack.pool import create_confirmed_user
 from tests.conftest import (
     ALICE,
     PASSWORD,
-    STUB_HASH_OF_SUB,
     STUB_POOL,
     STUB_SUB,
-    mint_token,
+    STUB_TOKENS_ANSWERED,
+    expect_challenge_answer,
     refused,
+    stub_access_token,
     succeeded,
 )
 from tests.mfa_support import app_code, wrong_code
@@ -397,18 +398,6 @@ def test_no_mfa_flow_logs_the_secret_a_code_or_a_session(
 # Stubber: the exact requests AWS receives.
 
 
-def _access_token() -> str:
-    return mint_token(
-        STUB_POOL,
-        token_use="access",
-        aud=None,
-        client_id=STUB_POOL.client_id,
-        scope=USER_SCOPE,
-        username=STUB_SUB,
-        **{"cognito:username": None},
-    )
-
-
 def _user(**mfa: Any) -> dict[str, Any]:
     return {
         "Username": STUB_SUB,
@@ -421,7 +410,7 @@ def test_setup_reads_the_email_with_get_user_then_associates_a_token(
     stubbed: tuple[Stubber, Http],
 ) -> None:
     stubber, api = stubbed
-    token = _access_token()
+    token = stub_access_token()
     stubber.add_response("get_user", _user(), {"AccessToken": token})
     stubber.add_response(
         "associate_software_token", {"SecretCode": AWS_SECRET}, {"AccessToken": token}
@@ -442,7 +431,7 @@ def test_setup_names_the_issuer_the_settings_give() -> None:
 
     client = boto3.client("cognito-idp", region_name=STUB_POOL.user_pool_id.split("_")[0])
     env = {**pool_environment(STUB_POOL, dialect="aws"), "MFA_ISSUER": "Example Corp"}
-    token = _access_token()
+    token = stub_access_token()
     with Stubber(client) as stubber, in_process(env, client) as http:
         stubber.add_response("get_user", _user(), {"AccessToken": token})
         stubber.add_response(
@@ -470,7 +459,7 @@ def test_setup_while_an_app_is_on_associates_nothing(stubbed: tuple[Stubber, Htt
     """AWS: a new AssociateSoftwareToken turns the verified app off until the new one
     is verified (the user then logs in with the password alone); moto keeps asking."""
     stubber, api = stubbed
-    token = _access_token()
+    token = stub_access_token()
     stubber.add_response(
         "get_user",
         _user(UserMFASettingList=["SOFTWARE_TOKEN_MFA"], PreferredMfaSetting="SOFTWARE_TOKEN_MFA"),
@@ -486,7 +475,7 @@ def test_verify_sends_the_code_and_device_then_makes_totp_enabled_and_preferred(
     stubbed: tuple[Stubber, Http],
 ) -> None:
     stubber, api = stubbed
-    token = _access_token()
+    token = stub_access_token()
     stubber.add_response(
         "verify_software_token",
         {"Status": "SUCCESS"},
@@ -523,7 +512,7 @@ def test_verify_answers_a_wrong_code_and_turns_nothing_on(
     """AWS answers a wrong first code with EnableSoftwareTokenMFAException; moto with
     CodeMismatchException. Either is the user's wrong code, and nothing is turned on."""
     stubber, api = stubbed
-    token = _access_token()
+    token = stub_access_token()
     stubber.add_client_error("verify_software_token", code, message)
 
     status, body = api.post("/user/mfa/totp/verify", {"code": "123456"}, {"Authorization": token})
@@ -533,7 +522,7 @@ def test_verify_answers_a_wrong_code_and_turns_nothing_on(
 
 def test_verify_treats_an_error_status_as_a_wrong_code(stubbed: tuple[Stubber, Http]) -> None:
     stubber, api = stubbed
-    token = _access_token()
+    token = stub_access_token()
     stubber.add_response("verify_software_token", {"Status": "ERROR"})
 
     status, body = api.post("/user/mfa/totp/verify", {"code": "123456"}, {"Authorization": token})
@@ -567,7 +556,7 @@ def test_mfa_settings_are_get_users_list_and_preference(
     stubbed: tuple[Stubber, Http], user: dict[str, Any], settings: dict[str, Any]
 ) -> None:
     stubber, api = stubbed
-    token = _access_token()
+    token = stub_access_token()
     stubber.add_response("get_user", user, {"AccessToken": token})
 
     response = api.raw_request("GET", "/user/mfa", {"Authorization": token})
@@ -584,7 +573,7 @@ def test_each_preference_sets_totp_alone(
     stubbed: tuple[Stubber, Http], totp: str, enabled: bool, preferred: bool
 ) -> None:
     stubber, api = stubbed
-    token = _access_token()
+    token = stub_access_token()
     stubber.add_response(
         "set_user_mfa_preference",
         {},
@@ -601,13 +590,14 @@ def test_each_preference_sets_totp_alone(
 
 def test_a_preference_cognito_refuses_answers_409(stubbed: tuple[Stubber, Http]) -> None:
     stubber, api = stubbed
+    token = stub_access_token()
     stubber.add_client_error(
         "set_user_mfa_preference",
         "InvalidParameterException",
         "User has not set up software token mfa",
     )
 
-    status, body = api.post("/user/mfa", {"totp": "preferred"}, {"Authorization": _access_token()})
+    status, body = api.post("/user/mfa", {"totp": "preferred"}, {"Authorization": token})
 
     assert status == 409
     assert "User has not" not in body["message"]
@@ -673,33 +663,14 @@ def test_verify_at_login_answers_mfa_setup_with_the_internal_name_and_its_hash(
         {"Status": "SUCCESS", "Session": verified_session},
         {"Session": SESSION, "UserCode": "123456", "FriendlyDeviceName": "Phone"},
     )
-    stubber.add_response(
-        "admin_get_user",
-        {"Username": STUB_SUB, "UserAttributes": []},
-        {"UserPoolId": STUB_POOL.user_pool_id, "Username": ALICE},
-    )
-    stubber.add_response(
-        "respond_to_auth_challenge",
-        {
-            "AuthenticationResult": {
-                "IdToken": "i",
-                "AccessToken": "a",
-                "RefreshToken": "r",
-                "ExpiresIn": 3600,
-                "TokenType": "Bearer",
-            }
-        },
-        {
-            "ClientId": STUB_POOL.client_id,
-            "ChallengeName": "MFA_SETUP",
-            "Session": verified_session,
-            "ChallengeResponses": {"USERNAME": STUB_SUB, "SECRET_HASH": STUB_HASH_OF_SUB},
-        },
-    )
+    expect_challenge_answer(stubber, "MFA_SETUP", verified_session)
     stubber.add_response(
         "set_user_mfa_preference",
         {},
-        {"AccessToken": "a", "SoftwareTokenMfaSettings": {"Enabled": True, "PreferredMfa": True}},
+        {
+            "AccessToken": STUB_TOKENS_ANSWERED["access_token"],
+            "SoftwareTokenMfaSettings": {"Enabled": True, "PreferredMfa": True},
+        },
     )
 
     status, body = api.post(
@@ -707,14 +678,7 @@ def test_verify_at_login_answers_mfa_setup_with_the_internal_name_and_its_hash(
         {"username": ALICE, "session": SESSION, "code": "123456", "device_name": "Phone"},
     )
 
-    assert status == 200
-    assert body["data"] == {
-        "id_token": "i",
-        "access_token": "a",
-        "refresh_token": "r",
-        "expires_in": 3600,
-        "token_type": "Bearer",
-    }
+    assert (status, body["data"]) == (200, STUB_TOKENS_ANSWERED)
 
 
 def test_verify_at_login_answers_an_expired_session_as_such(

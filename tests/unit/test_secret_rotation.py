@@ -34,6 +34,8 @@ from tests.conftest import (
     PASSWORD,
     STUB_HASH_OF_ALICE,
     STUB_POOL,
+    STUB_TOKENS,
+    STUB_TOKENS_ANSWERED,
     UNAVAILABLE,
 )
 
@@ -52,15 +54,6 @@ HASH_REJECTIONS = [
     f"Unable to verify secret hash for client {STUB_POOL.client_id}",
     f"SecretHash does not match for the client: {STUB_POOL.client_id}",
 ]
-TOKENS = {
-    "AuthenticationResult": {
-        "IdToken": "i.d.t",
-        "AccessToken": "a.c.t",
-        "RefreshToken": "r",
-        "ExpiresIn": 3600,
-        "TokenType": "Bearer",
-    }
-}
 
 
 class Clock:
@@ -248,13 +241,13 @@ def test_aws_refusing_the_secret_hash_rereads_and_resends_with_the_new_hash(
         **sign_in,
         "AuthParameters": {**credentials, "SECRET_HASH": STUB_HASH_OF_ALICE},
     }
-    stubber.add_response("initiate_auth", TOKENS, with_old_hash)
+    stubber.add_response("initiate_auth", STUB_TOKENS, with_old_hash)
     stubber.add_client_error(
         "initiate_auth", "NotAuthorizedException", message, 400, expected_params=with_old_hash
     )
     stubber.add_response(
         "initiate_auth",
-        TOKENS,
+        STUB_TOKENS,
         {**sign_in, "AuthParameters": {**credentials, "SECRET_HASH": STUB_NEW_HASH_OF_ALICE}},
     )
 
@@ -263,7 +256,7 @@ def test_aws_refusing_the_secret_hash_rereads_and_resends_with_the_new_hash(
     second = api.post("/login", {"username": ALICE, "password": PASSWORD})
 
     assert (first[0], second[0]) == (200, 200), second
-    assert second[1]["data"]["access_token"] == "a.c.t"
+    assert second[1]["data"]["access_token"] == STUB_TOKENS_ANSWERED["access_token"]
     assert deployed.reads == ["GetSecretValue", "GetSecretValue"]
 
 
