@@ -178,15 +178,26 @@ def api(pool: Pool) -> Iterator[Http]:
         yield http
 
 
-@pytest.fixture
-def login(api: Http, users: dict[str, str]) -> Callable[[str], dict[str, Any]]:
-    def _login(username: str) -> dict[str, Any]:
-        status, body = api.post("/login", {"username": username, "password": PASSWORD})
-        assert status == 200, body
-        tokens: dict[str, Any] = body["data"]
-        return tokens
+def sign_in(api: Http, username: str, password: str = PASSWORD) -> dict[str, Any]:
+    """What POST /login answers a right password with: tokens, or a challenge."""
+    status, body = api.post("/login", {"username": username, "password": password})
+    assert status == 200, body
+    data: dict[str, Any] = body["data"]
+    return data
 
-    return _login
+
+def bearer(tokens: dict[str, Any]) -> dict[str, str]:
+    """The header that presents the tokens' access token."""
+    return {"Authorization": tokens["access_token"]}
+
+
+Login = Callable[[str], dict[str, Any]]
+
+
+@pytest.fixture
+def login(api: Http, users: dict[str, str]) -> Login:
+    """Signs one of `users` in and returns the tokens."""
+    return lambda username: sign_in(api, username)
 
 
 def mint_token(
@@ -318,7 +329,7 @@ def target(
     api: Http,
     pool: Pool,
     mint: Callable[..., str],
-    login: Callable[[str], dict[str, Any]],
+    login: Login,
 ) -> Any:
     """The attack matrix's view of the app in-process (tests/unit/test_attack_matrix.py)."""
     from tests.attack_matrix import Target

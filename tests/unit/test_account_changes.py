@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -23,6 +22,8 @@ from tests.conftest import (
     STUB_HASH_OF_SUB,
     STUB_POOL,
     STUB_SUB,
+    Login,
+    bearer,
     stub_access_token,
     succeeded,
 )
@@ -32,12 +33,7 @@ if TYPE_CHECKING:
 
     from devstack.pool import Pool
 
-Login = Callable[[str], dict[str, Any]]
 NEW_EMAIL = "alice.new@example.com"
-
-
-def _bearer(tokens: dict[str, Any]) -> dict[str, str]:
-    return {"Authorization": tokens["access_token"]}
 
 
 def _logs_in(api: Http, username: str, password: str = PASSWORD) -> bool:
@@ -77,7 +73,7 @@ def test_a_new_email_waits_for_its_code_and_the_old_one_still_signs_in(
     status, body = api.post(
         "/user/attributes",
         {"attributes": {"email": NEW_EMAIL, "name": "Al"}},
-        _bearer(login(ALICE)),
+        bearer(login(ALICE)),
     )
 
     assert (status, body["message"]) == (200, "Attributes updated")
@@ -101,11 +97,11 @@ def test_the_logged_code_verifies_the_new_email_which_then_signs_in(
 ) -> None:
     tokens, other_session = login(ALICE), login(ALICE)
     with caplog.at_level(logging.INFO):
-        api.post("/user/attributes", {"attributes": {"email": NEW_EMAIL}}, _bearer(tokens))
+        api.post("/user/attributes", {"attributes": {"email": NEW_EMAIL}}, bearer(tokens))
     code = _logged_code(caplog, NEW_EMAIL)
 
     status, body = api.post(
-        "/user/attributes/verify", {"attribute": "email", "code": code}, _bearer(tokens)
+        "/user/attributes/verify", {"attribute": "email", "code": code}, bearer(tokens)
     )
 
     assert (status, body["message"]) == (200, "email has been verified")
@@ -125,11 +121,11 @@ def test_a_wrong_code_changes_nothing(
 ) -> None:
     tokens = login(ALICE)
     with caplog.at_level(logging.INFO):
-        api.post("/user/attributes", {"attributes": {"email": NEW_EMAIL}}, _bearer(tokens))
+        api.post("/user/attributes", {"attributes": {"email": NEW_EMAIL}}, bearer(tokens))
     wrong = f"{(int(_logged_code(caplog, NEW_EMAIL)) + 1) % 10**6:06d}"
 
     status, body = api.post(
-        "/user/attributes/verify", {"attribute": "email", "code": wrong}, _bearer(tokens)
+        "/user/attributes/verify", {"attribute": "email", "code": wrong}, bearer(tokens)
     )
 
     assert (status, body["message"]) == (401, "Invalid Verification code")
@@ -141,16 +137,16 @@ def test_a_resent_code_goes_to_the_new_address_and_verifies_it(
     api: Http, login: Login, caplog: pytest.LogCaptureFixture
 ) -> None:
     tokens = login(ALICE)
-    api.post("/user/attributes", {"attributes": {"email": NEW_EMAIL}}, _bearer(tokens))
+    api.post("/user/attributes", {"attributes": {"email": NEW_EMAIL}}, bearer(tokens))
     with caplog.at_level(logging.INFO):
         status, body = api.post(
-            "/user/attributes/verify/resend", {"attribute": "email"}, _bearer(tokens)
+            "/user/attributes/verify/resend", {"attribute": "email"}, bearer(tokens)
         )
     code = _logged_code(caplog, NEW_EMAIL)
 
     assert (status, body["message"], body["data"]) == (200, "A verification code was sent", None)
     verify = {"attribute": "email", "code": code}
-    assert api.post("/user/attributes/verify", verify, _bearer(tokens))[0] == 200
+    assert api.post("/user/attributes/verify", verify, bearer(tokens))[0] == 200
     assert _logs_in(api, NEW_EMAIL)
 
 
@@ -166,12 +162,12 @@ def test_another_accounts_email_is_answered_as_if_a_code_went_to_it(
     tokens = login(ALICE)
     with caplog.at_level(logging.INFO):
         taken = api.post(
-            "/user/attributes", {"attributes": {"email": BOB, "name": "Al"}}, _bearer(tokens)
+            "/user/attributes", {"attributes": {"email": BOB, "name": "Al"}}, bearer(tokens)
         )
     free = api.post(
         "/user/attributes",
         {"attributes": {"email": "bo@example.com", "name": "Al"}},
-        _bearer(tokens),
+        bearer(tokens),
     )
 
     assert taken == free
@@ -188,8 +184,8 @@ def test_other_stages_never_log_a_verification_code(
     tokens = login(ALICE)
     services.override(settings=Settings.from_env({**pool_environment(pool), "STAGE": "dev"}))
     with caplog.at_level(logging.DEBUG):
-        api.post("/user/attributes", {"attributes": {"email": NEW_EMAIL}}, _bearer(tokens))
-        api.post("/user/attributes/verify/resend", {"attribute": "email"}, _bearer(tokens))
+        api.post("/user/attributes", {"attributes": {"email": NEW_EMAIL}}, bearer(tokens))
+        api.post("/user/attributes/verify/resend", {"attribute": "email"}, bearer(tokens))
         api.post("/signup/resend-code", {"username": "carol@example.com"})
 
     assert "code for" not in caplog.text
@@ -203,7 +199,7 @@ def test_deleting_the_account_with_its_password_removes_the_user_and_their_sessi
 ) -> None:
     tokens, other_session = login(ALICE), login(ALICE)
 
-    status, body = api.post("/user/delete", {"password": PASSWORD}, _bearer(tokens))
+    status, body = api.post("/user/delete", {"password": PASSWORD}, bearer(tokens))
 
     assert (status, body["message"]) == (200, "Your account has been deleted")
     with pytest.raises(cognito.exceptions.UserNotFoundException):
@@ -212,7 +208,7 @@ def test_deleting_the_account_with_its_password_removes_the_user_and_their_sessi
     assert not _renews(api, ALICE, tokens)
     assert not _renews(api, ALICE, other_session)
     # Access tokens pass the signature check until they expire; Cognito refuses them.
-    again = api.post("/user/attributes", {"attributes": {"name": "A"}}, _bearer(other_session))
+    again = api.post("/user/attributes", {"attributes": {"name": "A"}}, bearer(other_session))
     assert again == (401, SESSION_ENDED)
     # An id token still opens what it alone answers, until it expires; Cognito does not.
     profile = api.post("/user/test-user", {}, {"Authorization": tokens["id_token"]})
@@ -226,7 +222,7 @@ def test_deleting_the_account_refuses_a_wrong_password(
 ) -> None:
     tokens = login(ALICE)
 
-    status, body = api.post("/user/delete", {"password": "Wr0ng-Passw0rd"}, _bearer(tokens))
+    status, body = api.post("/user/delete", {"password": "Wr0ng-Passw0rd"}, bearer(tokens))
 
     assert (status, body["message"]) == (401, "The password is incorrect")
     assert cognito.admin_get_user(UserPoolId=pool.user_pool_id, Username=ALICE)["Enabled"]
@@ -235,9 +231,9 @@ def test_deleting_the_account_refuses_a_wrong_password(
 
 def test_a_deleted_account_cannot_be_deleted_again(api: Http, login: Login) -> None:
     tokens = login(ALICE)
-    api.post("/user/delete", {"password": PASSWORD}, _bearer(tokens))
+    api.post("/user/delete", {"password": PASSWORD}, bearer(tokens))
 
-    status, body = api.post("/user/delete", {"password": PASSWORD}, _bearer(tokens))
+    status, body = api.post("/user/delete", {"password": PASSWORD}, bearer(tokens))
 
     assert (status, body["message"]) == (401, "The password is incorrect")
 
@@ -248,14 +244,14 @@ def test_a_deleted_account_cannot_be_deleted_again(api: Http, login: Login) -> N
 def test_logout_with_a_refresh_token_ends_that_session_only(api: Http, login: Login) -> None:
     phone, laptop = login(ALICE), login(ALICE)
 
-    status, body = api.post("/logout", {"refresh_token": phone["refresh_token"]}, _bearer(phone))
+    status, body = api.post("/logout", {"refresh_token": phone["refresh_token"]}, bearer(phone))
 
     assert (status, body["message"]) == (200, "Signed out of this session")
     assert not _renews(api, ALICE, phone)
-    changed = api.post("/user/attributes", {"attributes": {"name": "A"}}, _bearer(phone))
+    changed = api.post("/user/attributes", {"attributes": {"name": "A"}}, bearer(phone))
     assert changed == (401, SESSION_ENDED)
     assert _renews(api, ALICE, laptop)
-    assert api.post("/user/attributes", {"attributes": {"name": "B"}}, _bearer(laptop))[0] == 200
+    assert api.post("/user/attributes", {"attributes": {"name": "B"}}, bearer(laptop))[0] == 200
 
 
 def test_logout_of_an_unknown_or_already_ended_session_answers_alike(
@@ -264,9 +260,9 @@ def test_logout_of_an_unknown_or_already_ended_session_answers_alike(
     phone, laptop = login(ALICE), login(ALICE)
     body = {"refresh_token": phone["refresh_token"]}
 
-    first = api.post("/logout", body, _bearer(laptop))
-    again = api.post("/logout", body, _bearer(laptop))
-    unknown = api.post("/logout", {"refresh_token": "no-such-session"}, _bearer(laptop))
+    first = api.post("/logout", body, bearer(laptop))
+    again = api.post("/logout", body, bearer(laptop))
+    unknown = api.post("/logout", {"refresh_token": "no-such-session"}, bearer(laptop))
 
     assert first == again == unknown
     assert first[0] == 200
@@ -276,7 +272,7 @@ def test_logout_of_an_unknown_or_already_ended_session_answers_alike(
 def test_logout_refuses_a_token_that_is_not_a_refresh_token(api: Http, login: Login) -> None:
     tokens = login(ALICE)
 
-    status, body = api.post("/logout", {"refresh_token": tokens["access_token"]}, _bearer(tokens))
+    status, body = api.post("/logout", {"refresh_token": tokens["access_token"]}, bearer(tokens))
 
     assert (status, body["message"]) == (400, "refresh_token is not a refresh token")
     assert _renews(api, ALICE, tokens)
@@ -285,7 +281,7 @@ def test_logout_refuses_a_token_that_is_not_a_refresh_token(api: Http, login: Lo
 def test_logout_without_a_body_signs_out_everywhere(api: Http, login: Login) -> None:
     phone, laptop = login(ALICE), login(ALICE)
 
-    status, body = api.post("/logout", raw=b"", headers=_bearer(phone))
+    status, body = api.post("/logout", raw=b"", headers=bearer(phone))
 
     assert (status, body["message"]) == (200, "Signed out everywhere")
     assert not _renews(api, ALICE, phone)
@@ -366,9 +362,9 @@ def test_resending_answers_alike_whether_the_new_address_is_free_or_taken(
     # A free address that masks unlike Alice's own (a***@e***.com), and Bob's.
     for new_email in ("zoe@other.org", BOB):
         tokens = login(ALICE)
-        api.post("/user/attributes", {"attributes": {"email": new_email}}, _bearer(tokens))
+        api.post("/user/attributes", {"attributes": {"email": new_email}}, bearer(tokens))
         answers.append(
-            api.post("/user/attributes/verify/resend", {"attribute": "email"}, _bearer(tokens))
+            api.post("/user/attributes/verify/resend", {"attribute": "email"}, bearer(tokens))
         )
 
     assert answers[0] == answers[1] == (200, succeeded("A verification code was sent"))

@@ -7,8 +7,8 @@ from __future__ import annotations
 import io
 import json
 import logging
-from collections.abc import Callable, Iterator
-from typing import TYPE_CHECKING, Any
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 import pytest
 
@@ -25,14 +25,14 @@ from tests.admin_support import (
     send,
     undocumented,
 )
-from tests.conftest import ADMIN, BOB, PASSWORD, SESSION_ENDED, json_log, refused, succeeded
+from tests.challenge_support import new_password_answer
+from tests.conftest import ADMIN, BOB, PASSWORD, SESSION_ENDED, Login, json_log, refused, succeeded
 
 if TYPE_CHECKING:
     from mypy_boto3_cognito_idp import CognitoIdentityProviderClient
 
     from devstack.pool import Pool
 
-Login = Callable[[str], dict[str, Any]]
 NEW_PASSWORD = "N3w-Passw0rd!"
 TEMPORARY = "Temp-Passw0rd-1"
 TOKENS = ("id_token", "access_token", "refresh_token")
@@ -79,13 +79,7 @@ def test_an_invited_user_finishes_through_new_password_required(api: Http, admin
     status, answer = api.post("/login", {"username": CARL, "password": TEMPORARY})
     assert (status, answer["data"]["challenge_name"]) == (200, "NEW_PASSWORD_REQUIRED")
     status, tokens = api.post(
-        "/login/challenge",
-        {
-            "username": CARL,
-            "challenge_name": "NEW_PASSWORD_REQUIRED",
-            "session": answer["data"]["session"],
-            "new_password": NEW_PASSWORD,
-        },
+        "/login/challenge", new_password_answer(CARL, answer["data"]["session"], NEW_PASSWORD)
     )
     assert status == 200
     assert set(TOKENS) <= set(tokens["data"])

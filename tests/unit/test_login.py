@@ -9,6 +9,7 @@ import pytest
 
 from chalicelib.validation import MAX_BODY_BYTES
 from devstack.harness import Http
+from tests.challenge_support import TOKEN_FIELDS
 from tests.conftest import ALICE, INVALID_CREDENTIALS, PASSWORD, UNCONFIRMED, refused
 
 if TYPE_CHECKING:
@@ -27,7 +28,7 @@ def test_login_returns_tokens_for_valid_credentials(api: Http, users: dict[str, 
     assert body["error"] is False
     assert body["success"] is True
     data = body["data"]
-    assert set(data) == {"id_token", "refresh_token", "access_token", "expires_in", "token_type"}
+    assert set(data) == TOKEN_FIELDS
     assert data["token_type"] == "Bearer"
     assert data["expires_in"] == 3600
     claims = jwt.decode(data["id_token"], options={"verify_signature": False})

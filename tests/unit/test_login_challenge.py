@@ -2,20 +2,30 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import pytest
 from botocore.stub import Stubber
 
 from devstack.harness import Http
+from tests.challenge_support import (
+    INVITED,
+    NEW_PASSWORD,
+    SESSION,
+    TEMPORARY,
+    TOKEN_FIELDS,
+    invite,
+    new_password_answer,
+    totp_answer,
+)
 from tests.conftest import (
     ALICE,
-    PASSWORD,
     STUB_TOKENS_ANSWERED,
+    Login,
     expect_challenge_answer,
     expect_internal_name,
     refused,
+    sign_in,
 )
 
 if TYPE_CHECKING:
@@ -23,61 +33,31 @@ if TYPE_CHECKING:
 
     from devstack.pool import Pool
 
-INVITED = "invited@example.com"
-TEMPORARY = "Temp-Passw0rd"
-NEW_PASSWORD = "N3w-Passw0rd!"
-TOKENS = {"id_token", "refresh_token", "access_token", "expires_in", "token_type"}
-SESSION = "s" * 40
-
-
-def _challenge(api: Http, username: str, password: str) -> dict[str, Any]:
-    status, body = api.post("/login", {"username": username, "password": password})
-    assert status == 200, body
-    data: dict[str, Any] = body["data"]
-    return data
-
 
 @pytest.fixture
 def invited(cognito: CognitoIdentityProviderClient, pool: Pool) -> str:
-    cognito.admin_create_user(
-        UserPoolId=pool.user_pool_id,
-        Username=INVITED,
-        TemporaryPassword=TEMPORARY,
-        MessageAction="SUPPRESS",
-    )
+    invite(cognito, pool.user_pool_id, INVITED)
     return INVITED
 
 
 def test_new_password_challenge_ends_in_tokens(api: Http, invited: str) -> None:
-    challenge = _challenge(api, invited, TEMPORARY)
+    challenge = sign_in(api, invited, TEMPORARY)
     assert challenge["challenge_name"] == "NEW_PASSWORD_REQUIRED"
 
     status, body = api.post(
-        "/login/challenge",
-        {
-            "username": invited,
-            "challenge_name": "NEW_PASSWORD_REQUIRED",
-            "session": challenge["session"],
-            "new_password": NEW_PASSWORD,
-        },
+        "/login/challenge", new_password_answer(invited, challenge["session"], NEW_PASSWORD)
     )
 
     assert status == 200
-    assert set(body["data"]) == TOKENS
+    assert set(body["data"]) == TOKEN_FIELDS
     assert api.post("/login", {"username": invited, "password": NEW_PASSWORD})[0] == 200
 
 
 def test_new_password_challenge_answers_the_policys_wording(api: Http, invited: str) -> None:
-    challenge = _challenge(api, invited, TEMPORARY)
+    challenge = sign_in(api, invited, TEMPORARY)
 
     status, body = api.post(
-        "/login/challenge",
-        {
-            "username": invited,
-            "challenge_name": "NEW_PASSWORD_REQUIRED",
-            "session": challenge["session"],
-            "new_password": "weakpassword",
-        },
+        "/login/challenge", new_password_answer(invited, challenge["session"], "weakpassword")
     )
 
     assert status == 400
@@ -90,7 +70,7 @@ def test_software_token_mfa_challenge_ends_in_tokens(
     api: Http,
     cognito: CognitoIdentityProviderClient,
     pool: Pool,
-    login: Callable[[str], dict[str, Any]],
+    login: Login,
 ) -> None:
     cognito.set_user_pool_mfa_config(
         UserPoolId=pool.user_pool_id,
@@ -103,21 +83,13 @@ def test_software_token_mfa_challenge_ends_in_tokens(
     cognito.set_user_mfa_preference(
         AccessToken=access, SoftwareTokenMfaSettings={"Enabled": True, "PreferredMfa": True}
     )
-    challenge = _challenge(api, ALICE, PASSWORD)
+    challenge = sign_in(api, ALICE)
     assert challenge["challenge_name"] == "SOFTWARE_TOKEN_MFA"
 
-    status, body = api.post(
-        "/login/challenge",
-        {
-            "username": ALICE,
-            "challenge_name": "SOFTWARE_TOKEN_MFA",
-            "session": challenge["session"],
-            "code": "123456",
-        },
-    )
+    status, body = api.post("/login/challenge", totp_answer(ALICE, challenge["session"], "123456"))
 
     assert status == 200
-    assert set(body["data"]) == TOKENS
+    assert set(body["data"]) == TOKEN_FIELDS
 
 
 @pytest.mark.parametrize(

@@ -23,14 +23,27 @@ from chalicelib.token_verification import USER_SCOPE
 from devstack.environment import MOTO_CHECKS_TOTP
 from devstack.harness import Http, environment, in_process, pool_environment
 from devstack.pool import create_confirmed_user
+from tests.challenge_support import (
+    INVITED,
+    NEW_PASSWORD,
+    SESSION,
+    TEMPORARY,
+    TOKEN_FIELDS,
+    invite,
+    new_password_answer,
+    totp_answer,
+)
 from tests.conftest import (
     ALICE,
     PASSWORD,
     STUB_POOL,
     STUB_SUB,
     STUB_TOKENS_ANSWERED,
+    Login,
+    bearer,
     expect_challenge_answer,
     refused,
+    sign_in,
     stub_access_token,
     succeeded,
 )
@@ -41,16 +54,10 @@ if TYPE_CHECKING:
 
     from devstack.pool import Pool
 
-Login = Callable[[str], dict[str, Any]]
-TOKENS = {"id_token", "refresh_token", "access_token", "expires_in", "token_type"}
 UNAUTHORIZED = {"message": "Unauthorized"}
-INVITED = "invited@example.com"
-TEMPORARY = "Temp-Passw0rd"
-NEW_PASSWORD = "N3w-Passw0rd!"
 ISSUER = "cognito-auth-api"
 # What AWS answers: a 32-character base32 secret (moto's is fixed and shorter).
 AWS_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
-SESSION = "s" * 40
 NO_MFA: dict[str, Any] = {"enabled": [], "preferred": None, "totp": "disabled"}
 TOTP_PREFERRED = {
     "enabled": ["SOFTWARE_TOKEN_MFA"],
@@ -70,51 +77,32 @@ def codes_checked() -> Iterator[None]:
 def login(api: Http, cognito: CognitoIdentityProviderClient, pool: Pool) -> Login:
     """Logs alice in (the one user these tests need) and returns her tokens."""
     create_confirmed_user(cognito, pool.user_pool_id, ALICE, PASSWORD)
-    return lambda username: _login(api, username)
-
-
-def _auth(tokens: dict[str, Any]) -> dict[str, str]:
-    return {"Authorization": tokens["access_token"]}
+    return lambda username: sign_in(api, username)
 
 
 def _get(api: Http, path: str, tokens: dict[str, Any]) -> tuple[int, Any]:
-    response = api.raw_request("GET", path, _auth(tokens))
+    response = api.raw_request("GET", path, bearer(tokens))
     return response.status_code, json.loads(response.body)
 
 
 def _enrol(api: Http, tokens: dict[str, Any]) -> str:
     """Sets up and verifies an app for the tokens' user; returns its secret."""
-    status, body = api.post("/user/mfa/totp/setup", None, _auth(tokens))
+    status, body = api.post("/user/mfa/totp/setup", None, bearer(tokens))
     assert status == 200, body
     secret: str = body["data"]["secret"]
-    status, body = api.post("/user/mfa/totp/verify", {"code": app_code(secret)}, _auth(tokens))
+    status, body = api.post("/user/mfa/totp/verify", {"code": app_code(secret)}, bearer(tokens))
     assert status == 200, body
     return secret
 
 
-def _login(api: Http, username: str, password: str = PASSWORD) -> dict[str, Any]:
-    status, body = api.post("/login", {"username": username, "password": password})
-    assert status == 200, body
-    data: dict[str, Any] = body["data"]
-    return data
-
-
 def _answer_totp(api: Http, username: str, session: str, code: str) -> tuple[int, Any]:
-    return api.post(
-        "/login/challenge",
-        {
-            "username": username,
-            "challenge_name": "SOFTWARE_TOKEN_MFA",
-            "session": session,
-            "code": code,
-        },
-    )
+    return api.post("/login/challenge", totp_answer(username, session, code))
 
 
 def test_setup_answers_the_secret_an_otpauth_uri_for_the_users_email_and_its_qr_code(
     api: Http, login: Login
 ) -> None:
-    status, body = api.post("/user/mfa/totp/setup", None, _auth(login(ALICE)))
+    status, body = api.post("/user/mfa/totp/setup", None, bearer(login(ALICE)))
 
     assert status == 200
     data = body["data"]
@@ -131,7 +119,7 @@ def test_setup_answers_the_secret_an_otpauth_uri_for_the_users_email_and_its_qr_
     segno.make(data["uri"], micro=False).save(expected, kind="svg", xmldecl=False, scale=4)
     assert data["qr_svg"] == expected.getvalue().decode()
     # Until a code is verified, nothing changes at login.
-    assert set(_login(api, ALICE)) == TOKENS
+    assert set(sign_in(api, ALICE)) == TOKEN_FIELDS
 
 
 def test_a_verified_app_is_asked_for_at_every_login_and_a_wrong_code_is_refused(
@@ -139,40 +127,40 @@ def test_a_verified_app_is_asked_for_at_every_login_and_a_wrong_code_is_refused(
 ) -> None:
     tokens = login(ALICE)
     before = _get(api, "/user/mfa", tokens)
-    secret = api.post("/user/mfa/totp/setup", None, _auth(tokens))[1]["data"]["secret"]
+    secret = api.post("/user/mfa/totp/setup", None, bearer(tokens))[1]["data"]["secret"]
 
     status, body = api.post(
         "/user/mfa/totp/verify",
         {"code": app_code(secret), "device_name": "Alice's phone"},
-        _auth(tokens),
+        bearer(tokens),
     )
 
     assert before == (200, succeeded(None, NO_MFA))
     assert (status, body) == (200, succeeded("Authenticator app turned on", {"totp": "preferred"}))
     assert _get(api, "/user/mfa", tokens) == (200, succeeded(None, TOTP_PREFERRED))
-    challenge = _login(api, ALICE)
+    challenge = sign_in(api, ALICE)
     assert challenge["challenge_name"] == "SOFTWARE_TOKEN_MFA"
     wrong = _answer_totp(api, ALICE, challenge["session"], wrong_code(secret))
     assert wrong == (401, refused("Invalid Verification code", "code_mismatch"))
     status, body = _answer_totp(api, ALICE, challenge["session"], app_code(secret))
     assert status == 200
-    assert set(body["data"]) == TOKENS
+    assert set(body["data"]) == TOKEN_FIELDS
 
 
 def test_verify_refuses_a_wrong_code_and_login_stays_password_only(api: Http, login: Login) -> None:
     tokens = login(ALICE)
-    secret = api.post("/user/mfa/totp/setup", None, _auth(tokens))[1]["data"]["secret"]
+    secret = api.post("/user/mfa/totp/setup", None, bearer(tokens))[1]["data"]["secret"]
 
-    status, body = api.post("/user/mfa/totp/verify", {"code": wrong_code(secret)}, _auth(tokens))
+    status, body = api.post("/user/mfa/totp/verify", {"code": wrong_code(secret)}, bearer(tokens))
 
     assert (status, body["message"]) == (401, "Invalid Verification code")
     assert _get(api, "/user/mfa", tokens)[1]["data"] == NO_MFA
-    assert set(_login(api, ALICE)) == TOKENS
+    assert set(sign_in(api, ALICE)) == TOKEN_FIELDS
     # Nor can it be turned on by preference alone.
-    status, body = api.post("/user/mfa", {"totp": "preferred"}, _auth(tokens))
+    status, body = api.post("/user/mfa", {"totp": "preferred"}, bearer(tokens))
     assert status == 409
     assert body["message"].startswith("Cognito refused this MFA preference")
-    assert set(_login(api, ALICE)) == TOKENS
+    assert set(sign_in(api, ALICE)) == TOKEN_FIELDS
 
 
 def test_turning_totp_off_makes_login_password_only_and_on_again_asks_for_codes(
@@ -180,13 +168,13 @@ def test_turning_totp_off_makes_login_password_only_and_on_again_asks_for_codes(
 ) -> None:
     tokens = login(ALICE)
     _enrol(api, tokens)
-    refused_setup = api.post("/user/mfa/totp/setup", None, _auth(tokens))
+    refused_setup = api.post("/user/mfa/totp/setup", None, bearer(tokens))
 
-    off = api.post("/user/mfa", {"totp": "disabled"}, _auth(tokens))
+    off = api.post("/user/mfa", {"totp": "disabled"}, bearer(tokens))
     settings_off = _get(api, "/user/mfa", tokens)[1]["data"]
-    login_off = _login(api, ALICE)
-    on = api.post("/user/mfa", {"totp": "preferred"}, _auth(tokens))
-    login_on = _login(api, ALICE)
+    login_off = sign_in(api, ALICE)
+    on = api.post("/user/mfa", {"totp": "preferred"}, bearer(tokens))
+    login_on = sign_in(api, ALICE)
 
     # While it is on, setting up another app is refused; off, it is allowed again.
     assert refused_setup == (
@@ -199,11 +187,11 @@ def test_turning_totp_off_makes_login_password_only_and_on_again_asks_for_codes(
     )
     assert off == (200, succeeded("MFA preference saved", {"totp": "disabled"}))
     assert settings_off == NO_MFA
-    assert set(login_off) == TOKENS
+    assert set(login_off) == TOKEN_FIELDS
     assert on[0] == 200
     assert login_on["challenge_name"] == "SOFTWARE_TOKEN_MFA"
-    api.post("/user/mfa", {"totp": "disabled"}, _auth(tokens))
-    assert api.post("/user/mfa/totp/setup", None, _auth(tokens))[0] == 200
+    api.post("/user/mfa", {"totp": "disabled"}, bearer(tokens))
+    assert api.post("/user/mfa/totp/setup", None, bearer(tokens))[0] == 200
 
 
 ACCOUNT_ROUTES = [
@@ -255,25 +243,14 @@ def required(cognito: CognitoIdentityProviderClient, pool: Pool) -> str:
         SoftwareTokenMfaConfiguration={"Enabled": True},
         MfaConfiguration="ON",
     )
-    cognito.admin_create_user(
-        UserPoolId=pool.user_pool_id,
-        Username=INVITED,
-        TemporaryPassword=TEMPORARY,
-        MessageAction="SUPPRESS",
-    )
+    invite(cognito, pool.user_pool_id, INVITED)
     return INVITED
 
 
 def _mfa_setup_challenge(api: Http, username: str) -> dict[str, Any]:
-    challenge = _login(api, username, TEMPORARY)
+    challenge = sign_in(api, username, TEMPORARY)
     status, body = api.post(
-        "/login/challenge",
-        {
-            "username": username,
-            "challenge_name": "NEW_PASSWORD_REQUIRED",
-            "session": challenge["session"],
-            "new_password": NEW_PASSWORD,
-        },
+        "/login/challenge", new_password_answer(username, challenge["session"], NEW_PASSWORD)
     )
     assert status == 200, body
     data: dict[str, Any] = body["data"]
@@ -299,9 +276,9 @@ def test_a_pool_that_requires_mfa_has_the_first_login_set_up_an_app_and_get_toke
 
     assert (wrong[0], wrong[1]["message"]) == (401, "Invalid Verification code")
     assert status == 200, body
-    assert set(body["data"]) == TOKENS
+    assert set(body["data"]) == TOKEN_FIELDS
     assert _get(api, "/user/mfa", body["data"])[1]["data"] == TOTP_PREFERRED
-    next_login = _login(api, required, NEW_PASSWORD)
+    next_login = sign_in(api, required, NEW_PASSWORD)
     assert next_login["challenge_name"] == "SOFTWARE_TOKEN_MFA"
     assert _answer_totp(api, required, next_login["session"], app_code(secret))[0] == 200
 
@@ -374,7 +351,7 @@ def test_no_mfa_flow_logs_the_secret_a_code_or_a_session(
     with caplog.at_level(logging.DEBUG):
         tokens = login(ALICE)
         secret = _enrol(api, tokens)
-        challenge = _login(api, ALICE)
+        challenge = sign_in(api, ALICE)
         code = app_code(secret)
         _answer_totp(api, ALICE, challenge["session"], code)
         setup_challenge = _mfa_setup_challenge(api, required)

@@ -12,14 +12,13 @@ import pytest
 
 from chalicelib.services import services
 from devstack.harness import Http
-from tests.conftest import ADMIN, ALICE, BOB, refused
+from tests.conftest import ADMIN, ALICE, BOB, Login, refused
 
 if TYPE_CHECKING:
     from mypy_boto3_cognito_idp import CognitoIdentityProviderClient
 
     from devstack.pool import Pool
 
-Login = Callable[[str], dict[str, Any]]
 NO_CACHE = {"Cache-Control": "no-cache"}
 
 
