@@ -33,21 +33,18 @@ def invite(
     )
 
 
+def challenge_answer(
+    username: str, challenge_name: str, session: str, **answer: str
+) -> dict[str, str]:
+    """The body of POST /login/challenge that answers the challenge with `answer`."""
+    return {"username": username, "challenge_name": challenge_name, "session": session, **answer}
+
+
 def new_password_answer(username: str, session: str, new_password: str) -> dict[str, str]:
-    """The body of POST /login/challenge that answers NEW_PASSWORD_REQUIRED."""
-    return {
-        "username": username,
-        "challenge_name": "NEW_PASSWORD_REQUIRED",
-        "session": session,
-        "new_password": new_password,
-    }
+    """The body that answers NEW_PASSWORD_REQUIRED."""
+    return challenge_answer(username, "NEW_PASSWORD_REQUIRED", session, new_password=new_password)
 
 
 def totp_answer(username: str, session: str, code: str) -> dict[str, str]:
-    """The body of POST /login/challenge that answers SOFTWARE_TOKEN_MFA."""
-    return {
-        "username": username,
-        "challenge_name": "SOFTWARE_TOKEN_MFA",
-        "session": session,
-        "code": code,
-    }
+    """The body that answers SOFTWARE_TOKEN_MFA with an authenticator app's code."""
+    return challenge_answer(username, "SOFTWARE_TOKEN_MFA", session, code=code)

@@ -33,6 +33,7 @@ from devstack.harness import (
     wired,
 )
 from devstack.pool import ADMIN_GROUP, Pool, create_confirmed_user
+from tests.challenge_support import INVITED, invite
 
 if TYPE_CHECKING:
     from mypy_boto3_cognito_idp import CognitoIdentityProviderClient
@@ -50,6 +51,18 @@ def refused(message: str, code: str) -> dict[str, Any]:
     return {"message": message, "error": True, "success": False, "data": None, "code": code}
 
 
+# A parameter value that stands for a field left out of the body (see with_field).
+MISSING = "<missing>"
+
+
+def with_field(body: dict[str, Any], field: str, value: Any) -> dict[str, Any]:
+    """`body` with `field` set to `value`, or left out where `value` is MISSING."""
+    changed = {**body, field: value}
+    if value == MISSING:
+        del changed[field]
+    return changed
+
+
 def succeeded(message: str | None, data: Any = None) -> dict[str, Any]:
     """A success answer: the envelope, with its message and data."""
     return {"message": message, "error": False, "success": True, "data": data}
@@ -62,6 +75,22 @@ UNAVAILABLE = refused(
 INVALID_CREDENTIALS = refused("The username or password is incorrect", "invalid_credentials")
 # A token whose session Cognito no longer honours (signed out, disabled, deleted).
 SESSION_ENDED = refused("The session has ended, please log in again", "session_ended")
+# Cognito's refusals of a wrong or an expired code, each with the service's answer to
+# it: status, message and code (rows of the Stubber tests that pin AWS's errors).
+CODE_MISMATCH = ("CodeMismatchException", 401, "Invalid Verification code", "code_mismatch")
+CODE_EXPIRED = (
+    "ExpiredCodeException",
+    401,
+    "The verification code has expired, please request a new one",
+    "code_expired",
+)
+# A confirmation code refused: wrong, expired, or for a user there is not (answered as
+# a wrong code, so as not to tell who has an account).
+CODE_REFUSALS = [
+    CODE_MISMATCH,
+    CODE_EXPIRED,
+    ("UserNotFoundException", 401, "Invalid Verification code", "code_mismatch"),
+]
 ALICE = "alice@example.com"
 BOB = "bob@example.com"
 ADMIN = "admin@example.com"
@@ -152,9 +181,9 @@ def pool(stand_in: tuple[CognitoIdentityProviderClient, Pool]) -> Iterator[Pool]
         yield stand_in[1]
 
 
-@pytest.fixture
-def users(cognito: CognitoIdentityProviderClient, pool: Pool) -> dict[str, str]:
-    """Email -> internal username, for alice, bob, an admin and an unconfirmed user."""
+def create_users(cognito: CognitoIdentityProviderClient, pool: Pool) -> dict[str, str]:
+    """Alice, Bob and an admin, confirmed, and a user who signed up and is not
+    confirmed yet: email -> internal username."""
     names = {
         ALICE: create_confirmed_user(cognito, pool.user_pool_id, ALICE, PASSWORD, "Alice"),
         BOB: create_confirmed_user(cognito, pool.user_pool_id, BOB, PASSWORD, "Bob"),
@@ -170,6 +199,20 @@ def users(cognito: CognitoIdentityProviderClient, pool: Pool) -> dict[str, str]:
         UserAttributes=[{"Name": "email", "Value": UNCONFIRMED}],
     )["UserSub"]
     return names
+
+
+@pytest.fixture
+def users(cognito: CognitoIdentityProviderClient, pool: Pool) -> dict[str, str]:
+    """Email -> internal username, for alice, bob, an admin and an unconfirmed user."""
+    return create_users(cognito, pool)
+
+
+@pytest.fixture
+def invited(cognito: CognitoIdentityProviderClient, pool: Pool) -> str:
+    """A user an administrator invited: the first sign-in, with the temporary password,
+    is answered NEW_PASSWORD_REQUIRED."""
+    invite(cognito, pool.user_pool_id, INVITED)
+    return INVITED
 
 
 @pytest.fixture

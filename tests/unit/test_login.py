@@ -10,7 +10,15 @@ import pytest
 from chalicelib.validation import MAX_BODY_BYTES
 from devstack.harness import Http
 from tests.challenge_support import TOKEN_FIELDS
-from tests.conftest import ALICE, INVALID_CREDENTIALS, PASSWORD, UNCONFIRMED, refused
+from tests.conftest import (
+    ALICE,
+    INVALID_CREDENTIALS,
+    MISSING,
+    PASSWORD,
+    UNCONFIRMED,
+    refused,
+    with_field,
+)
 
 if TYPE_CHECKING:
     from mypy_boto3_cognito_idp import CognitoIdentityProviderClient
@@ -56,7 +64,7 @@ def test_login_rejects_unconfirmed_user(api: Http) -> None:
     assert body == refused("User is not confirmed", "user_not_confirmed")
 
 
-NOT_A_STRING: list[Any] = ["<missing>", "", None, 42, True, ["x"], {"a": 1}]
+NOT_A_STRING: list[Any] = [MISSING, "", None, 42, True, ["x"], {"a": 1}]
 
 
 @pytest.mark.parametrize(
@@ -64,11 +72,7 @@ NOT_A_STRING: list[Any] = ["<missing>", "", None, 42, True, ["x"], {"a": 1}]
     [("username", v) for v in [*NOT_A_STRING, "   "]] + [("password", v) for v in NOT_A_STRING],
 )
 def test_login_requires_each_field_as_a_non_empty_string(api: Http, field: str, value: Any) -> None:
-    body: dict[str, Any] = {"username": ALICE, "password": PASSWORD}
-    if value == "<missing>":
-        del body[field]
-    else:
-        body[field] = value
+    body = with_field({"username": ALICE, "password": PASSWORD}, field, value)
 
     status, answer = api.post("/login", body)
 

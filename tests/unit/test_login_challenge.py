@@ -9,17 +9,17 @@ from botocore.stub import Stubber
 
 from devstack.harness import Http
 from tests.challenge_support import (
-    INVITED,
     NEW_PASSWORD,
     SESSION,
     TEMPORARY,
     TOKEN_FIELDS,
-    invite,
     new_password_answer,
     totp_answer,
 )
 from tests.conftest import (
     ALICE,
+    CODE_EXPIRED,
+    CODE_MISMATCH,
     STUB_TOKENS_ANSWERED,
     Login,
     expect_challenge_answer,
@@ -32,12 +32,6 @@ if TYPE_CHECKING:
     from mypy_boto3_cognito_idp import CognitoIdentityProviderClient
 
     from devstack.pool import Pool
-
-
-@pytest.fixture
-def invited(cognito: CognitoIdentityProviderClient, pool: Pool) -> str:
-    invite(cognito, pool.user_pool_id, INVITED)
-    return INVITED
 
 
 def test_new_password_challenge_ends_in_tokens(api: Http, invited: str) -> None:
@@ -126,19 +120,14 @@ def test_challenge_sends_aws_the_internal_name_and_its_secret_hash(
 @pytest.mark.parametrize(
     ("error", "status", "message", "code"),
     [
-        ("CodeMismatchException", 401, "Invalid Verification code", "code_mismatch"),
+        CODE_MISMATCH,
         (
             "NotAuthorizedException",
             401,
             "The session has expired, please log in again",
             "session_expired",
         ),
-        (
-            "ExpiredCodeException",
-            401,
-            "The verification code has expired, please request a new one",
-            "code_expired",
-        ),
+        CODE_EXPIRED,
     ],
 )
 def test_mfa_challenge_errors(

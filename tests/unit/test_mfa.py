@@ -24,12 +24,10 @@ from devstack.environment import MOTO_CHECKS_TOTP
 from devstack.harness import Http, environment, in_process, pool_environment
 from devstack.pool import create_confirmed_user
 from tests.challenge_support import (
-    INVITED,
     NEW_PASSWORD,
     SESSION,
     TEMPORARY,
     TOKEN_FIELDS,
-    invite,
     new_password_answer,
     totp_answer,
 )
@@ -233,7 +231,7 @@ def test_the_mfa_settings_path_answers_a_browsers_preflight(pool: Pool) -> None:
 
 
 @pytest.fixture
-def required(cognito: CognitoIdentityProviderClient, pool: Pool) -> str:
+def required(cognito: CognitoIdentityProviderClient, pool: Pool, invited: str) -> str:
     """MFA required on the pool, and a user invited with a temporary password.
 
     moto answers MFA_SETUP only after the new password (AWS also at a plain password
@@ -243,8 +241,7 @@ def required(cognito: CognitoIdentityProviderClient, pool: Pool) -> str:
         SoftwareTokenMfaConfiguration={"Enabled": True},
         MfaConfiguration="ON",
     )
-    invite(cognito, pool.user_pool_id, INVITED)
-    return INVITED
+    return invited
 
 
 def _mfa_setup_challenge(api: Http, username: str) -> dict[str, Any]:

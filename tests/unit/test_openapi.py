@@ -26,13 +26,11 @@ from devstack.environment import ROOT
 from devstack.harness import Http
 from devstack.openapi import TARGET, render
 from devstack.pool import TEMPLATE
-from tests.challenge_support import INVITED, TEMPORARY, invite, new_password_answer
+from tests.challenge_support import TEMPORARY, new_password_answer
 from tests.conftest import ADMIN, ALICE, PASSWORD, UNCONFIRMED, Login
 
 if TYPE_CHECKING:
-    from mypy_boto3_cognito_idp import CognitoIdentityProviderClient
-
-    from devstack.pool import Pool
+    pass
 
 NEW_PASSWORD = "N3w-Passw0rd!"
 
@@ -302,13 +300,6 @@ def _answers_conform(
     schema = documented[status]["content"]["application/json"]["schema"]
     errors = [str(e) for e in _validator(document, schema).iter_errors(json.loads(response.body))]
     assert errors == [], (path, status)
-
-
-@pytest.fixture
-def invited(cognito: CognitoIdentityProviderClient, pool: Pool) -> str:
-    """A user an administrator created: its first login answers a challenge."""
-    invite(cognito, pool.user_pool_id, INVITED)
-    return INVITED
 
 
 @pytest.mark.usefixtures("users")
