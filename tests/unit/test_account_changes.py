@@ -64,6 +64,13 @@ def _logged_code(caplog: pytest.LogCaptureFixture, address: str) -> str:
     return str(codes[-1])
 
 
+def _ask_for_new_email(api: Http, tokens: dict[str, Any], caplog: pytest.LogCaptureFixture) -> str:
+    """Asks for NEW_EMAIL on the tokens' account; the code the local stage logged."""
+    with caplog.at_level(logging.INFO):
+        api.post("/user/attributes", {"attributes": {"email": NEW_EMAIL}}, bearer(tokens))
+    return _logged_code(caplog, NEW_EMAIL)
+
+
 # A new email
 
 
@@ -96,9 +103,7 @@ def test_the_logged_code_verifies_the_new_email_which_then_signs_in(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     tokens, other_session = login(ALICE), login(ALICE)
-    with caplog.at_level(logging.INFO):
-        api.post("/user/attributes", {"attributes": {"email": NEW_EMAIL}}, bearer(tokens))
-    code = _logged_code(caplog, NEW_EMAIL)
+    code = _ask_for_new_email(api, tokens, caplog)
 
     status, body = api.post(
         "/user/attributes/verify", {"attribute": "email", "code": code}, bearer(tokens)
@@ -120,9 +125,7 @@ def test_a_wrong_code_changes_nothing(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     tokens = login(ALICE)
-    with caplog.at_level(logging.INFO):
-        api.post("/user/attributes", {"attributes": {"email": NEW_EMAIL}}, bearer(tokens))
-    wrong = f"{(int(_logged_code(caplog, NEW_EMAIL)) + 1) % 10**6:06d}"
+    wrong = f"{(int(_ask_for_new_email(api, tokens, caplog)) + 1) % 10**6:06d}"
 
     status, body = api.post(
         "/user/attributes/verify", {"attribute": "email", "code": wrong}, bearer(tokens)

@@ -93,6 +93,26 @@ def test_listing_without_a_query_asks_for_a_full_page(stubbed: tuple[Stubber, Ht
     assert (status, body["data"]) == (200, {"users": [], "pagination_token": None})
 
 
+def _expect_invitation(stubber: Stubber, *attributes: dict[str, str], **request: Any) -> None:
+    """AdminCreateUser for Carl, to be emailed: `attributes`, then his email, verified;
+    `request`'s parameters besides. It answers the user invited."""
+    stubber.add_response(
+        "admin_create_user",
+        {"User": _cognito_user(CARL, "FORCE_CHANGE_PASSWORD")},
+        {
+            **POOL,
+            "Username": CARL,
+            "UserAttributes": [
+                *attributes,
+                {"Name": "email", "Value": CARL},
+                {"Name": "email_verified", "Value": "true"},
+            ],
+            "DesiredDeliveryMediums": ["EMAIL"],
+            **request,
+        },
+    )
+
+
 def test_an_invitation_asks_cognito_to_make_and_email_the_password(
     stubbed: tuple[Stubber, Http],
 ) -> None:
@@ -101,20 +121,7 @@ def test_an_invitation_asks_cognito_to_make_and_email_the_password(
     (its default medium is SMS, hence EMAIL here). The stand-in makes one itself."""
     stubber, api = stubbed
     token = _signed_in(stubber)
-    stubber.add_response(
-        "admin_create_user",
-        {"User": _cognito_user(CARL, "FORCE_CHANGE_PASSWORD")},
-        {
-            **POOL,
-            "Username": CARL,
-            "UserAttributes": [
-                {"Name": "name", "Value": "Carl"},
-                {"Name": "email", "Value": CARL},
-                {"Name": "email_verified", "Value": "true"},
-            ],
-            "DesiredDeliveryMediums": ["EMAIL"],
-        },
-    )
+    _expect_invitation(stubber, {"Name": "name", "Value": "Carl"})
 
     status, body = send(
         api, "POST", "/admin/users", token, {"username": CARL, "attributes": {"name": "Carl"}}
@@ -128,20 +135,7 @@ def test_an_invitation_with_a_temporary_password_hands_it_to_cognito(
 ) -> None:
     stubber, api = stubbed
     token = _signed_in(stubber)
-    stubber.add_response(
-        "admin_create_user",
-        {"User": _cognito_user(CARL, "FORCE_CHANGE_PASSWORD")},
-        {
-            **POOL,
-            "Username": CARL,
-            "UserAttributes": [
-                {"Name": "email", "Value": CARL},
-                {"Name": "email_verified", "Value": "true"},
-            ],
-            "DesiredDeliveryMediums": ["EMAIL"],
-            "TemporaryPassword": PASSWORD,
-        },
-    )
+    _expect_invitation(stubber, TemporaryPassword=PASSWORD)
 
     body = {"username": CARL, "temporary_password": PASSWORD}
 
