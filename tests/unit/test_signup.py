@@ -10,14 +10,7 @@ import pytest
 from botocore.stub import Stubber
 
 from devstack.harness import Http
-from tests.conftest import (
-    ALICE,
-    CODE_REFUSALS,
-    PASSWORD,
-    STUB_HASH_OF_ALICE,
-    STUB_POOL,
-    refused,
-)
+from tests.conftest import ALICE, CODE_REFUSALS, PASSWORD, STUB_HASH_OF_ALICE, STUB_POOL, refused
 
 if TYPE_CHECKING:
     from mypy_boto3_cognito_idp import CognitoIdentityProviderClient
