@@ -21,6 +21,7 @@ from botocore.stub import Stubber
 from chalicelib import logs
 from chalicelib.cognito_gateway import secret_hash
 from chalicelib.services import services
+from chalicelib.token_verification import USER_SCOPE
 from devstack.environment import OFFLINE_AWS
 from devstack.harness import (
     Http,
@@ -32,6 +33,7 @@ from devstack.harness import (
     wired,
 )
 from devstack.pool import ADMIN_GROUP, Pool, create_confirmed_user
+from tests.challenge_support import INVITED, invite
 
 if TYPE_CHECKING:
     from mypy_boto3_cognito_idp import CognitoIdentityProviderClient
@@ -49,20 +51,46 @@ def refused(message: str, code: str) -> dict[str, Any]:
     return {"message": message, "error": True, "success": False, "data": None, "code": code}
 
 
-INTERNAL_ERROR = {
-    "message": "Internal Server Error",
-    "error": True,
-    "success": False,
-    "data": None,
-    "code": "internal_error",
-}
-UNAVAILABLE = {
-    "message": "The service is temporarily unavailable, please retry later",
-    "error": True,
-    "success": False,
-    "data": None,
-    "code": "service_unavailable",
-}
+# A parameter value that stands for a field left out of the body (see with_field).
+MISSING = "<missing>"
+
+
+def with_field(body: dict[str, Any], field: str, value: Any) -> dict[str, Any]:
+    """`body` with `field` set to `value`, or left out where `value` is MISSING."""
+    changed = {**body, field: value}
+    if value == MISSING:
+        del changed[field]
+    return changed
+
+
+def succeeded(message: str | None, data: Any = None) -> dict[str, Any]:
+    """A success answer: the envelope, with its message and data."""
+    return {"message": message, "error": False, "success": True, "data": data}
+
+
+INTERNAL_ERROR = refused("Internal Server Error", "internal_error")
+UNAVAILABLE = refused(
+    "The service is temporarily unavailable, please retry later", "service_unavailable"
+)
+INVALID_CREDENTIALS = refused("The username or password is incorrect", "invalid_credentials")
+# A token whose session Cognito no longer honours (signed out, disabled, deleted).
+SESSION_ENDED = refused("The session has ended, please log in again", "session_ended")
+# Cognito's refusals of a wrong or an expired code, each with the service's answer to
+# it: status, message and code (rows of the Stubber tests that pin AWS's errors).
+CODE_MISMATCH = ("CodeMismatchException", 401, "Invalid Verification code", "code_mismatch")
+CODE_EXPIRED = (
+    "ExpiredCodeException",
+    401,
+    "The verification code has expired, please request a new one",
+    "code_expired",
+)
+# A confirmation code refused: wrong, expired, or for a user there is not (answered as
+# a wrong code, so as not to tell who has an account).
+CODE_REFUSALS = [
+    CODE_MISMATCH,
+    CODE_EXPIRED,
+    ("UserNotFoundException", 401, "Invalid Verification code", "code_mismatch"),
+]
 ALICE = "alice@example.com"
 BOB = "bob@example.com"
 ADMIN = "admin@example.com"
@@ -154,9 +182,9 @@ def pool(stand_in: tuple[CognitoIdentityProviderClient, Pool]) -> Iterator[Pool]
         yield stand_in[1]
 
 
-@pytest.fixture
-def users(cognito: CognitoIdentityProviderClient, pool: Pool) -> dict[str, str]:
-    """Email -> internal username, for alice, bob, an admin and an unconfirmed user."""
+def create_users(cognito: CognitoIdentityProviderClient, pool: Pool) -> dict[str, str]:
+    """Alice, Bob and an admin, confirmed, and a user who signed up and is not
+    confirmed yet: email -> internal username."""
     names = {
         ALICE: create_confirmed_user(cognito, pool.user_pool_id, ALICE, PASSWORD, "Alice"),
         BOB: create_confirmed_user(cognito, pool.user_pool_id, BOB, PASSWORD, "Bob"),
@@ -175,20 +203,45 @@ def users(cognito: CognitoIdentityProviderClient, pool: Pool) -> dict[str, str]:
 
 
 @pytest.fixture
+def users(cognito: CognitoIdentityProviderClient, pool: Pool) -> dict[str, str]:
+    """Email -> internal username, for alice, bob, an admin and an unconfirmed user."""
+    return create_users(cognito, pool)
+
+
+@pytest.fixture
+def invited(cognito: CognitoIdentityProviderClient, pool: Pool) -> str:
+    """A user an administrator invited: the first sign-in, with the temporary password,
+    is answered NEW_PASSWORD_REQUIRED."""
+    invite(cognito, pool.user_pool_id, INVITED)
+    return INVITED
+
+
+@pytest.fixture
 def api(pool: Pool) -> Iterator[Http]:
     with served() as http:
         yield http
 
 
-@pytest.fixture
-def login(api: Http, users: dict[str, str]) -> Callable[[str], dict[str, Any]]:
-    def _login(username: str) -> dict[str, Any]:
-        status, body = api.post("/login", {"username": username, "password": PASSWORD})
-        assert status == 200, body
-        tokens: dict[str, Any] = body["data"]
-        return tokens
+def sign_in(api: Http, username: str, password: str = PASSWORD) -> dict[str, Any]:
+    """What POST /login answers a right password with: tokens, or a challenge."""
+    status, body = api.post("/login", {"username": username, "password": password})
+    assert status == 200, body
+    data: dict[str, Any] = body["data"]
+    return data
 
-    return _login
+
+def bearer(tokens: dict[str, Any]) -> dict[str, str]:
+    """The header that presents the tokens' access token."""
+    return {"Authorization": tokens["access_token"]}
+
+
+Login = Callable[[str], dict[str, Any]]
+
+
+@pytest.fixture
+def login(api: Http, users: dict[str, str]) -> Login:
+    """Signs one of `users` in and returns the tokens."""
+    return lambda username: sign_in(api, username)
 
 
 def mint_token(
@@ -235,6 +288,73 @@ STUB_POOL = Pool(
 STUB_SUB = "3f6c2a8e-1b7d-4c5e-9a0f-2d4b6e8a1c3f"
 STUB_HASH_OF_ALICE = "QiHJbyttIEuQSEJqdRb+WrL1KM8QpS1eqcQzxFrfLaE="
 STUB_HASH_OF_SUB = "4JqNtJAQtg9L7ucN7oo7OYpDzYIXtlbfN2s8/UCQmkA="
+# What AWS answers a sign-in or a challenge's answer with, and the service then.
+STUB_TOKENS = {
+    "AuthenticationResult": {
+        "IdToken": "i.d.t",
+        "AccessToken": "a.c.t",
+        "RefreshToken": "r",
+        "ExpiresIn": 3600,
+        "TokenType": "Bearer",
+    }
+}
+STUB_TOKENS_ANSWERED = {
+    "id_token": "i.d.t",
+    "access_token": "a.c.t",
+    "refresh_token": "r",
+    "expires_in": 3600,
+    "token_type": "Bearer",
+}
+
+
+def stub_access_token(**claims: Any) -> str:
+    """An access token of STUB_POOL as AWS issues one to alice: it names her by her
+    internal name (STUB_SUB), carries the user scope and no audience or email;
+    `claims` change or add to that (None leaves one out)."""
+    issued: dict[str, Any] = {
+        "token_use": "access",
+        "aud": None,
+        "client_id": STUB_POOL.client_id,
+        "scope": USER_SCOPE,
+        "username": STUB_SUB,
+        "sub": STUB_SUB,
+        "cognito:username": None,
+        "email": None,
+    }
+    return mint_token(STUB_POOL, **{**issued, **claims})
+
+
+def expect_internal_name(stubber: Stubber) -> None:
+    """AdminGetUser for alice, answered with her internal name (STUB_SUB): the
+    service asks before a call AWS checks against that name."""
+    stubber.add_response(
+        "admin_get_user",
+        {"Username": STUB_SUB, "UserAttributes": []},
+        {"UserPoolId": STUB_POOL.user_pool_id, "Username": ALICE},
+    )
+
+
+def expect_challenge_answer(
+    stubber: Stubber, challenge: str, session: str, **responses: str
+) -> None:
+    """AWS's side of alice answering `challenge`: her internal name looked up, then
+    RespondToAuthChallenge with USERNAME and SECRET_HASH over that name besides
+    `responses`, answered with STUB_TOKENS."""
+    expect_internal_name(stubber)
+    stubber.add_response(
+        "respond_to_auth_challenge",
+        STUB_TOKENS,
+        {
+            "ClientId": STUB_POOL.client_id,
+            "ChallengeName": challenge,
+            "Session": session,
+            "ChallengeResponses": {
+                "USERNAME": STUB_SUB,
+                "SECRET_HASH": STUB_HASH_OF_SUB,
+                **responses,
+            },
+        },
+    )
 
 
 @pytest.fixture
@@ -253,7 +373,7 @@ def target(
     api: Http,
     pool: Pool,
     mint: Callable[..., str],
-    login: Callable[[str], dict[str, Any]],
+    login: Login,
 ) -> Any:
     """The attack matrix's view of the app in-process (tests/unit/test_attack_matrix.py)."""
     from tests.attack_matrix import Target

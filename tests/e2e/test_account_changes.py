@@ -9,54 +9,33 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import requests
+
+from tests.stack_support import logged, post, sign_in
 
 pytestmark = pytest.mark.e2e
 
 PASSWORD = "Changes-Passw0rd"
 
 
-def _post(
-    stack: dict[str, Any], path: str, body: Any, token: str | None = None
-) -> tuple[int, dict[str, Any]]:
-    headers = {"Authorization": token} if token else {}
-    response = requests.post(stack["api_url"] + path, json=body, headers=headers, timeout=30)
-    answer: dict[str, Any] = response.json()
-    return response.status_code, answer
-
-
 def _login(stack: dict[str, Any], username: str) -> tuple[int, dict[str, Any]]:
-    return _post(stack, "/login", {"username": username, "password": PASSWORD})
+    return post(stack, "/login", {"username": username, "password": PASSWORD})
 
 
 def _renew(stack: dict[str, Any], username: str, tokens: dict[str, Any]) -> int:
     body = {"username": username, "refresh_token": tokens["refresh_token"]}
-    return _post(stack, "/user/renew_refresh_token", body)[0]
-
-
-def _logged(log_file: Path, pattern: str, timeout: float = 10.0) -> str:
-    """The last match's group in the stack's log, waiting for the log to catch up."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        found = re.findall(pattern, log_file.read_text())
-        if found:
-            return str(found[-1])
-        time.sleep(0.1)
-    raise AssertionError(f"nothing logged like {pattern}")
+    return post(stack, "/user/renew_refresh_token", body)[0]
 
 
 def _user(stack: dict[str, Any], prefix: str) -> tuple[str, dict[str, Any]]:
     """A new confirmed user, confirmed with the code the stack logged on a resend."""
     username = f"{prefix}-{time.monotonic_ns()}@example.com"
-    assert _post(stack, "/signup", {"username": username, "password": PASSWORD})[0] == 201
-    assert _post(stack, "/signup/resend-code", {"username": username})[0] == 200
-    code = _logged(
+    assert post(stack, "/signup", {"username": username, "password": PASSWORD})[0] == 201
+    assert post(stack, "/signup/resend-code", {"username": username})[0] == 200
+    code = logged(
         Path(stack["log_file"]), rf"sign-up confirmation code for {re.escape(username)}: (\d{{6}})"
     )
-    assert _post(stack, "/signup/confirm", {"username": username, "code": code})[0] == 200
-    status, tokens = _login(stack, username)
-    assert status == 200, tokens
-    return username, tokens["data"]
+    assert post(stack, "/signup/confirm", {"username": username, "code": code})[0] == 200
+    return username, sign_in(stack, username, PASSWORD)
 
 
 def test_a_new_email_verified_with_the_logged_code_signs_in(stack: dict[str, Any]) -> None:
@@ -64,13 +43,13 @@ def test_a_new_email_verified_with_the_logged_code_signs_in(stack: dict[str, Any
     new = old.replace("mover", "moved")
     access = tokens["access_token"]
 
-    status, body = _post(stack, "/user/attributes", {"attributes": {"email": new}}, access)
+    status, body = post(stack, "/user/attributes", {"attributes": {"email": new}}, access)
     assert (status, body["data"]["pending_verification"][0]["attribute"]) == (200, "email")
     assert _login(stack, new)[0] == 401
-    code = _logged(
+    code = logged(
         Path(stack["log_file"]), rf"email verification code for {re.escape(new)}: (\d{{6}})"
     )
-    status, body = _post(
+    status, body = post(
         stack, "/user/attributes/verify", {"attribute": "email", "code": code}, access
     )
 
@@ -84,7 +63,7 @@ def test_signing_out_of_one_session_leaves_the_other(stack: dict[str, Any]) -> N
     username, phone = _user(stack, "two-devices")
     laptop = _login(stack, username)[1]["data"]
 
-    status, body = _post(
+    status, body = post(
         stack, "/logout", {"refresh_token": phone["refresh_token"]}, phone["access_token"]
     )
 
@@ -99,10 +78,10 @@ def test_deleting_the_account_needs_the_password_and_ends_every_session(
     username, tokens = _user(stack, "leaver")
     access = tokens["access_token"]
 
-    wrong = _post(stack, "/user/delete", {"password": "Not-The-Passw0rd"}, access)
+    wrong = post(stack, "/user/delete", {"password": "Not-The-Passw0rd"}, access)
     assert (wrong[0], wrong[1]["message"]) == (401, "The password is incorrect")
     assert _login(stack, username)[0] == 200
-    status, body = _post(stack, "/user/delete", {"password": PASSWORD}, access)
+    status, body = post(stack, "/user/delete", {"password": PASSWORD}, access)
 
     assert (status, body["message"]) == (200, "Your account has been deleted")
     assert _login(stack, username)[0] == 401

@@ -4,8 +4,6 @@ server and `chalice local`), and the audit lines it leaves in the stack's log.""
 from __future__ import annotations
 
 import json
-import re
-import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlencode
@@ -14,6 +12,8 @@ import pytest
 import requests
 
 from devstack.pool import ADMIN_GROUP, create_confirmed_user
+from tests.challenge_support import new_password_answer
+from tests.stack_support import call, request, reset_code, sign_in
 
 if TYPE_CHECKING:
     from mypy_boto3_cognito_idp import CognitoIdentityProviderClient
@@ -33,17 +33,19 @@ class Api:
     """The stack's API as an HTTP client sees it, with one bearer of a token."""
 
     def __init__(self, stack: dict[str, Any], token: str | None = None) -> None:
-        self.url = stack["api_url"]
+        self.stack = stack
         self.token = token
 
+    @classmethod
+    def signed_in(cls, stack: dict[str, Any], username: str, password: str) -> Api:
+        """The API with the access token of the user's sign-in."""
+        return cls(stack, sign_in(stack, username, password)["access_token"])
+
     def call(self, method: str, path: str, body: Any = None) -> requests.Response:
-        headers = {"Authorization": self.token} if self.token else {}
-        return requests.request(method, self.url + path, json=body, headers=headers, timeout=30)
+        return request(self.stack, method, path, body, self.token)
 
     def ask(self, method: str, path: str, body: Any = None) -> tuple[int, dict[str, Any]]:
-        response = self.call(method, path, body)
-        answer: dict[str, Any] = response.json()
-        return response.status_code, answer
+        return call(self.stack, method, path, body, self.token)
 
     def log_in(self, username: str, password: str) -> tuple[int, dict[str, Any]]:
         return self.ask("POST", "/login", {"username": username, "password": password})
@@ -52,16 +54,6 @@ class Api:
 def _user_path(email: str, tail: str = "") -> str:
     # Encoded as browsers' encodeURIComponent does: API Gateway decodes it.
     return f"/admin/users/{quote(email, safe='')}{tail}"
-
-
-def _logged(log_file: Path, pattern: str, timeout: float = 10.0) -> str:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        found = re.findall(pattern, log_file.read_text())
-        if found:
-            return str(found[-1])
-        time.sleep(0.1)
-    raise AssertionError(f"nothing in the stack's log matches {pattern}")
 
 
 def _audit_lines(log_file: Path) -> list[dict[str, Any]]:
@@ -79,8 +71,8 @@ def test_an_administrator_finds_invites_regroups_and_removes_users(
     create_confirmed_user(stack_cognito, pool_id, ADMIN, PASSWORD, "Ada", [ADMIN_GROUP])
     create_confirmed_user(stack_cognito, pool_id, MEMBER, PASSWORD, "Mel")
     anonymous = Api(stack)
-    admin = Api(stack, anonymous.log_in(ADMIN, PASSWORD)[1]["data"]["access_token"])
-    member_tokens = anonymous.log_in(MEMBER, PASSWORD)[1]["data"]
+    admin = Api.signed_in(stack, ADMIN, PASSWORD)
+    member_tokens = sign_in(stack, MEMBER, PASSWORD)
     member = Api(stack, member_tokens["access_token"])
 
     # Only the admin group gets in.
@@ -104,17 +96,10 @@ def test_an_administrator_finds_invites_regroups_and_removes_users(
         "POST", "/admin/users", {"username": INVITED, "temporary_password": TEMPORARY}
     )
     assert (status, invited["data"]["status"]) == (201, "FORCE_CHANGE_PASSWORD")
-    challenge = anonymous.log_in(INVITED, TEMPORARY)[1]["data"]
+    challenge = sign_in(stack, INVITED, TEMPORARY)
     assert challenge["challenge_name"] == "NEW_PASSWORD_REQUIRED"
     status, _ = anonymous.ask(
-        "POST",
-        "/login/challenge",
-        {
-            "username": INVITED,
-            "challenge_name": "NEW_PASSWORD_REQUIRED",
-            "session": challenge["session"],
-            "new_password": NEW_PASSWORD,
-        },
+        "POST", "/login/challenge", new_password_answer(INVITED, challenge["session"], NEW_PASSWORD)
     )
     assert status == 200
     assert anonymous.log_in(INVITED, NEW_PASSWORD)[0] == 200
@@ -128,10 +113,10 @@ def test_an_administrator_finds_invites_regroups_and_removes_users(
     # Regroup: the member's next tokens carry the group, then lose it.
     group_path = _user_path(MEMBER, "/groups")
     assert admin.ask("POST", group_path, {"group": ADMIN_GROUP})[0] == 200
-    promoted = Api(stack, anonymous.log_in(MEMBER, PASSWORD)[1]["data"]["access_token"])
+    promoted = Api.signed_in(stack, MEMBER, PASSWORD)
     assert promoted.ask("GET", "/admin/users?limit=1")[0] == 200
     assert admin.ask("DELETE", f"{group_path}/{ADMIN_GROUP}")[0] == 200
-    demoted = Api(stack, anonymous.log_in(MEMBER, PASSWORD)[1]["data"]["access_token"])
+    demoted = Api.signed_in(stack, MEMBER, PASSWORD)
     assert demoted.ask("GET", "/admin/users?limit=1")[0] == 403
 
     # Sign the member out everywhere: their refresh token stops working.
@@ -142,10 +127,7 @@ def test_an_administrator_finds_invites_regroups_and_removes_users(
 
     # Reset the member's password: the code (logged on the local stage) sets a new one.
     assert admin.ask("POST", _user_path(MEMBER, "/reset-password"))[0] == 200
-    code = _logged(
-        stack["log_file"],
-        rf"password reset code for {re.escape(MEMBER)}: (moto-confirmation-code:\d+)",
-    )
+    code = reset_code(stack["log_file"], MEMBER)
     confirm = {"username": MEMBER, "code": code, "password": RESET_PASSWORD}
     assert anonymous.ask("POST", "/password/confirm", confirm)[0] == 200
     assert anonymous.log_in(MEMBER, RESET_PASSWORD)[0] == 200

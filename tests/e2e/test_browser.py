@@ -13,7 +13,6 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 import pytest
-import requests
 from playwright.sync_api import (
     Browser,
     Locator,
@@ -26,7 +25,9 @@ from playwright.sync_api import (
 )
 
 from devstack.process import free_port
+from tests.challenge_support import TEMPORARY, invite
 from tests.mfa_support import app_code
+from tests.stack_support import new_user, post, reset_code, sign_in
 
 if TYPE_CHECKING:
     from mypy_boto3_cognito_idp import CognitoIdentityProviderClient
@@ -123,15 +124,6 @@ def web_url(stack: dict[str, Any]) -> str:
     return url
 
 
-def _new_user(stack: dict[str, Any], username: str, name: str) -> None:
-    """A confirmed account, made over HTTP (the stand-in accepts any code)."""
-    api = stack["api_url"]
-    body = {"username": username, "password": PASSWORD, "name": name}
-    assert requests.post(f"{api}/signup", json=body, timeout=30).status_code == 201
-    confirm = {"username": username, "code": "123456"}
-    assert requests.post(f"{api}/signup/confirm", json=confirm, timeout=30).status_code == 200
-
-
 def _answer_to(path: str) -> Callable[[Response], bool]:
     """Matches the service's answer to a POST on `path` (not its preflight)."""
     return lambda response: response.request.method == "POST" and response.url.endswith(path)
@@ -218,10 +210,7 @@ def test_sign_up_to_log_out_in_the_browser(
     expect(page.locator("#name-value")).to_have_value("")
     # Signed out everywhere: the refresh token the page had is revoked.
     renewal = {"username": user, "refresh_token": login.value.json()["data"]["refresh_token"]}
-    revoked = requests.post(
-        f"{stack['api_url']}/user/renew_refresh_token", json=renewal, timeout=30
-    )
-    assert revoked.status_code == 401
+    assert post(stack, "/user/renew_refresh_token", renewal)[0] == 401
 
     assert page.get_by_role("alert").text_content() == ""
     assert browsed.console_errors == []
@@ -243,14 +232,9 @@ def test_a_new_password_challenge_is_answered_in_the_page(
     stack_cognito: CognitoIdentityProviderClient,
 ) -> None:
     user = "browser-invited@example.com"
-    stack_cognito.admin_create_user(
-        UserPoolId=stack["user_pool_id"],
-        Username=user,
-        TemporaryPassword="Temp-Passw0rd",
-        MessageAction="SUPPRESS",
-    )
+    invite(stack_cognito, stack["user_pool_id"], user, TEMPORARY)
     browsed.page.goto(web_url)
-    browsed.log_in(user, "Temp-Passw0rd")
+    browsed.log_in(user, TEMPORARY)
     expect(browsed.page.get_by_text("Choose a new password to finish logging in.")).to_be_visible()
     _see_profile_after_challenge(browsed, "New password", "Chosen-Passw0rd", user)
     assert browsed.calls == ["login", "challenge", "test-user"]
@@ -260,16 +244,11 @@ def test_an_authenticator_code_challenge_is_answered_in_the_page(
     browsed: Browsed, web_url: str, stack: dict[str, Any]
 ) -> None:
     user = "browser-totp@example.com"
-    _new_user(stack, user, "Totp User")
+    new_user(stack, user, PASSWORD, "Totp User")
     # Only users who set up an authenticator app are asked for its code.
-    api = stack["api_url"]
-    login = {"username": user, "password": PASSWORD}
-    answer = requests.post(f"{api}/login", json=login, timeout=30)
-    auth = {"Authorization": answer.json()["data"]["access_token"]}
-    setup = requests.post(f"{api}/user/mfa/totp/setup", headers=auth, timeout=30)
-    secret = setup.json()["data"]["secret"]
-    verify = {"code": app_code(secret)}
-    assert requests.post(f"{api}/user/mfa/totp/verify", json=verify, headers=auth, timeout=30).ok
+    access = sign_in(stack, user, PASSWORD)["access_token"]
+    secret = post(stack, "/user/mfa/totp/setup", token=access)[1]["data"]["secret"]
+    assert post(stack, "/user/mfa/totp/verify", {"code": app_code(secret)}, access)[0] == 200
     browsed.page.goto(web_url)
     browsed.log_in(user, PASSWORD)
     expect(browsed.page.get_by_text("Enter the code from your authenticator app.")).to_be_visible()
@@ -277,23 +256,11 @@ def test_an_authenticator_code_challenge_is_answered_in_the_page(
     _see_profile_after_challenge(browsed, "Code", app_code(secret, margin=BROWSER_SECONDS), user)
 
 
-def _reset_code(log_file: Path, username: str) -> str:
-    """The code the local stage logs for a password reset (there is no mailbox)."""
-    pattern = re.compile(
-        rf"password reset code for {re.escape(username)}: (moto-confirmation-code:\d+)"
-    )
-    deadline = time.monotonic() + 10
-    while not (found := pattern.findall(log_file.read_text())):
-        assert time.monotonic() < deadline, f"no reset code logged for {username}"
-        time.sleep(0.1)
-    return str(found[-1])
-
-
 def test_forgotten_password_reset_then_changed_in_the_page(
     browsed: Browsed, web_url: str, stack: dict[str, Any]
 ) -> None:
     user, reset, changed = "browser-reset@example.com", "Reset-Passw0rd", "Changed-Passw0rd"
-    _new_user(stack, user, "Reset User")
+    new_user(stack, user, PASSWORD, "Reset User")
     page = browsed.page
     page.goto(web_url)
 
@@ -306,7 +273,7 @@ def test_forgotten_password_reset_then_changed_in_the_page(
     form = browsed.form("Reset your password")
     expect(form.get_by_label("Email", exact=True)).to_have_value(user)
     expect(form.get_by_label("Reset code", exact=True)).to_be_focused()
-    form.get_by_label("Reset code", exact=True).fill(_reset_code(Path(stack["log_file"]), user))
+    form.get_by_label("Reset code", exact=True).fill(reset_code(Path(stack["log_file"]), user))
     form.get_by_label("New password", exact=True).fill(reset)
     form.get_by_label("New password", exact=True).press("Enter")
     expect(page.get_by_role("status")).to_contain_text("Password has been changed successfully")
@@ -319,8 +286,7 @@ def test_forgotten_password_reset_then_changed_in_the_page(
     change.get_by_role("button", name="Change password").click()
     expect(page.get_by_role("status")).to_have_text("Password has been changed successfully")
 
-    login = {"username": user, "password": changed}
-    assert requests.post(f"{stack['api_url']}/login", json=login, timeout=30).status_code == 200
+    assert post(stack, "/login", {"username": user, "password": changed})[0] == 200
     assert browsed.console_errors == []
 
 
@@ -340,17 +306,24 @@ def _refuse_token(browsed: Browsed, path: str, times: int) -> None:
     browsed.page.route(re.compile(re.escape(path) + "$"), handle)
 
 
+def _log_in_with_profile_reads_refused(
+    browsed: Browsed, web_url: str, stack: dict[str, Any], user: str, name: str, times: int
+) -> None:
+    """A new user logs in on the page, the first `times` profile reads it makes sent
+    on with a token the service refuses."""
+    new_user(stack, user, PASSWORD, name)
+    _refuse_token(browsed, "/user/test-user", times=times)
+    browsed.page.goto(web_url)
+    browsed.log_in(user, PASSWORD)
+
+
 def test_a_refused_token_is_renewed_and_the_call_made_again(
     browsed: Browsed, web_url: str, stack: dict[str, Any]
 ) -> None:
     user = "browser-retry@example.com"
-    _new_user(stack, user, "Retry User")
-    _refuse_token(browsed, "/user/test-user", times=1)
-    browsed.page.goto(web_url)
+    _log_in_with_profile_reads_refused(browsed, web_url, stack, user, "Retry User", times=1)
 
-    browsed.log_in(user, PASSWORD)
     expect(browsed.profile_value("name")).to_have_text("Retry User")
-
     assert browsed.calls == ["login", "test-user", "renew_refresh_token", "test-user"]
     assert browsed.page.get_by_role("alert").text_content() == ""
     assert len(browsed.console_errors) == 1
@@ -361,13 +334,9 @@ def test_a_token_refused_after_renewal_is_not_renewed_again(
     browsed: Browsed, web_url: str, stack: dict[str, Any]
 ) -> None:
     user = "browser-refused@example.com"
-    _new_user(stack, user, "Refused User")
-    _refuse_token(browsed, "/user/test-user", times=2)
-    browsed.page.goto(web_url)
+    _log_in_with_profile_reads_refused(browsed, web_url, stack, user, "Refused User", times=2)
 
-    browsed.log_in(user, PASSWORD)
     expect(browsed.page.get_by_role("alert")).to_contain_text("Unauthorized")
-
     assert browsed.calls == ["login", "test-user", "renew_refresh_token", "test-user"]
     assert len(browsed.console_errors) == 2
     assert all(REFUSED_401.match(error) for error in browsed.console_errors)
@@ -377,7 +346,7 @@ def test_tokens_are_renewed_before_they_expire(
     browsed: Browsed, web_url: str, stack: dict[str, Any]
 ) -> None:
     user = "browser-timer@example.com"
-    _new_user(stack, user, "Timer User")
+    new_user(stack, user, PASSWORD, "Timer User")
     page = browsed.page
     page.clock.install()
     page.goto(web_url)

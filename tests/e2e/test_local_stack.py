@@ -12,6 +12,7 @@ import pytest
 import requests
 
 from devstack.process import free_port, local_stack
+from tests.stack_support import sign_in
 
 pytestmark = pytest.mark.e2e
 
@@ -23,13 +24,8 @@ def _post(url: str, body: Any = None, headers: dict[str, str] | None = None) -> 
 
 
 def _login(stack: dict[str, Any]) -> dict[str, Any]:
-    response = _post(
-        stack["api_url"] + "/login",
-        {"username": stack["demo_username"], "password": stack["demo_password"]},
-    )
-    assert response.status_code == 200, response.text
-    tokens: dict[str, Any] = response.json()["data"]
-    return tokens
+    """The demo user's tokens."""
+    return sign_in(stack, stack["demo_username"], stack["demo_password"])
 
 
 def test_login_private_route_renew_and_private_route_again(stack: dict[str, Any]) -> None:

@@ -587,6 +587,53 @@ print(json.dumps({"compiled": compiled, "peak_rss_kib": peak_kib}))
 """
 
 
+def _unpacked(packaged: Path, tmp_path: Path) -> Path:
+    """The package's zip, unpacked as Lambda unpacks it."""
+    function = tmp_path / "function"
+    with zipfile.ZipFile(packaged.with_name("deployment.zip")) as archive:
+        archive.extractall(function)
+    return function
+
+
+def _run_function(
+    function: Path,
+    template: dict[str, Any],
+    resolved: dict[str, str],
+    script: str,
+    events: list[dict[str, Any]],
+    tmp_path: Path,
+    **env: str,
+) -> subprocess.CompletedProcess[str]:
+    """`script` run in the unpacked function on `events` (its stdin, as JSON), with
+    the environment the template gives the function (its parameters resolved as
+    `resolved` says, `env` besides) and a Lambda runtime's boto3 alone on the path."""
+    runtime = lambda_runtime(tmp_path / "runtime")
+    environment = {
+        name: resolved[value["Ref"]] if isinstance(value, dict) else value
+        for name, value in _env(template).items()
+    }
+    environment.update(
+        PATH="/usr/bin:/bin",
+        PYTHONPATH=f"{function}:{runtime}",
+        AWS_LAMBDA_FUNCTION_NAME="cognito-auth-api",
+        **FAKE_CREDENTIALS,
+        **env,
+    )
+    result = subprocess.run(
+        # -S: no site-packages, so the function finds only its zip and the runtime's boto3.
+        [sys.executable, "-S", "-c", script],
+        input=json.dumps(events),
+        cwd=function,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    return result
+
+
 def _read_only(directory: Path) -> None:
     """As Lambda's /var/task: nothing the function imports can write bytecode there."""
     for path in [*directory.rglob("*"), directory]:
@@ -606,11 +653,7 @@ def test_the_packaged_function_signs_in_with_the_secret_from_secrets_manager(
     against moto's server standing in for both Cognito and Secrets Manager. moto only
     checks SECRET_HASH on refresh, and there over the typed name (COGNITO_DIALECT=moto),
     so the renewal is what proves the secret was read right."""
-    function = tmp_path / "function"
-    with zipfile.ZipFile(packaged.with_name("deployment.zip")) as archive:
-        archive.extractall(function)
-    runtime = lambda_runtime(tmp_path / "runtime")
-    endpoint = stack["cognito_endpoint"]
+    function = _unpacked(packaged, tmp_path)
     secrets = stack_client(stack, "secretsmanager")
     arn = secrets.create_secret(Name=f"client-{tmp_path.name}", SecretString=client_secret)["ARN"]
     user = f"packaged-{tmp_path.name}@example.com"
@@ -622,18 +665,6 @@ def test_the_packaged_function_signs_in_with_the_secret_from_secrets_manager(
         "AdminGroup": ADMIN_GROUP,
         "CorsAllowOrigins": "",
     }
-    env = {
-        name: resolved[value["Ref"]] if isinstance(value, dict) else value
-        for name, value in _env(template).items()
-    }
-    env.update(
-        PATH="/usr/bin:/bin",
-        PYTHONPATH=f"{function}:{runtime}",
-        AWS_LAMBDA_FUNCTION_NAME="cognito-auth-api",
-        AWS_ENDPOINT_URL=endpoint,
-        COGNITO_DIALECT="moto",
-        **FAKE_CREDENTIALS,
-    )
     # The renewal's refresh token is the login's: the child adds it to this body.
     events = [
         proxy_event("/login", {"username": user, "password": PASSWORD}),
@@ -641,19 +672,17 @@ def test_the_packaged_function_signs_in_with_the_secret_from_secrets_manager(
     ]
     _read_only(function)
 
-    result = subprocess.run(
-        # -S: no site-packages, so the function finds only its zip and the runtime's boto3.
-        [sys.executable, "-S", "-c", LAMBDA_RUN],
-        input=json.dumps(events),
-        cwd=function,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
+    result = _run_function(
+        function,
+        template,
+        resolved,
+        LAMBDA_RUN,
+        events,
+        tmp_path,
+        AWS_ENDPOINT_URL=stack["cognito_endpoint"],
+        COGNITO_DIALECT="moto",
     )
 
-    assert result.returncode == 0, result.stderr
     *answers, footer = (json.loads(line) for line in result.stdout.splitlines())
     login, renewal = answers
     assert login == [200, ["access_token", "expires_in", "id_token", "refresh_token", "token_type"]]
@@ -750,26 +779,12 @@ def test_the_packaged_function_answers_each_allowed_origins_preflight_with_that_
     """The zip as Lambda runs it, with the environment the template gives it and
     CorsAllowOrigins set to two origins: each origin's preflight, and the 401 of a
     call without a token, answer with that origin; a third origin gets nothing."""
-    function = tmp_path / "function"
-    with zipfile.ZipFile(packaged.with_name("deployment.zip")) as archive:
-        archive.extractall(function)
-    runtime = lambda_runtime(tmp_path / "runtime")
     resolved = {
         "UserPool": "eu-west-1_CorsPool1",
         "UserPoolClient": "cors-client",
         "ClientSecret": "arn:aws:secretsmanager:eu-west-1:123456789012:secret:cors-AbCdEf",
         "CorsAllowOrigins": ",".join(PAGES),
     }
-    env = {
-        name: resolved[value["Ref"]] if isinstance(value, dict) else value
-        for name, value in _env(template).items()
-    }
-    env.update(
-        PATH="/usr/bin:/bin",
-        PYTHONPATH=f"{function}:{runtime}",
-        AWS_LAMBDA_FUNCTION_NAME="cognito-auth-api",
-        **FAKE_CREDENTIALS,
-    )
     origins = [*PAGES, "https://evil.example"]
     preflights = [
         proxy_event("/user/test-user", method="OPTIONS", headers={"Origin": origin})
@@ -777,18 +792,15 @@ def test_the_packaged_function_answers_each_allowed_origins_preflight_with_that_
     ]
     unauthorized = [proxy_event("/user/test-user", {}, {"Origin": origin}) for origin in origins]
 
-    result = subprocess.run(
-        [sys.executable, "-S", "-c", CORS_RUN],
-        input=json.dumps(preflights + unauthorized),
-        cwd=function,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
+    result = _run_function(
+        _unpacked(packaged, tmp_path),
+        template,
+        resolved,
+        CORS_RUN,
+        preflights + unauthorized,
+        tmp_path,
     )
 
-    assert result.returncode == 0, result.stderr
     answers = [json.loads(line) for line in result.stdout.splitlines()]
     preflight_answers, unauthorized_answers = answers[:3], answers[3:]
     for origin, (status, headers) in zip(PAGES, preflight_answers, strict=False):

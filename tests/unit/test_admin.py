@@ -7,8 +7,8 @@ from __future__ import annotations
 import io
 import json
 import logging
-from collections.abc import Callable, Iterator
-from typing import TYPE_CHECKING, Any
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 import pytest
 
@@ -25,14 +25,14 @@ from tests.admin_support import (
     send,
     undocumented,
 )
-from tests.conftest import ADMIN, BOB, PASSWORD, json_log, refused
+from tests.challenge_support import new_password_answer
+from tests.conftest import ADMIN, BOB, PASSWORD, SESSION_ENDED, Login, json_log, refused, succeeded
 
 if TYPE_CHECKING:
     from mypy_boto3_cognito_idp import CognitoIdentityProviderClient
 
     from devstack.pool import Pool
 
-Login = Callable[[str], dict[str, Any]]
 NEW_PASSWORD = "N3w-Passw0rd!"
 TEMPORARY = "Temp-Passw0rd-1"
 TOKENS = ("id_token", "access_token", "refresh_token")
@@ -52,10 +52,6 @@ def audit() -> Iterator[io.StringIO]:
 
 def _logs_in(api: Http, username: str, password: str = PASSWORD) -> int:
     return api.post("/login", {"username": username, "password": password})[0]
-
-
-def _done(message: str) -> dict[str, Any]:
-    return {"message": message, "error": False, "success": True, "data": None}
 
 
 def test_an_invited_user_finishes_through_new_password_required(api: Http, admin: str) -> None:
@@ -83,13 +79,7 @@ def test_an_invited_user_finishes_through_new_password_required(api: Http, admin
     status, answer = api.post("/login", {"username": CARL, "password": TEMPORARY})
     assert (status, answer["data"]["challenge_name"]) == (200, "NEW_PASSWORD_REQUIRED")
     status, tokens = api.post(
-        "/login/challenge",
-        {
-            "username": CARL,
-            "challenge_name": "NEW_PASSWORD_REQUIRED",
-            "session": answer["data"]["session"],
-            "new_password": NEW_PASSWORD,
-        },
+        "/login/challenge", new_password_answer(CARL, answer["data"]["session"], NEW_PASSWORD)
     )
     assert status == 200
     assert set(TOKENS) <= set(tokens["data"])
@@ -112,7 +102,7 @@ def test_without_a_temporary_password_the_stand_in_makes_one_and_logs_it_locally
 def test_a_disabled_user_cannot_log_in_or_be_reset_until_enabled_again(
     api: Http, admin: str
 ) -> None:
-    assert send(api, "POST", f"{BOB_PATH}/disable", admin) == (200, _done("User disabled"))
+    assert send(api, "POST", f"{BOB_PATH}/disable", admin) == (200, succeeded("User disabled"))
     assert _logs_in(api, BOB) == 401
     disabled = send(api, "GET", '/admin/users?filter=status = "Disabled"', admin)[1]
     assert emails(disabled) == [BOB]
@@ -121,12 +111,12 @@ def test_a_disabled_user_cannot_log_in_or_be_reset_until_enabled_again(
         refused("User is disabled", "user_state_conflict"),
     )
 
-    assert send(api, "POST", f"{BOB_PATH}/enable", admin) == (200, _done("User enabled"))
+    assert send(api, "POST", f"{BOB_PATH}/enable", admin) == (200, succeeded("User enabled"))
     assert _logs_in(api, BOB) == 200
 
 
 def test_a_deleted_user_is_gone(api: Http, admin: str) -> None:
-    assert send(api, "DELETE", BOB_PATH, admin) == (200, _done("User deleted"))
+    assert send(api, "DELETE", BOB_PATH, admin) == (200, succeeded("User deleted"))
 
     assert _logs_in(api, BOB) == 401
     assert BOB not in emails(send(api, "GET", "/admin/users", admin)[1])
@@ -136,14 +126,14 @@ def test_a_deleted_user_is_gone(api: Http, admin: str) -> None:
 def test_group_membership_reaches_the_users_next_tokens(api: Http, admin: str) -> None:
     assert send(api, "POST", f"{BOB_PATH}/groups", admin, {"group": ADMIN_GROUP}) == (
         200,
-        _done("User added to the group"),
+        succeeded("User added to the group"),
     )
     promoted = api.post("/login", {"username": BOB, "password": PASSWORD})[1]["data"]
     assert send(api, "GET", "/admin/users", promoted["access_token"])[0] == 200
 
     assert send(api, "DELETE", f"{BOB_PATH}/groups/{ADMIN_GROUP}", admin) == (
         200,
-        _done("User removed from the group"),
+        succeeded("User removed from the group"),
     )
     demoted = api.post("/login", {"username": BOB, "password": PASSWORD})[1]["data"]
     assert send(api, "GET", "/admin/users", demoted["access_token"])[0] == 403
@@ -156,7 +146,7 @@ def test_signing_a_user_out_stops_their_refresh_token(api: Http, admin: str) -> 
 
     assert send(api, "POST", f"{BOB_PATH}/sign-out", admin) == (
         200,
-        _done("User signed out everywhere"),
+        succeeded("User signed out everywhere"),
     )
     assert api.post("/user/renew_refresh_token", renewal)[0] == 401
 
@@ -167,7 +157,7 @@ def test_a_reset_sends_a_code_that_sets_a_new_password(
     with caplog.at_level(logging.INFO):
         assert send(api, "POST", f"{BOB_PATH}/reset-password", admin) == (
             200,
-            _done("Password reset; the user has been sent a code to set a new one"),
+            succeeded("Password reset; the user has been sent a code to set a new one"),
         )
 
     listed = send(api, "GET", '/admin/users?filter=email = "bob@example.com"', admin)[1]
@@ -186,21 +176,14 @@ def test_an_admin_signed_out_or_disabled_loses_the_admin_api_at_once(
     audit: io.StringIO,
 ) -> None:
     """Their access token's signature and expiry still pass; Cognito's word does not."""
-    ended = {
-        "message": "The session has ended, please log in again",
-        "error": True,
-        "success": False,
-        "data": None,
-        "code": "session_ended",
-    }
     signed_out = login(ADMIN)["access_token"]
     assert api.post("/logout", None, {"Authorization": signed_out})[0] == 200
 
-    assert send(api, "GET", "/admin/users", signed_out) == (401, ended)
+    assert send(api, "GET", "/admin/users", signed_out) == (401, SESSION_ENDED)
 
     disabled = login(ADMIN)["access_token"]
     cognito.admin_disable_user(UserPoolId=pool.user_pool_id, Username=ADMIN)
-    assert send(api, "POST", f"{BOB_PATH}/disable", disabled) == (401, ended)
+    assert send(api, "POST", f"{BOB_PATH}/disable", disabled) == (401, SESSION_ENDED)
     assert cognito.admin_get_user(UserPoolId=pool.user_pool_id, Username=BOB)["Enabled"] is True
     assert [(line["action"], line["status"]) for line in audit_lines(audit)] == [
         ("list_users", 401),

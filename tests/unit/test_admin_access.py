@@ -15,7 +15,6 @@ from urllib.parse import urlencode
 import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from chalicelib.cognito_gateway import secret_hash
 from chalicelib.token_verification import USER_SCOPE
 from devstack.harness import Http, in_process, pool_environment, stand_in_pool
 from devstack.pool import ADMIN_GROUP, create_confirmed_user
@@ -31,7 +30,17 @@ from tests.admin_support import (
     send,
     undocumented,
 )
-from tests.conftest import ADMIN, ALICE, BOB, PASSWORD, UNCONFIRMED, json_log, mint_token, refused
+from tests.conftest import (
+    ADMIN,
+    ALICE,
+    BOB,
+    PASSWORD,
+    UNCONFIRMED,
+    create_users,
+    json_log,
+    mint_token,
+    refused,
+)
 
 if TYPE_CHECKING:
     from mypy_boto3_cognito_idp import CognitoIdentityProviderClient
@@ -58,23 +67,9 @@ class Shared:
 @pytest.fixture(scope="module")
 def shared() -> Iterator[Shared]:
     with stand_in_pool() as (cognito, pool):
-        pool_id = pool.user_pool_id
-        names = {
-            ALICE: create_confirmed_user(cognito, pool_id, ALICE, PASSWORD, "Alice"),
-            BOB: create_confirmed_user(cognito, pool_id, BOB, PASSWORD, "Bob"),
-            ADMIN: create_confirmed_user(
-                cognito, pool_id, ADMIN, PASSWORD, "Ada", groups=[ADMIN_GROUP]
-            ),
-        }
-        names[UNCONFIRMED] = cognito.sign_up(
-            ClientId=pool.client_id,
-            Username=UNCONFIRMED,
-            Password=PASSWORD,
-            SecretHash=secret_hash(UNCONFIRMED, pool.client_id, pool.client_secret),
-            UserAttributes=[{"Name": "email", "Value": UNCONFIRMED}],
-        )["UserSub"]
+        names = create_users(cognito, pool)
         for email in EXTRA:
-            names[email] = create_confirmed_user(cognito, pool_id, email, PASSWORD)
+            names[email] = create_confirmed_user(cognito, pool.user_pool_id, email, PASSWORD)
         env = {**pool_environment(pool), "CORS_ALLOW_ORIGINS": PAGE}
         with in_process(env) as api:
             tokens = {
@@ -109,13 +104,7 @@ def test_a_user_outside_the_admin_group_gets_403(shared: Shared, route: str) -> 
     status, answer = send(shared.api, method, path, shared.tokens[ALICE]["access_token"], body)
 
     assert status == 403
-    assert answer == {
-        "message": "Only members of the admin group may do this",
-        "error": True,
-        "success": False,
-        "data": None,
-        "code": "forbidden",
-    }
+    assert answer == refused("Only members of the admin group may do this", "forbidden")
 
 
 def test_a_non_member_gets_403_before_the_body_or_path_is_read(shared: Shared) -> None:

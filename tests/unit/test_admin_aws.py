@@ -11,11 +11,10 @@ from typing import Any
 import pytest
 from botocore.stub import Stubber
 
-from chalicelib.token_verification import USER_SCOPE
 from devstack.harness import Http
 from devstack.pool import ADMIN_GROUP
 from tests.admin_support import BOB_PATH, CARL, send
-from tests.conftest import BOB, PASSWORD, STUB_POOL, STUB_SUB, mint_token
+from tests.conftest import BOB, PASSWORD, SESSION_ENDED, STUB_POOL, STUB_SUB, stub_access_token
 
 POOL = {"UserPoolId": STUB_POOL.user_pool_id}
 USER = {**POOL, "Username": BOB}
@@ -24,18 +23,7 @@ MODIFIED = datetime(2024, 6, 2, 8, 30, 15, tzinfo=UTC)
 
 
 def _admin() -> str:
-    claims: dict[str, Any] = {
-        "token_use": "access",
-        "aud": None,
-        "cognito:username": None,
-        "email": None,
-        "client_id": STUB_POOL.client_id,
-        "scope": USER_SCOPE,
-        "username": STUB_SUB,
-        "sub": STUB_SUB,
-        "cognito:groups": [ADMIN_GROUP],
-    }
-    return mint_token(STUB_POOL, **claims)
+    return stub_access_token(**{"cognito:groups": [ADMIN_GROUP]})
 
 
 def _signed_in(stubber: Stubber) -> str:
@@ -105,6 +93,26 @@ def test_listing_without_a_query_asks_for_a_full_page(stubbed: tuple[Stubber, Ht
     assert (status, body["data"]) == (200, {"users": [], "pagination_token": None})
 
 
+def _expect_invitation(stubber: Stubber, *attributes: dict[str, str], **request: Any) -> None:
+    """AdminCreateUser for Carl, to be emailed: `attributes`, then his email, verified;
+    `request`'s parameters besides. It answers the user invited."""
+    stubber.add_response(
+        "admin_create_user",
+        {"User": _cognito_user(CARL, "FORCE_CHANGE_PASSWORD")},
+        {
+            **POOL,
+            "Username": CARL,
+            "UserAttributes": [
+                *attributes,
+                {"Name": "email", "Value": CARL},
+                {"Name": "email_verified", "Value": "true"},
+            ],
+            "DesiredDeliveryMediums": ["EMAIL"],
+            **request,
+        },
+    )
+
+
 def test_an_invitation_asks_cognito_to_make_and_email_the_password(
     stubbed: tuple[Stubber, Http],
 ) -> None:
@@ -113,20 +121,7 @@ def test_an_invitation_asks_cognito_to_make_and_email_the_password(
     (its default medium is SMS, hence EMAIL here). The stand-in makes one itself."""
     stubber, api = stubbed
     token = _signed_in(stubber)
-    stubber.add_response(
-        "admin_create_user",
-        {"User": _cognito_user(CARL, "FORCE_CHANGE_PASSWORD")},
-        {
-            **POOL,
-            "Username": CARL,
-            "UserAttributes": [
-                {"Name": "name", "Value": "Carl"},
-                {"Name": "email", "Value": CARL},
-                {"Name": "email_verified", "Value": "true"},
-            ],
-            "DesiredDeliveryMediums": ["EMAIL"],
-        },
-    )
+    _expect_invitation(stubber, {"Name": "name", "Value": "Carl"})
 
     status, body = send(
         api, "POST", "/admin/users", token, {"username": CARL, "attributes": {"name": "Carl"}}
@@ -140,20 +135,7 @@ def test_an_invitation_with_a_temporary_password_hands_it_to_cognito(
 ) -> None:
     stubber, api = stubbed
     token = _signed_in(stubber)
-    stubber.add_response(
-        "admin_create_user",
-        {"User": _cognito_user(CARL, "FORCE_CHANGE_PASSWORD")},
-        {
-            **POOL,
-            "Username": CARL,
-            "UserAttributes": [
-                {"Name": "email", "Value": CARL},
-                {"Name": "email_verified", "Value": "true"},
-            ],
-            "DesiredDeliveryMediums": ["EMAIL"],
-            "TemporaryPassword": PASSWORD,
-        },
-    )
+    _expect_invitation(stubber, TemporaryPassword=PASSWORD)
 
     body = {"username": CARL, "temporary_password": PASSWORD}
 
@@ -332,13 +314,4 @@ def test_an_admin_whose_session_cognito_no_longer_honours_gets_401_and_nothing_i
     token = _admin()
     stubber.add_client_error("get_user", code, cognito_says, expected_params={"AccessToken": token})
 
-    assert send(api, "POST", f"{BOB_PATH}/disable", token) == (
-        401,
-        {
-            "message": "The session has ended, please log in again",
-            "error": True,
-            "success": False,
-            "data": None,
-            "code": "session_ended",
-        },
-    )
+    assert send(api, "POST", f"{BOB_PATH}/disable", token) == (401, SESSION_ENDED)

@@ -17,6 +17,15 @@ from chalicelib.validation import MAX_BODY_BYTES
 from devstack.harness import Http
 from tests.conftest import ALICE
 
+# The routes that take an access token.
+ACCESS_ROUTES = [
+    "/user/change-password",
+    "/user/attributes",
+    "/logout",
+    "/user/attributes/verify",
+    "/user/attributes/verify/resend",
+    "/user/delete",
+]
 ROUTES = [
     "/login",
     "/login/challenge",
@@ -27,12 +36,7 @@ ROUTES = [
     "/password/forgot",
     "/password/confirm",
     "/user/test-user",
-    "/user/change-password",
-    "/user/attributes",
-    "/logout",
-    "/user/attributes/verify",
-    "/user/attributes/verify/resend",
-    "/user/delete",
+    *ACCESS_ROUTES,
 ]
 FIELDS = [
     "username",
@@ -98,17 +102,7 @@ def credentials(login: Callable[[str], dict[str, Any]]) -> dict[str, dict[str, s
     tokens = login(ALICE)
     return {
         "/user/test-user": {"Authorization": tokens["id_token"]},
-        **{
-            route: {"Authorization": tokens["access_token"]}
-            for route in (
-                "/user/change-password",
-                "/user/attributes",
-                "/logout",
-                "/user/attributes/verify",
-                "/user/attributes/verify/resend",
-                "/user/delete",
-            )
-        },
+        **{route: {"Authorization": tokens["access_token"]} for route in ACCESS_ROUTES},
     }
 
 

@@ -25,8 +25,10 @@ from tests.conftest import (
     PASSWORD,
     STUB_HASH_OF_ALICE,
     STUB_POOL,
-    STUB_SUB,
+    STUB_TOKENS,
+    STUB_TOKENS_ANSWERED,
     UNAVAILABLE,
+    expect_internal_name,
     mint_token,
     refused,
 )
@@ -42,15 +44,7 @@ def test_login_sends_cognito_user_password_auth_with_the_typed_name_hash(
     stubber, api = stubbed
     stubber.add_response(
         "initiate_auth",
-        {
-            "AuthenticationResult": {
-                "IdToken": "i.d.t",
-                "AccessToken": "a.c.t",
-                "RefreshToken": "r",
-                "ExpiresIn": 3600,
-                "TokenType": "Bearer",
-            }
-        },
+        STUB_TOKENS,
         {
             "ClientId": STUB_POOL.client_id,
             "AuthFlow": "USER_PASSWORD_AUTH",
@@ -64,14 +58,7 @@ def test_login_sends_cognito_user_password_auth_with_the_typed_name_hash(
 
     status, body = api.post("/login", LOGIN)
 
-    assert status == 200
-    assert body["data"] == {
-        "id_token": "i.d.t",
-        "refresh_token": "r",
-        "access_token": "a.c.t",
-        "expires_in": 3600,
-        "token_type": "Bearer",
-    }
+    assert (status, body["data"]) == (200, STUB_TOKENS_ANSWERED)
 
 
 @pytest.mark.parametrize(
@@ -87,13 +74,7 @@ def test_cognito_throttling_answers_429_with_retry_after(
 
     assert response.status_code == 429
     assert response.headers["Retry-After"] == "1"
-    assert response.json_body == {
-        "message": "Too many requests, please retry later",
-        "error": True,
-        "success": False,
-        "data": None,
-        "code": "throttled",
-    }
+    assert response.json_body == refused("Too many requests, please retry later", "throttled")
 
 
 @pytest.mark.parametrize(
@@ -179,11 +160,7 @@ def test_the_boto3_client_has_bounded_timeouts_and_retries(api: Http) -> None:
 def test_renewal_resolves_each_internal_name_once(stubbed: tuple[Stubber, Http]) -> None:
     """AdminGetUser draws on the account-wide UserRead quota: one lookup per name."""
     stubber, api = stubbed
-    stubber.add_response(
-        "admin_get_user",
-        {"Username": STUB_SUB, "UserAttributes": []},
-        {"UserPoolId": STUB_POOL.user_pool_id, "Username": ALICE},
-    )
+    expect_internal_name(stubber)
     refreshed = {
         "AuthenticationResult": {
             "IdToken": "i",
@@ -215,7 +192,7 @@ def test_renewal_maps_cognito_failures(
 ) -> None:
     stubber, api = stubbed
     if operation == "initiate_auth":
-        stubber.add_response("admin_get_user", {"Username": STUB_SUB, "UserAttributes": []})
+        expect_internal_name(stubber)
     stubber.add_client_error(operation, code, "detail")
 
     answer = api.post("/user/renew_refresh_token", {"username": ALICE, "refresh_token": "t"})
@@ -256,13 +233,7 @@ def test_login_answers_403_when_a_password_reset_is_required(
 
     assert api.post("/login", LOGIN) == (
         403,
-        {
-            "message": "Password reset required for this user",
-            "error": True,
-            "success": False,
-            "data": None,
-            "code": "password_reset_required",
-        },
+        refused("Password reset required for this user", "password_reset_required"),
     )
 
 
@@ -296,13 +267,7 @@ def test_chalices_own_errors_come_in_the_envelope_without_echoing_the_request(
     response = api.raw_post("/login", LOGIN, {"Content-Type": "text/evil-<script>"})
 
     assert response.status_code == 415
-    assert response.json_body == {
-        "message": "Unsupported Media Type",
-        "error": True,
-        "success": False,
-        "data": None,
-        "code": "unsupported_media_type",
-    }
+    assert response.json_body == refused("Unsupported Media Type", "unsupported_media_type")
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ import io
 import json
 import logging
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -15,12 +15,11 @@ from botocore.stub import Stubber
 from chalicelib.cognito_gateway import secret_hash
 from devstack.harness import Http
 from devstack.pool import Pool
-from tests.conftest import ALICE, BOB, PASSWORD, json_log
+from tests.challenge_support import INVITED, invite, new_password_answer
+from tests.conftest import ALICE, BOB, PASSWORD, Login, json_log
 
 if TYPE_CHECKING:
     from mypy_boto3_cognito_idp import CognitoIdentityProviderClient
-
-Login = Callable[[str], dict[str, Any]]
 
 
 @pytest.fixture
@@ -74,12 +73,7 @@ def test_no_flow_logs_or_answers_a_secret(
         invited_password,
         pool.client_secret,
     }
-    cognito.admin_create_user(
-        UserPoolId=pool.user_pool_id,
-        Username="invited@example.com",
-        TemporaryPassword=temporary,
-        MessageAction="SUPPRESS",
-    )
+    invite(cognito, pool.user_pool_id, INVITED, temporary)
     answers: list[tuple[int, Any]] = []
 
     def call(path: str, body: Any, token: str | None = None) -> Any:
@@ -126,15 +120,10 @@ def test_no_flow_logs_or_answers_a_secret(
             "/login/challenge",
             {"username": ALICE, "challenge_name": "SMS_MFA", "session": "s" * 40, "code": "1"},
         )
-        challenge = call("/login", {"username": "invited@example.com", "password": temporary})
+        challenge = call("/login", {"username": INVITED, "password": temporary})
         call(
             "/login/challenge",
-            {
-                "username": "invited@example.com",
-                "challenge_name": "NEW_PASSWORD_REQUIRED",
-                "session": challenge["data"]["session"],
-                "new_password": invited_password,
-            },
+            new_password_answer(INVITED, challenge["data"]["session"], invited_password),
         )
         call("/logout", {}, tokens["access_token"])
         call("/user/attributes", {"attributes": {"name": "B"}}, tokens["access_token"])
@@ -160,7 +149,7 @@ def test_no_flow_logs_or_answers_a_secret(
         "new@example.com",
         "ghost@example.com",
         "weak@example.com",
-        "invited@example.com",
+        INVITED,
         BOB,
         *users.values(),
     ):

@@ -9,7 +9,16 @@ import pytest
 
 from chalicelib.validation import MAX_BODY_BYTES
 from devstack.harness import Http
-from tests.conftest import ALICE, PASSWORD, UNCONFIRMED
+from tests.challenge_support import TOKEN_FIELDS
+from tests.conftest import (
+    ALICE,
+    INVALID_CREDENTIALS,
+    MISSING,
+    PASSWORD,
+    UNCONFIRMED,
+    refused,
+    with_field,
+)
 
 if TYPE_CHECKING:
     from mypy_boto3_cognito_idp import CognitoIdentityProviderClient
@@ -17,14 +26,6 @@ if TYPE_CHECKING:
     from devstack.pool import Pool
 
 pytestmark = pytest.mark.usefixtures("users")
-
-WRONG_CREDENTIALS = {
-    "message": "The username or password is incorrect",
-    "error": True,
-    "success": False,
-    "data": None,
-    "code": "invalid_credentials",
-}
 
 
 def test_login_returns_tokens_for_valid_credentials(api: Http, users: dict[str, str]) -> None:
@@ -35,7 +36,7 @@ def test_login_returns_tokens_for_valid_credentials(api: Http, users: dict[str, 
     assert body["error"] is False
     assert body["success"] is True
     data = body["data"]
-    assert set(data) == {"id_token", "refresh_token", "access_token", "expires_in", "token_type"}
+    assert set(data) == TOKEN_FIELDS
     assert data["token_type"] == "Bearer"
     assert data["expires_in"] == 3600
     claims = jwt.decode(data["id_token"], options={"verify_signature": False})
@@ -46,30 +47,24 @@ def test_login_returns_tokens_for_valid_credentials(api: Http, users: dict[str, 
 def test_login_rejects_wrong_password(api: Http) -> None:
     status, body = api.post("/login", {"username": ALICE, "password": "Wrong-Passw0rd"})
 
-    assert (status, body) == (401, WRONG_CREDENTIALS)
+    assert (status, body) == (401, INVALID_CREDENTIALS)
 
 
 def test_login_answers_unknown_user_exactly_like_wrong_password(api: Http) -> None:
     wrong_password = api.post("/login", {"username": ALICE, "password": "Wrong-Passw0rd"})
     unknown_user = api.post("/login", {"username": "nobody@example.com", "password": PASSWORD})
 
-    assert unknown_user == wrong_password == (401, WRONG_CREDENTIALS)
+    assert unknown_user == wrong_password == (401, INVALID_CREDENTIALS)
 
 
 def test_login_rejects_unconfirmed_user(api: Http) -> None:
     status, body = api.post("/login", {"username": UNCONFIRMED, "password": PASSWORD})
 
     assert status == 403
-    assert body == {
-        "message": "User is not confirmed",
-        "error": True,
-        "success": False,
-        "data": None,
-        "code": "user_not_confirmed",
-    }
+    assert body == refused("User is not confirmed", "user_not_confirmed")
 
 
-NOT_A_STRING: list[Any] = ["<missing>", "", None, 42, True, ["x"], {"a": 1}]
+NOT_A_STRING: list[Any] = [MISSING, "", None, 42, True, ["x"], {"a": 1}]
 
 
 @pytest.mark.parametrize(
@@ -77,26 +72,16 @@ NOT_A_STRING: list[Any] = ["<missing>", "", None, 42, True, ["x"], {"a": 1}]
     [("username", v) for v in [*NOT_A_STRING, "   "]] + [("password", v) for v in NOT_A_STRING],
 )
 def test_login_requires_each_field_as_a_non_empty_string(api: Http, field: str, value: Any) -> None:
-    body: dict[str, Any] = {"username": ALICE, "password": PASSWORD}
-    if value == "<missing>":
-        del body[field]
-    else:
-        body[field] = value
+    body = with_field({"username": ALICE, "password": PASSWORD}, field, value)
 
     status, answer = api.post("/login", body)
 
     assert status == 400
-    assert answer == {
-        "message": f"{field} is required",
-        "error": True,
-        "success": False,
-        "data": None,
-        "code": "invalid_request",
-    }
+    assert answer == refused(f"{field} is required", "invalid_request")
 
 
 def test_login_treats_a_blank_password_as_a_wrong_one(api: Http) -> None:
-    assert api.post("/login", {"username": ALICE, "password": "   "}) == (401, WRONG_CREDENTIALS)
+    assert api.post("/login", {"username": ALICE, "password": "   "}) == (401, INVALID_CREDENTIALS)
 
 
 @pytest.mark.parametrize(
@@ -108,13 +93,7 @@ def test_login_rejects_a_body_that_is_not_a_json_object(api: Http, raw: bytes) -
     status, body = api.post("/login", raw=raw)
 
     assert status == 400
-    assert body == {
-        "message": "Request body must be a JSON object",
-        "error": True,
-        "success": False,
-        "data": None,
-        "code": "invalid_request",
-    }
+    assert body == refused("Request body must be a JSON object", "invalid_request")
 
 
 @pytest.mark.parametrize(

@@ -2,75 +2,56 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import pytest
 from botocore.stub import Stubber
 
 from devstack.harness import Http
-from tests.conftest import ALICE, PASSWORD, STUB_HASH_OF_SUB, STUB_POOL, STUB_SUB, refused
+from tests.challenge_support import (
+    NEW_PASSWORD,
+    SESSION,
+    TEMPORARY,
+    TOKEN_FIELDS,
+    new_password_answer,
+    totp_answer,
+)
+from tests.conftest import (
+    ALICE,
+    CODE_EXPIRED,
+    CODE_MISMATCH,
+    STUB_TOKENS_ANSWERED,
+    Login,
+    expect_challenge_answer,
+    expect_internal_name,
+    refused,
+    sign_in,
+)
 
 if TYPE_CHECKING:
     from mypy_boto3_cognito_idp import CognitoIdentityProviderClient
 
     from devstack.pool import Pool
 
-INVITED = "invited@example.com"
-TEMPORARY = "Temp-Passw0rd"
-NEW_PASSWORD = "N3w-Passw0rd!"
-TOKENS = {"id_token", "refresh_token", "access_token", "expires_in", "token_type"}
-SESSION = "s" * 40
-
-
-def _challenge(api: Http, username: str, password: str) -> dict[str, Any]:
-    status, body = api.post("/login", {"username": username, "password": password})
-    assert status == 200, body
-    data: dict[str, Any] = body["data"]
-    return data
-
-
-@pytest.fixture
-def invited(cognito: CognitoIdentityProviderClient, pool: Pool) -> str:
-    cognito.admin_create_user(
-        UserPoolId=pool.user_pool_id,
-        Username=INVITED,
-        TemporaryPassword=TEMPORARY,
-        MessageAction="SUPPRESS",
-    )
-    return INVITED
-
 
 def test_new_password_challenge_ends_in_tokens(api: Http, invited: str) -> None:
-    challenge = _challenge(api, invited, TEMPORARY)
+    challenge = sign_in(api, invited, TEMPORARY)
     assert challenge["challenge_name"] == "NEW_PASSWORD_REQUIRED"
 
     status, body = api.post(
-        "/login/challenge",
-        {
-            "username": invited,
-            "challenge_name": "NEW_PASSWORD_REQUIRED",
-            "session": challenge["session"],
-            "new_password": NEW_PASSWORD,
-        },
+        "/login/challenge", new_password_answer(invited, challenge["session"], NEW_PASSWORD)
     )
 
     assert status == 200
-    assert set(body["data"]) == TOKENS
+    assert set(body["data"]) == TOKEN_FIELDS
     assert api.post("/login", {"username": invited, "password": NEW_PASSWORD})[0] == 200
 
 
 def test_new_password_challenge_answers_the_policys_wording(api: Http, invited: str) -> None:
-    challenge = _challenge(api, invited, TEMPORARY)
+    challenge = sign_in(api, invited, TEMPORARY)
 
     status, body = api.post(
-        "/login/challenge",
-        {
-            "username": invited,
-            "challenge_name": "NEW_PASSWORD_REQUIRED",
-            "session": challenge["session"],
-            "new_password": "weakpassword",
-        },
+        "/login/challenge", new_password_answer(invited, challenge["session"], "weakpassword")
     )
 
     assert status == 400
@@ -83,7 +64,7 @@ def test_software_token_mfa_challenge_ends_in_tokens(
     api: Http,
     cognito: CognitoIdentityProviderClient,
     pool: Pool,
-    login: Callable[[str], dict[str, Any]],
+    login: Login,
 ) -> None:
     cognito.set_user_pool_mfa_config(
         UserPoolId=pool.user_pool_id,
@@ -96,21 +77,13 @@ def test_software_token_mfa_challenge_ends_in_tokens(
     cognito.set_user_mfa_preference(
         AccessToken=access, SoftwareTokenMfaSettings={"Enabled": True, "PreferredMfa": True}
     )
-    challenge = _challenge(api, ALICE, PASSWORD)
+    challenge = sign_in(api, ALICE)
     assert challenge["challenge_name"] == "SOFTWARE_TOKEN_MFA"
 
-    status, body = api.post(
-        "/login/challenge",
-        {
-            "username": ALICE,
-            "challenge_name": "SOFTWARE_TOKEN_MFA",
-            "session": challenge["session"],
-            "code": "123456",
-        },
-    )
+    status, body = api.post("/login/challenge", totp_answer(ALICE, challenge["session"], "123456"))
 
     assert status == 200
-    assert set(body["data"]) == TOKENS
+    assert set(body["data"]) == TOKEN_FIELDS
 
 
 @pytest.mark.parametrize(
@@ -128,33 +101,7 @@ def test_challenge_sends_aws_the_internal_name_and_its_secret_hash(
     SECRET_HASH against the internal name (the challenge's USER_ID_FOR_SRP, here
     resolved with AdminGetUser, as for renewal); moto takes the typed email."""
     stubber, api = stubbed
-    stubber.add_response(
-        "admin_get_user",
-        {"Username": STUB_SUB, "UserAttributes": []},
-        {"UserPoolId": STUB_POOL.user_pool_id, "Username": ALICE},
-    )
-    stubber.add_response(
-        "respond_to_auth_challenge",
-        {
-            "AuthenticationResult": {
-                "IdToken": "i",
-                "AccessToken": "a",
-                "RefreshToken": "r",
-                "ExpiresIn": 3600,
-                "TokenType": "Bearer",
-            }
-        },
-        {
-            "ClientId": STUB_POOL.client_id,
-            "ChallengeName": challenge,
-            "Session": SESSION,
-            "ChallengeResponses": {
-                "USERNAME": STUB_SUB,
-                "SECRET_HASH": STUB_HASH_OF_SUB,
-                answer_name: "Passw0rd-654321",
-            },
-        },
-    )
+    expect_challenge_answer(stubber, challenge, SESSION, **{answer_name: "Passw0rd-654321"})
 
     status, body = api.post(
         "/login/challenge",
@@ -167,25 +114,20 @@ def test_challenge_sends_aws_the_internal_name_and_its_secret_hash(
     )
 
     assert status == 200
-    assert body["data"]["id_token"] == "i"
+    assert body["data"]["id_token"] == STUB_TOKENS_ANSWERED["id_token"]
 
 
 @pytest.mark.parametrize(
     ("error", "status", "message", "code"),
     [
-        ("CodeMismatchException", 401, "Invalid Verification code", "code_mismatch"),
+        CODE_MISMATCH,
         (
             "NotAuthorizedException",
             401,
             "The session has expired, please log in again",
             "session_expired",
         ),
-        (
-            "ExpiredCodeException",
-            401,
-            "The verification code has expired, please request a new one",
-            "code_expired",
-        ),
+        CODE_EXPIRED,
     ],
 )
 def test_mfa_challenge_errors(
@@ -194,7 +136,7 @@ def test_mfa_challenge_errors(
     """AWS divergence: moto accepts any MFA code and answers an unknown session
     with ResourceNotFoundException; AWS's errors are pinned here."""
     stubber, api = stubbed
-    stubber.add_response("admin_get_user", {"Username": STUB_SUB, "UserAttributes": []})
+    expect_internal_name(stubber)
     stubber.add_client_error("respond_to_auth_challenge", error, "detail")
 
     answer = api.post(

@@ -23,14 +23,27 @@ from chalicelib.token_verification import USER_SCOPE
 from devstack.environment import MOTO_CHECKS_TOTP
 from devstack.harness import Http, environment, in_process, pool_environment
 from devstack.pool import create_confirmed_user
+from tests.challenge_support import (
+    NEW_PASSWORD,
+    SESSION,
+    TEMPORARY,
+    TOKEN_FIELDS,
+    new_password_answer,
+    totp_answer,
+)
 from tests.conftest import (
     ALICE,
     PASSWORD,
-    STUB_HASH_OF_SUB,
     STUB_POOL,
     STUB_SUB,
-    mint_token,
+    STUB_TOKENS_ANSWERED,
+    Login,
+    bearer,
+    expect_challenge_answer,
     refused,
+    sign_in,
+    stub_access_token,
+    succeeded,
 )
 from tests.mfa_support import app_code, wrong_code
 
@@ -39,16 +52,10 @@ if TYPE_CHECKING:
 
     from devstack.pool import Pool
 
-Login = Callable[[str], dict[str, Any]]
-TOKENS = {"id_token", "refresh_token", "access_token", "expires_in", "token_type"}
 UNAUTHORIZED = {"message": "Unauthorized"}
-INVITED = "invited@example.com"
-TEMPORARY = "Temp-Passw0rd"
-NEW_PASSWORD = "N3w-Passw0rd!"
 ISSUER = "cognito-auth-api"
 # What AWS answers: a 32-character base32 secret (moto's is fixed and shorter).
 AWS_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
-SESSION = "s" * 40
 NO_MFA: dict[str, Any] = {"enabled": [], "preferred": None, "totp": "disabled"}
 TOTP_PREFERRED = {
     "enabled": ["SOFTWARE_TOKEN_MFA"],
@@ -68,51 +75,32 @@ def codes_checked() -> Iterator[None]:
 def login(api: Http, cognito: CognitoIdentityProviderClient, pool: Pool) -> Login:
     """Logs alice in (the one user these tests need) and returns her tokens."""
     create_confirmed_user(cognito, pool.user_pool_id, ALICE, PASSWORD)
-    return lambda username: _login(api, username)
-
-
-def _auth(tokens: dict[str, Any]) -> dict[str, str]:
-    return {"Authorization": tokens["access_token"]}
+    return lambda username: sign_in(api, username)
 
 
 def _get(api: Http, path: str, tokens: dict[str, Any]) -> tuple[int, Any]:
-    response = api.raw_request("GET", path, _auth(tokens))
+    response = api.raw_request("GET", path, bearer(tokens))
     return response.status_code, json.loads(response.body)
 
 
 def _enrol(api: Http, tokens: dict[str, Any]) -> str:
     """Sets up and verifies an app for the tokens' user; returns its secret."""
-    status, body = api.post("/user/mfa/totp/setup", None, _auth(tokens))
+    status, body = api.post("/user/mfa/totp/setup", None, bearer(tokens))
     assert status == 200, body
     secret: str = body["data"]["secret"]
-    status, body = api.post("/user/mfa/totp/verify", {"code": app_code(secret)}, _auth(tokens))
+    status, body = api.post("/user/mfa/totp/verify", {"code": app_code(secret)}, bearer(tokens))
     assert status == 200, body
     return secret
 
 
-def _login(api: Http, username: str, password: str = PASSWORD) -> dict[str, Any]:
-    status, body = api.post("/login", {"username": username, "password": password})
-    assert status == 200, body
-    data: dict[str, Any] = body["data"]
-    return data
-
-
 def _answer_totp(api: Http, username: str, session: str, code: str) -> tuple[int, Any]:
-    return api.post(
-        "/login/challenge",
-        {
-            "username": username,
-            "challenge_name": "SOFTWARE_TOKEN_MFA",
-            "session": session,
-            "code": code,
-        },
-    )
+    return api.post("/login/challenge", totp_answer(username, session, code))
 
 
 def test_setup_answers_the_secret_an_otpauth_uri_for_the_users_email_and_its_qr_code(
     api: Http, login: Login
 ) -> None:
-    status, body = api.post("/user/mfa/totp/setup", None, _auth(login(ALICE)))
+    status, body = api.post("/user/mfa/totp/setup", None, bearer(login(ALICE)))
 
     assert status == 200
     data = body["data"]
@@ -129,7 +117,7 @@ def test_setup_answers_the_secret_an_otpauth_uri_for_the_users_email_and_its_qr_
     segno.make(data["uri"], micro=False).save(expected, kind="svg", xmldecl=False, scale=4)
     assert data["qr_svg"] == expected.getvalue().decode()
     # Until a code is verified, nothing changes at login.
-    assert set(_login(api, ALICE)) == TOKENS
+    assert set(sign_in(api, ALICE)) == TOKEN_FIELDS
 
 
 def test_a_verified_app_is_asked_for_at_every_login_and_a_wrong_code_is_refused(
@@ -137,40 +125,40 @@ def test_a_verified_app_is_asked_for_at_every_login_and_a_wrong_code_is_refused(
 ) -> None:
     tokens = login(ALICE)
     before = _get(api, "/user/mfa", tokens)
-    secret = api.post("/user/mfa/totp/setup", None, _auth(tokens))[1]["data"]["secret"]
+    secret = api.post("/user/mfa/totp/setup", None, bearer(tokens))[1]["data"]["secret"]
 
     status, body = api.post(
         "/user/mfa/totp/verify",
         {"code": app_code(secret), "device_name": "Alice's phone"},
-        _auth(tokens),
+        bearer(tokens),
     )
 
-    assert before == (200, _envelope(NO_MFA, None))
-    assert (status, body) == (200, _envelope({"totp": "preferred"}, "Authenticator app turned on"))
-    assert _get(api, "/user/mfa", tokens) == (200, _envelope(TOTP_PREFERRED, None))
-    challenge = _login(api, ALICE)
+    assert before == (200, succeeded(None, NO_MFA))
+    assert (status, body) == (200, succeeded("Authenticator app turned on", {"totp": "preferred"}))
+    assert _get(api, "/user/mfa", tokens) == (200, succeeded(None, TOTP_PREFERRED))
+    challenge = sign_in(api, ALICE)
     assert challenge["challenge_name"] == "SOFTWARE_TOKEN_MFA"
     wrong = _answer_totp(api, ALICE, challenge["session"], wrong_code(secret))
     assert wrong == (401, refused("Invalid Verification code", "code_mismatch"))
     status, body = _answer_totp(api, ALICE, challenge["session"], app_code(secret))
     assert status == 200
-    assert set(body["data"]) == TOKENS
+    assert set(body["data"]) == TOKEN_FIELDS
 
 
 def test_verify_refuses_a_wrong_code_and_login_stays_password_only(api: Http, login: Login) -> None:
     tokens = login(ALICE)
-    secret = api.post("/user/mfa/totp/setup", None, _auth(tokens))[1]["data"]["secret"]
+    secret = api.post("/user/mfa/totp/setup", None, bearer(tokens))[1]["data"]["secret"]
 
-    status, body = api.post("/user/mfa/totp/verify", {"code": wrong_code(secret)}, _auth(tokens))
+    status, body = api.post("/user/mfa/totp/verify", {"code": wrong_code(secret)}, bearer(tokens))
 
     assert (status, body["message"]) == (401, "Invalid Verification code")
     assert _get(api, "/user/mfa", tokens)[1]["data"] == NO_MFA
-    assert set(_login(api, ALICE)) == TOKENS
+    assert set(sign_in(api, ALICE)) == TOKEN_FIELDS
     # Nor can it be turned on by preference alone.
-    status, body = api.post("/user/mfa", {"totp": "preferred"}, _auth(tokens))
+    status, body = api.post("/user/mfa", {"totp": "preferred"}, bearer(tokens))
     assert status == 409
     assert body["message"].startswith("Cognito refused this MFA preference")
-    assert set(_login(api, ALICE)) == TOKENS
+    assert set(sign_in(api, ALICE)) == TOKEN_FIELDS
 
 
 def test_turning_totp_off_makes_login_password_only_and_on_again_asks_for_codes(
@@ -178,13 +166,13 @@ def test_turning_totp_off_makes_login_password_only_and_on_again_asks_for_codes(
 ) -> None:
     tokens = login(ALICE)
     _enrol(api, tokens)
-    refused_setup = api.post("/user/mfa/totp/setup", None, _auth(tokens))
+    refused_setup = api.post("/user/mfa/totp/setup", None, bearer(tokens))
 
-    off = api.post("/user/mfa", {"totp": "disabled"}, _auth(tokens))
+    off = api.post("/user/mfa", {"totp": "disabled"}, bearer(tokens))
     settings_off = _get(api, "/user/mfa", tokens)[1]["data"]
-    login_off = _login(api, ALICE)
-    on = api.post("/user/mfa", {"totp": "preferred"}, _auth(tokens))
-    login_on = _login(api, ALICE)
+    login_off = sign_in(api, ALICE)
+    on = api.post("/user/mfa", {"totp": "preferred"}, bearer(tokens))
+    login_on = sign_in(api, ALICE)
 
     # While it is on, setting up another app is refused; off, it is allowed again.
     assert refused_setup == (
@@ -195,13 +183,13 @@ def test_turning_totp_off_makes_login_password_only_and_on_again_asks_for_codes(
             "totp_already_set_up",
         ),
     )
-    assert off == (200, _envelope({"totp": "disabled"}, "MFA preference saved"))
+    assert off == (200, succeeded("MFA preference saved", {"totp": "disabled"}))
     assert settings_off == NO_MFA
-    assert set(login_off) == TOKENS
+    assert set(login_off) == TOKEN_FIELDS
     assert on[0] == 200
     assert login_on["challenge_name"] == "SOFTWARE_TOKEN_MFA"
-    api.post("/user/mfa", {"totp": "disabled"}, _auth(tokens))
-    assert api.post("/user/mfa/totp/setup", None, _auth(tokens))[0] == 200
+    api.post("/user/mfa", {"totp": "disabled"}, bearer(tokens))
+    assert api.post("/user/mfa/totp/setup", None, bearer(tokens))[0] == 200
 
 
 ACCOUNT_ROUTES = [
@@ -243,7 +231,7 @@ def test_the_mfa_settings_path_answers_a_browsers_preflight(pool: Pool) -> None:
 
 
 @pytest.fixture
-def required(cognito: CognitoIdentityProviderClient, pool: Pool) -> str:
+def required(cognito: CognitoIdentityProviderClient, pool: Pool, invited: str) -> str:
     """MFA required on the pool, and a user invited with a temporary password.
 
     moto answers MFA_SETUP only after the new password (AWS also at a plain password
@@ -253,25 +241,13 @@ def required(cognito: CognitoIdentityProviderClient, pool: Pool) -> str:
         SoftwareTokenMfaConfiguration={"Enabled": True},
         MfaConfiguration="ON",
     )
-    cognito.admin_create_user(
-        UserPoolId=pool.user_pool_id,
-        Username=INVITED,
-        TemporaryPassword=TEMPORARY,
-        MessageAction="SUPPRESS",
-    )
-    return INVITED
+    return invited
 
 
 def _mfa_setup_challenge(api: Http, username: str) -> dict[str, Any]:
-    challenge = _login(api, username, TEMPORARY)
+    challenge = sign_in(api, username, TEMPORARY)
     status, body = api.post(
-        "/login/challenge",
-        {
-            "username": username,
-            "challenge_name": "NEW_PASSWORD_REQUIRED",
-            "session": challenge["session"],
-            "new_password": NEW_PASSWORD,
-        },
+        "/login/challenge", new_password_answer(username, challenge["session"], NEW_PASSWORD)
     )
     assert status == 200, body
     data: dict[str, Any] = body["data"]
@@ -297,9 +273,9 @@ def test_a_pool_that_requires_mfa_has_the_first_login_set_up_an_app_and_get_toke
 
     assert (wrong[0], wrong[1]["message"]) == (401, "Invalid Verification code")
     assert status == 200, body
-    assert set(body["data"]) == TOKENS
+    assert set(body["data"]) == TOKEN_FIELDS
     assert _get(api, "/user/mfa", body["data"])[1]["data"] == TOTP_PREFERRED
-    next_login = _login(api, required, NEW_PASSWORD)
+    next_login = sign_in(api, required, NEW_PASSWORD)
     assert next_login["challenge_name"] == "SOFTWARE_TOKEN_MFA"
     assert _answer_totp(api, required, next_login["session"], app_code(secret))[0] == 200
 
@@ -372,7 +348,7 @@ def test_no_mfa_flow_logs_the_secret_a_code_or_a_session(
     with caplog.at_level(logging.DEBUG):
         tokens = login(ALICE)
         secret = _enrol(api, tokens)
-        challenge = _login(api, ALICE)
+        challenge = sign_in(api, ALICE)
         code = app_code(secret)
         _answer_totp(api, ALICE, challenge["session"], code)
         setup_challenge = _mfa_setup_challenge(api, required)
@@ -393,23 +369,7 @@ def test_no_mfa_flow_logs_the_secret_a_code_or_a_session(
     assert f"'{code}'" not in caplog.text
 
 
-def _envelope(data: Any, message: str | None) -> dict[str, Any]:
-    return {"message": message, "error": False, "success": True, "data": data}
-
-
 # Stubber: the exact requests AWS receives.
-
-
-def _access_token() -> str:
-    return mint_token(
-        STUB_POOL,
-        token_use="access",
-        aud=None,
-        client_id=STUB_POOL.client_id,
-        scope=USER_SCOPE,
-        username=STUB_SUB,
-        **{"cognito:username": None},
-    )
 
 
 def _user(**mfa: Any) -> dict[str, Any]:
@@ -424,7 +384,7 @@ def test_setup_reads_the_email_with_get_user_then_associates_a_token(
     stubbed: tuple[Stubber, Http],
 ) -> None:
     stubber, api = stubbed
-    token = _access_token()
+    token = stub_access_token()
     stubber.add_response("get_user", _user(), {"AccessToken": token})
     stubber.add_response(
         "associate_software_token", {"SecretCode": AWS_SECRET}, {"AccessToken": token}
@@ -445,7 +405,7 @@ def test_setup_names_the_issuer_the_settings_give() -> None:
 
     client = boto3.client("cognito-idp", region_name=STUB_POOL.user_pool_id.split("_")[0])
     env = {**pool_environment(STUB_POOL, dialect="aws"), "MFA_ISSUER": "Example Corp"}
-    token = _access_token()
+    token = stub_access_token()
     with Stubber(client) as stubber, in_process(env, client) as http:
         stubber.add_response("get_user", _user(), {"AccessToken": token})
         stubber.add_response(
@@ -473,7 +433,7 @@ def test_setup_while_an_app_is_on_associates_nothing(stubbed: tuple[Stubber, Htt
     """AWS: a new AssociateSoftwareToken turns the verified app off until the new one
     is verified (the user then logs in with the password alone); moto keeps asking."""
     stubber, api = stubbed
-    token = _access_token()
+    token = stub_access_token()
     stubber.add_response(
         "get_user",
         _user(UserMFASettingList=["SOFTWARE_TOKEN_MFA"], PreferredMfaSetting="SOFTWARE_TOKEN_MFA"),
@@ -489,7 +449,7 @@ def test_verify_sends_the_code_and_device_then_makes_totp_enabled_and_preferred(
     stubbed: tuple[Stubber, Http],
 ) -> None:
     stubber, api = stubbed
-    token = _access_token()
+    token = stub_access_token()
     stubber.add_response(
         "verify_software_token",
         {"Status": "SUCCESS"},
@@ -526,7 +486,7 @@ def test_verify_answers_a_wrong_code_and_turns_nothing_on(
     """AWS answers a wrong first code with EnableSoftwareTokenMFAException; moto with
     CodeMismatchException. Either is the user's wrong code, and nothing is turned on."""
     stubber, api = stubbed
-    token = _access_token()
+    token = stub_access_token()
     stubber.add_client_error("verify_software_token", code, message)
 
     status, body = api.post("/user/mfa/totp/verify", {"code": "123456"}, {"Authorization": token})
@@ -536,7 +496,7 @@ def test_verify_answers_a_wrong_code_and_turns_nothing_on(
 
 def test_verify_treats_an_error_status_as_a_wrong_code(stubbed: tuple[Stubber, Http]) -> None:
     stubber, api = stubbed
-    token = _access_token()
+    token = stub_access_token()
     stubber.add_response("verify_software_token", {"Status": "ERROR"})
 
     status, body = api.post("/user/mfa/totp/verify", {"code": "123456"}, {"Authorization": token})
@@ -570,7 +530,7 @@ def test_mfa_settings_are_get_users_list_and_preference(
     stubbed: tuple[Stubber, Http], user: dict[str, Any], settings: dict[str, Any]
 ) -> None:
     stubber, api = stubbed
-    token = _access_token()
+    token = stub_access_token()
     stubber.add_response("get_user", user, {"AccessToken": token})
 
     response = api.raw_request("GET", "/user/mfa", {"Authorization": token})
@@ -587,7 +547,7 @@ def test_each_preference_sets_totp_alone(
     stubbed: tuple[Stubber, Http], totp: str, enabled: bool, preferred: bool
 ) -> None:
     stubber, api = stubbed
-    token = _access_token()
+    token = stub_access_token()
     stubber.add_response(
         "set_user_mfa_preference",
         {},
@@ -604,13 +564,14 @@ def test_each_preference_sets_totp_alone(
 
 def test_a_preference_cognito_refuses_answers_409(stubbed: tuple[Stubber, Http]) -> None:
     stubber, api = stubbed
+    token = stub_access_token()
     stubber.add_client_error(
         "set_user_mfa_preference",
         "InvalidParameterException",
         "User has not set up software token mfa",
     )
 
-    status, body = api.post("/user/mfa", {"totp": "preferred"}, {"Authorization": _access_token()})
+    status, body = api.post("/user/mfa", {"totp": "preferred"}, {"Authorization": token})
 
     assert status == 409
     assert "User has not" not in body["message"]
@@ -676,33 +637,14 @@ def test_verify_at_login_answers_mfa_setup_with_the_internal_name_and_its_hash(
         {"Status": "SUCCESS", "Session": verified_session},
         {"Session": SESSION, "UserCode": "123456", "FriendlyDeviceName": "Phone"},
     )
-    stubber.add_response(
-        "admin_get_user",
-        {"Username": STUB_SUB, "UserAttributes": []},
-        {"UserPoolId": STUB_POOL.user_pool_id, "Username": ALICE},
-    )
-    stubber.add_response(
-        "respond_to_auth_challenge",
-        {
-            "AuthenticationResult": {
-                "IdToken": "i",
-                "AccessToken": "a",
-                "RefreshToken": "r",
-                "ExpiresIn": 3600,
-                "TokenType": "Bearer",
-            }
-        },
-        {
-            "ClientId": STUB_POOL.client_id,
-            "ChallengeName": "MFA_SETUP",
-            "Session": verified_session,
-            "ChallengeResponses": {"USERNAME": STUB_SUB, "SECRET_HASH": STUB_HASH_OF_SUB},
-        },
-    )
+    expect_challenge_answer(stubber, "MFA_SETUP", verified_session)
     stubber.add_response(
         "set_user_mfa_preference",
         {},
-        {"AccessToken": "a", "SoftwareTokenMfaSettings": {"Enabled": True, "PreferredMfa": True}},
+        {
+            "AccessToken": STUB_TOKENS_ANSWERED["access_token"],
+            "SoftwareTokenMfaSettings": {"Enabled": True, "PreferredMfa": True},
+        },
     )
 
     status, body = api.post(
@@ -710,14 +652,7 @@ def test_verify_at_login_answers_mfa_setup_with_the_internal_name_and_its_hash(
         {"username": ALICE, "session": SESSION, "code": "123456", "device_name": "Phone"},
     )
 
-    assert status == 200
-    assert body["data"] == {
-        "id_token": "i",
-        "access_token": "a",
-        "refresh_token": "r",
-        "expires_in": 3600,
-        "token_type": "Bearer",
-    }
+    assert (status, body["data"]) == (200, STUB_TOKENS_ANSWERED)
 
 
 def test_verify_at_login_answers_an_expired_session_as_such(

@@ -26,14 +26,12 @@ from devstack.environment import ROOT
 from devstack.harness import Http
 from devstack.openapi import TARGET, render
 from devstack.pool import TEMPLATE
-from tests.conftest import ADMIN, ALICE, PASSWORD, UNCONFIRMED
+from tests.challenge_support import TEMPORARY, new_password_answer
+from tests.conftest import ADMIN, ALICE, PASSWORD, UNCONFIRMED, Login
 
 if TYPE_CHECKING:
-    from mypy_boto3_cognito_idp import CognitoIdentityProviderClient
+    pass
 
-    from devstack.pool import Pool
-
-Login = Callable[[str], dict[str, Any]]
 NEW_PASSWORD = "N3w-Passw0rd!"
 
 
@@ -304,18 +302,6 @@ def _answers_conform(
     assert errors == [], (path, status)
 
 
-@pytest.fixture
-def invited(cognito: CognitoIdentityProviderClient, pool: Pool) -> str:
-    """A user an administrator created: its first login answers a challenge."""
-    cognito.admin_create_user(
-        UserPoolId=pool.user_pool_id,
-        Username="invited@example.com",
-        TemporaryPassword="Temp-Passw0rd",
-        MessageAction="SUPPRESS",
-    )
-    return "invited@example.com"
-
-
 @pytest.mark.usefixtures("users")
 def test_every_answer_of_every_route_is_as_the_document_describes(
     api: Http, login: Login, invited: str
@@ -324,24 +310,15 @@ def test_every_answer_of_every_route_is_as_the_document_describes(
     tokens, admin = login(ALICE), login(ADMIN)
     id_token = {"Authorization": tokens["id_token"]}
     access = {"Authorization": tokens["access_token"]}
-    challenge = api.post("/login", {"username": invited, "password": "Temp-Passw0rd"})[1]["data"]
+    challenge = api.post("/login", {"username": invited, "password": TEMPORARY})[1]["data"]
     exchanges: list[tuple[str, Any, dict[str, str]]] = [
         ("/login", {"username": ALICE, "password": PASSWORD}, {}),
-        ("/login", {"username": invited, "password": "Temp-Passw0rd"}, {}),
+        ("/login", {"username": invited, "password": TEMPORARY}, {}),
         ("/login", {"username": ALICE, "password": "Wr0ng-password"}, {}),
         ("/login", {"username": UNCONFIRMED, "password": PASSWORD}, {}),
         ("/login", {"username": "a b"}, {}),
         ("/login", {"username": ALICE, "password": "x" * MAX_BODY_BYTES}, {}),
-        (
-            "/login/challenge",
-            {
-                "username": invited,
-                "challenge_name": "NEW_PASSWORD_REQUIRED",
-                "session": challenge["session"],
-                "new_password": NEW_PASSWORD,
-            },
-            {},
-        ),
+        ("/login/challenge", new_password_answer(invited, challenge["session"], NEW_PASSWORD), {}),
         (
             "/user/renew_refresh_token",
             {"username": ALICE, "refresh_token": tokens["refresh_token"]},

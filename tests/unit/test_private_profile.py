@@ -12,14 +12,13 @@ import pytest
 
 from chalicelib.services import services
 from devstack.harness import Http
-from tests.conftest import ADMIN, ALICE, BOB
+from tests.conftest import ADMIN, ALICE, BOB, Login, refused
 
 if TYPE_CHECKING:
     from mypy_boto3_cognito_idp import CognitoIdentityProviderClient
 
     from devstack.pool import Pool
 
-Login = Callable[[str], dict[str, Any]]
 NO_CACHE = {"Cache-Control": "no-cache"}
 
 
@@ -94,13 +93,7 @@ def test_private_route_refuses_another_users_attributes(
     status, body = api.post("/user/test-user", {"username": BOB}, _as(login, ALICE))
 
     assert status == 403
-    assert body == {
-        "message": "You may only read your own attributes",
-        "error": True,
-        "success": False,
-        "data": None,
-        "code": "forbidden",
-    }
+    assert body == refused("You may only read your own attributes", "forbidden")
     assert BOB not in str(body)
     assert users[BOB] not in str(body)
 

@@ -10,20 +10,26 @@ import pytest
 from botocore.stub import Stubber
 
 from devstack.harness import Http
-from tests.conftest import ALICE, BOB, STUB_HASH_OF_SUB, STUB_POOL, STUB_SUB
+from tests.conftest import (
+    ALICE,
+    BOB,
+    MISSING,
+    STUB_HASH_OF_SUB,
+    STUB_POOL,
+    STUB_SUB,
+    refused,
+    with_field,
+)
 
 if TYPE_CHECKING:
     from mypy_boto3_cognito_idp import CognitoIdentityProviderClient
 
     from devstack.pool import Pool
 
-INVALID = {
-    "message": "Invalid refresh token or username is incorrect or Refresh Token has been revoked",
-    "error": True,
-    "success": False,
-    "data": None,
-    "code": "invalid_refresh_token",
-}
+INVALID = refused(
+    "Invalid refresh token or username is incorrect or Refresh Token has been revoked",
+    "invalid_refresh_token",
+)
 
 
 def test_renew_returns_new_tokens_for_the_name_the_user_signed_in_with(
@@ -45,13 +51,9 @@ def test_renew_returns_new_tokens_for_the_name_the_user_signed_in_with(
 
 
 @pytest.mark.parametrize("field", ["username", "refresh_token"])
-@pytest.mark.parametrize("value", ["<missing>", "", None, 3, ["x"]])
+@pytest.mark.parametrize("value", [MISSING, "", None, 3, ["x"]])
 def test_renew_requires_each_field(api: Http, field: str, value: Any) -> None:
-    body: dict[str, Any] = {"username": ALICE, "refresh_token": "some-token"}
-    if value == "<missing>":
-        del body[field]
-    else:
-        body[field] = value
+    body = with_field({"username": ALICE, "refresh_token": "some-token"}, field, value)
 
     status, answer = api.post("/user/renew_refresh_token", body)
 

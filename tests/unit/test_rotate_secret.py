@@ -10,10 +10,8 @@ from typing import TYPE_CHECKING
 
 import boto3
 import pytest
-from botocore.exceptions import ClientError
 from botocore.stub import Stubber
 
-from chalicelib.cognito_gateway import secret_hash
 from deploy.rotate_secret import (
     IN_FLIGHT_MARGIN,
     Interrupted,
@@ -25,6 +23,7 @@ from deploy.rotate_secret import (
 )
 from devstack.pool import Pool, create_confirmed_user
 from tests.conftest import ALICE, PASSWORD, STUB_POOL
+from tests.rotation_support import renews_with, secret_ids, sign_in
 
 if TYPE_CHECKING:
     from mypy_boto3_cognito_idp import CognitoIdentityProviderClient
@@ -53,32 +52,6 @@ def target(
     return Target(pool.user_pool_id, pool.client_id, arn)
 
 
-def _held(cognito: CognitoIdentityProviderClient, target: Target) -> list[str]:
-    listed = cognito.list_user_pool_client_secrets(
-        UserPoolId=target.user_pool_id, ClientId=target.client_id
-    )["ClientSecrets"]
-    return [s["ClientSecretId"] for s in listed]
-
-
-def _refresh_with(
-    cognito: CognitoIdentityProviderClient, pool: Pool, refresh_token: str, secret: str
-) -> str:
-    """Whether moto (which checks SECRET_HASH on refresh) takes a hash made with
-    `secret`: "ok", or Cognito's message."""
-    try:
-        cognito.initiate_auth(
-            ClientId=pool.client_id,
-            AuthFlow="REFRESH_TOKEN_AUTH",
-            AuthParameters={
-                "REFRESH_TOKEN": refresh_token,
-                "SECRET_HASH": secret_hash(ALICE, pool.client_id, secret),
-            },
-        )
-    except ClientError as exc:
-        return str(exc.response["Error"]["Message"])
-    return "ok"
-
-
 def test_rotation_leaves_one_new_secret_that_secrets_manager_holds(
     stand_in: tuple[CognitoIdentityProviderClient, Pool],
     secrets_manager: SecretsManagerClient,
@@ -86,16 +59,8 @@ def test_rotation_leaves_one_new_secret_that_secrets_manager_holds(
 ) -> None:
     cognito, pool = stand_in
     create_confirmed_user(cognito, pool.user_pool_id, ALICE, PASSWORD)
-    refresh_token = cognito.initiate_auth(
-        ClientId=pool.client_id,
-        AuthFlow="USER_PASSWORD_AUTH",
-        AuthParameters={
-            "USERNAME": ALICE,
-            "PASSWORD": PASSWORD,
-            "SECRET_HASH": secret_hash(ALICE, pool.client_id, pool.client_secret),
-        },
-    )["AuthenticationResult"]["RefreshToken"]
-    (old,) = _held(cognito, target)
+    refresh_token = sign_in(cognito, pool, ALICE)["RefreshToken"]
+    (old,) = secret_ids(cognito, target)
     lines: list[str] = []
     waits: list[float] = []
 
@@ -104,12 +69,12 @@ def test_rotation_leaves_one_new_secret_that_secrets_manager_holds(
     )
 
     value = secrets_manager.get_secret_value(SecretId=target.secret_arn)["SecretString"]
-    assert _held(cognito, target) == [new]
+    assert secret_ids(cognito, target) == [new]
     assert new.startswith(f"{pool.client_id}--")
     assert new != old
     assert waits == [MAX_AGE + IN_FLIGHT_MARGIN]
-    assert _refresh_with(cognito, pool, refresh_token, value) == "ok"
-    assert _refresh_with(cognito, pool, refresh_token, pool.client_secret) == (
+    assert renews_with(cognito, pool, refresh_token, value) == "ok"
+    assert renews_with(cognito, pool, refresh_token, pool.client_secret) == (
         f"Unable to verify secret hash for client {pool.client_id}"
     )
     assert [line[:4] for line in lines] == ["1/4 ", "2/4 ", "3/4 ", "4/4 "]
@@ -126,7 +91,7 @@ def test_rotation_undoes_the_new_secret_when_secrets_manager_refuses_it(
     target: Target,
 ) -> None:
     cognito, _ = stand_in
-    held = _held(cognito, target)
+    held = secret_ids(cognito, target)
     gone = Target(target.user_pool_id, target.client_id, target.secret_arn + "-gone")
 
     with pytest.raises(
@@ -134,7 +99,7 @@ def test_rotation_undoes_the_new_secret_when_secrets_manager_refuses_it(
     ):
         rotate(cognito, secrets_manager, gone, MAX_AGE, print, lambda _: None)
 
-    assert _held(cognito, target) == held
+    assert secret_ids(cognito, target) == held
 
 
 def test_rotation_refuses_to_start_while_a_rotation_is_unfinished(
@@ -144,12 +109,12 @@ def test_rotation_refuses_to_start_while_a_rotation_is_unfinished(
 ) -> None:
     cognito, _ = stand_in
     cognito.add_user_pool_client_secret(UserPoolId=target.user_pool_id, ClientId=target.client_id)
-    held = _held(cognito, target)
+    held = secret_ids(cognito, target)
 
     with pytest.raises(RotationError, match=r"holds 2 secrets .*: a rotation is unfinished"):
         rotate(cognito, secrets_manager, target, MAX_AGE, print, lambda _: None)
 
-    assert _held(cognito, target) == held
+    assert secret_ids(cognito, target) == held
     value = secrets_manager.get_secret_value(SecretId=target.secret_arn)["SecretString"]
     assert value == stand_in[1].client_secret
 
@@ -160,7 +125,7 @@ def test_ctrl_c_while_waiting_keeps_both_secrets_and_says_how_to_finish(
     target: Target,
 ) -> None:
     cognito, _ = stand_in
-    (old,) = _held(cognito, target)
+    (old,) = secret_ids(cognito, target)
 
     def interrupted(_: float) -> None:
         raise KeyboardInterrupt
@@ -168,7 +133,7 @@ def test_ctrl_c_while_waiting_keeps_both_secrets_and_says_how_to_finish(
     with pytest.raises(Interrupted) as stopped:
         rotate(cognito, secrets_manager, target, MAX_AGE, print, interrupted)
 
-    assert len(_held(cognito, target)) == 2
+    assert len(secret_ids(cognito, target)) == 2
     assert f"--client-id {target.client_id} --client-secret-id {old}" in str(stopped.value)
 
 
@@ -253,7 +218,7 @@ def test_the_command_stops_with_a_message_before_changing_anything(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     cognito, _ = stand_in
-    held = _held(cognito, target)
+    held = secret_ids(cognito, target)
 
     missing = main(["--stack", "no-such-stack"])
     no_output = capsys.readouterr().err
@@ -272,7 +237,7 @@ def test_the_command_stops_with_a_message_before_changing_anything(
     assert (missing, unfinished) == (1, 1)
     assert "Stack with id no-such-stack does not exist" in no_output
     assert "a rotation is unfinished" in capsys.readouterr().err
-    assert len(_held(cognito, target)) == len(held) + 1
+    assert len(secret_ids(cognito, target)) == len(held) + 1
 
 
 @pytest.mark.parametrize(

@@ -19,7 +19,6 @@ from moto import mock_aws
 
 from chalicelib import client_secret, sign_in
 from chalicelib.client_secret import REREAD_INTERVAL
-from chalicelib.cognito_gateway import secret_hash
 from chalicelib.models.sign_in import RenewRequest
 from chalicelib.services import services
 from chalicelib.settings import ConfigurationError, Settings
@@ -30,11 +29,15 @@ from tests.conftest import (
     ADMIN,
     ALICE,
     BOB,
+    INVALID_CREDENTIALS,
     PASSWORD,
     STUB_HASH_OF_ALICE,
     STUB_POOL,
+    STUB_TOKENS,
+    STUB_TOKENS_ANSWERED,
     UNAVAILABLE,
 )
+from tests.rotation_support import refresh_with, secret_ids
 
 if TYPE_CHECKING:
     from mypy_boto3_cognito_idp import CognitoIdentityProviderClient
@@ -51,22 +54,6 @@ HASH_REJECTIONS = [
     f"Unable to verify secret hash for client {STUB_POOL.client_id}",
     f"SecretHash does not match for the client: {STUB_POOL.client_id}",
 ]
-INVALID_CREDENTIALS = {
-    "message": "The username or password is incorrect",
-    "error": True,
-    "success": False,
-    "data": None,
-    "code": "invalid_credentials",
-}
-TOKENS = {
-    "AuthenticationResult": {
-        "IdToken": "i.d.t",
-        "AccessToken": "a.c.t",
-        "RefreshToken": "r",
-        "ExpiresIn": 3600,
-        "TokenType": "Bearer",
-    }
-}
 
 
 class Clock:
@@ -138,13 +125,6 @@ def _add_secret(cognito: CognitoIdentityProviderClient, pool: Pool, value: str) 
     )
 
 
-def _secret_ids(cognito: CognitoIdentityProviderClient, pool: Pool) -> list[str]:
-    held = cognito.list_user_pool_client_secrets(
-        UserPoolId=pool.user_pool_id, ClientId=pool.client_id
-    )["ClientSecrets"]
-    return [s["ClientSecretId"] for s in held]
-
-
 def _delete_secret(cognito: CognitoIdentityProviderClient, pool: Pool, secret_id: str) -> None:
     cognito.delete_user_pool_client_secret(
         UserPoolId=pool.user_pool_id, ClientId=pool.client_id, ClientSecretId=secret_id
@@ -168,7 +148,7 @@ def test_the_secret_is_read_again_once_it_is_older_than_the_max_age(
     login: Callable[[str], dict[str, Any]],
 ) -> None:
     refresh = login(ALICE)["refresh_token"]
-    (old,) = _secret_ids(cognito, pool)
+    (old,) = secret_ids(cognito, pool)
     _add_secret(cognito, pool, NEW_SECRET)
     deployed.secrets_manager.put_secret_value(SecretId=deployed.arn, SecretString=NEW_SECRET)
 
@@ -198,7 +178,7 @@ def test_a_rejected_secret_hash_reads_the_secret_again_and_retries_the_request(
     """The old secret deleted at once, before the max age (say, after a leak): the
     first request signed with it is refused by Cognito, re-reads, and succeeds."""
     refresh = login(ALICE)["refresh_token"]
-    (old,) = _secret_ids(cognito, pool)
+    (old,) = secret_ids(cognito, pool)
     _add_secret(cognito, pool, NEW_SECRET)
     deployed.secrets_manager.put_secret_value(SecretId=deployed.arn, SecretString=NEW_SECRET)
     _delete_secret(cognito, pool, old)
@@ -254,13 +234,13 @@ def test_aws_refusing_the_secret_hash_rereads_and_resends_with_the_new_hash(
         **sign_in,
         "AuthParameters": {**credentials, "SECRET_HASH": STUB_HASH_OF_ALICE},
     }
-    stubber.add_response("initiate_auth", TOKENS, with_old_hash)
+    stubber.add_response("initiate_auth", STUB_TOKENS, with_old_hash)
     stubber.add_client_error(
         "initiate_auth", "NotAuthorizedException", message, 400, expected_params=with_old_hash
     )
     stubber.add_response(
         "initiate_auth",
-        TOKENS,
+        STUB_TOKENS,
         {**sign_in, "AuthParameters": {**credentials, "SECRET_HASH": STUB_NEW_HASH_OF_ALICE}},
     )
 
@@ -269,7 +249,7 @@ def test_aws_refusing_the_secret_hash_rereads_and_resends_with_the_new_hash(
     second = api.post("/login", {"username": ALICE, "password": PASSWORD})
 
     assert (first[0], second[0]) == (200, 200), second
-    assert second[1]["data"]["access_token"] == "a.c.t"
+    assert second[1]["data"]["access_token"] == STUB_TOKENS_ANSWERED["access_token"]
     assert deployed.reads == ["GetSecretValue", "GetSecretValue"]
 
 
@@ -370,7 +350,7 @@ def test_rotating_the_secret_while_renewals_run_loses_no_request(
     goes while every process still signs with it: Cognito's refusals make them
     re-read)."""
     sessions = {name: login(name)["refresh_token"] for name in (ALICE, BOB, ADMIN)}
-    (old,) = _secret_ids(cognito, pool)
+    (old,) = secret_ids(cognito, pool)
     renewals = Renewals()
     steps: list[str] = []
 
@@ -400,20 +380,12 @@ def test_rotating_the_secret_while_renewals_run_loses_no_request(
 
     assert renewals.failures == []
     assert len(steps) == 4
-    assert _secret_ids(cognito, pool) == [new]
+    assert secret_ids(cognito, pool) == [new]
     assert new != old
     value = deployed.secrets_manager.get_secret_value(SecretId=deployed.arn)["SecretString"]
     assert value != pool.client_secret
     # moto checks SECRET_HASH on refresh over the name typed at sign-in.
-    renewed = cognito.initiate_auth(
-        ClientId=pool.client_id,
-        AuthFlow="REFRESH_TOKEN_AUTH",
-        AuthParameters={
-            "REFRESH_TOKEN": sessions[ALICE],
-            "SECRET_HASH": secret_hash(ALICE, pool.client_id, value),
-        },
-    )
-    assert "AuthenticationResult" in renewed
+    assert "AuthenticationResult" in refresh_with(cognito, pool, sessions[ALICE], value)
 
 
 def test_the_max_age_is_a_positive_number_of_seconds() -> None:

@@ -10,7 +10,7 @@ import pytest
 from botocore.stub import Stubber
 
 from devstack.harness import Http
-from tests.conftest import ALICE, PASSWORD, STUB_HASH_OF_ALICE, STUB_POOL, refused
+from tests.conftest import ALICE, CODE_REFUSALS, PASSWORD, STUB_HASH_OF_ALICE, STUB_POOL, refused
 
 if TYPE_CHECKING:
     from mypy_boto3_cognito_idp import CognitoIdentityProviderClient
@@ -114,15 +114,8 @@ def test_confirm_signup_confirms_the_user(
 @pytest.mark.parametrize(
     ("code", "status", "message", "ours"),
     [
-        ("CodeMismatchException", 401, "Invalid Verification code", "code_mismatch"),
-        (
-            "ExpiredCodeException",
-            401,
-            "The verification code has expired, please request a new one",
-            "code_expired",
-        ),
+        *CODE_REFUSALS,
         ("NotAuthorizedException", 409, "User is already confirmed", "already_confirmed"),
-        ("UserNotFoundException", 401, "Invalid Verification code", "code_mismatch"),
     ],
 )
 def test_confirm_signup_errors_as_aws_reports_them(

@@ -12,7 +12,8 @@ from botocore.exceptions import ClientError
 from chalicelib.cognito_gateway import secret_hash
 from chalicelib.stand_in import CODES_HEADER
 from devstack import stand_in_operations
-from tests.conftest import ALICE, BOB, PASSWORD, UNCONFIRMED
+from tests.conftest import ALICE, BOB, UNCONFIRMED
+from tests.rotation_support import sign_in
 
 if TYPE_CHECKING:
     from mypy_boto3_cognito_idp import CognitoIdentityProviderClient
@@ -21,20 +22,6 @@ if TYPE_CHECKING:
     from devstack.pool import Pool
 
 pytestmark = pytest.mark.usefixtures("users")
-
-
-def _sign_in(cognito: CognitoIdentityProviderClient, pool: Pool, name: str) -> dict[str, Any]:
-    answer = cognito.initiate_auth(
-        ClientId=pool.client_id,
-        AuthFlow="USER_PASSWORD_AUTH",
-        AuthParameters={
-            "USERNAME": name,
-            "PASSWORD": PASSWORD,
-            "SECRET_HASH": secret_hash(name, pool.client_id, pool.client_secret),
-        },
-    )
-    tokens: dict[str, Any] = dict(answer["AuthenticationResult"])
-    return tokens
 
 
 def _error(call: Any, **parameters: Any) -> str:
@@ -99,7 +86,7 @@ def test_resend_makes_a_code_for_an_unconfirmed_user_only(
 def test_revoke_token_checks_the_client_and_the_kind_of_token(
     cognito: CognitoIdentityProviderClient, pool: Pool
 ) -> None:
-    tokens = _sign_in(cognito, pool, ALICE)
+    tokens = sign_in(cognito, pool, ALICE)
     revoke = cognito.revoke_token
 
     assert (
@@ -132,7 +119,7 @@ def test_revoke_token_checks_the_client_and_the_kind_of_token(
 def test_revoke_token_takes_either_secret_during_a_rotation(
     cognito: CognitoIdentityProviderClient, pool: Pool
 ) -> None:
-    tokens = [_sign_in(cognito, pool, ALICE) for _ in range(2)]
+    tokens = [sign_in(cognito, pool, ALICE) for _ in range(2)]
     added = cognito.add_user_pool_client_secret(
         UserPoolId=pool.user_pool_id, ClientId=pool.client_id
     )["ClientSecretDescriptor"]["ClientSecretValue"]
@@ -154,7 +141,7 @@ def test_revoke_token_is_refused_where_the_client_does_not_allow_revocation(
     cognito.update_user_pool_client(
         UserPoolId=pool.user_pool_id, ClientId=pool.client_id, EnableTokenRevocation=False
     )
-    tokens = _sign_in(cognito, pool, ALICE)
+    tokens = sign_in(cognito, pool, ALICE)
 
     code = _error(
         cognito.revoke_token,
@@ -169,7 +156,7 @@ def test_revoke_token_is_refused_where_the_client_does_not_allow_revocation(
 def test_delete_user_ends_only_that_users_sessions(
     cognito: CognitoIdentityProviderClient, pool: Pool
 ) -> None:
-    alice, bob = _sign_in(cognito, pool, ALICE), _sign_in(cognito, pool, BOB)
+    alice, bob = sign_in(cognito, pool, ALICE), sign_in(cognito, pool, BOB)
 
     cognito.delete_user(AccessToken=alice["AccessToken"])
 
@@ -180,7 +167,7 @@ def test_delete_user_ends_only_that_users_sessions(
 def test_attribute_codes_are_for_email_and_phone_number_only(
     cognito: CognitoIdentityProviderClient, pool: Pool
 ) -> None:
-    token = _sign_in(cognito, pool, ALICE)["AccessToken"]
+    token = sign_in(cognito, pool, ALICE)["AccessToken"]
 
     assert (
         _error(
@@ -207,8 +194,8 @@ def test_attribute_codes_are_for_email_and_phone_number_only(
 def test_an_address_verified_by_another_account_first_is_refused(
     cognito: CognitoIdentityProviderClient, pool: Pool
 ) -> None:
-    alice = _sign_in(cognito, pool, ALICE)["AccessToken"]
-    bob = _sign_in(cognito, pool, BOB)["AccessToken"]
+    alice = sign_in(cognito, pool, ALICE)["AccessToken"]
+    bob = sign_in(cognito, pool, BOB)["AccessToken"]
     wanted: list[AttributeTypeTypeDef] = [{"Name": "email", "Value": "both@example.com"}]
     alice_code = _codes(cognito.update_user_attributes(AccessToken=alice, UserAttributes=wanted))
     bob_code = _codes(cognito.update_user_attributes(AccessToken=bob, UserAttributes=wanted))

@@ -10,9 +10,9 @@ from typing import TYPE_CHECKING
 import pytest
 from botocore.exceptions import ClientError
 
-from chalicelib.cognito_gateway import secret_hash
 from devstack.pool import Pool, create_confirmed_user
 from tests.conftest import ALICE, PASSWORD
+from tests.rotation_support import held_secrets, renews_with, sign_in
 
 if TYPE_CHECKING:
     from mypy_boto3_cognito_idp import CognitoIdentityProviderClient
@@ -21,9 +21,8 @@ CHOSEN = "achosensecretofthirtytwocharacters0"
 
 
 def _ids(cognito: CognitoIdentityProviderClient, pool: Pool) -> list[str]:
-    listed = cognito.list_user_pool_client_secrets(
-        UserPoolId=pool.user_pool_id, ClientId=pool.client_id
-    )["ClientSecrets"]
+    """The ids of the secrets held, each listed without its value."""
+    listed = held_secrets(cognito, pool)
     assert all(set(s) == {"ClientSecretId", "ClientSecretCreateDate"} for s in listed), listed
     return [s["ClientSecretId"] for s in listed]
 
@@ -126,34 +125,6 @@ def test_unknown_pools_and_clients_and_clients_without_a_secret_are_refused(
     ]
 
 
-def _refresh_token(cognito: CognitoIdentityProviderClient, pool: Pool) -> str:
-    create_confirmed_user(cognito, pool.user_pool_id, ALICE, PASSWORD)
-    tokens = cognito.initiate_auth(
-        ClientId=pool.client_id,
-        AuthFlow="USER_PASSWORD_AUTH",
-        AuthParameters={"USERNAME": ALICE, "PASSWORD": PASSWORD},
-    )["AuthenticationResult"]
-    return tokens["RefreshToken"]
-
-
-def _renews_with(
-    cognito: CognitoIdentityProviderClient, pool: Pool, refresh: str, secret: str
-) -> str:
-    """ "ok", or Cognito's message: moto checks SECRET_HASH on refresh."""
-    try:
-        cognito.initiate_auth(
-            ClientId=pool.client_id,
-            AuthFlow="REFRESH_TOKEN_AUTH",
-            AuthParameters={
-                "REFRESH_TOKEN": refresh,
-                "SECRET_HASH": secret_hash(ALICE, pool.client_id, secret),
-            },
-        )
-    except ClientError as exc:
-        return str(exc.response["Error"]["Message"])
-    return "ok"
-
-
 def test_either_secret_verifies_during_a_rotation_and_a_deleted_one_stops(
     stand_in: tuple[CognitoIdentityProviderClient, Pool],
 ) -> None:
@@ -161,18 +132,17 @@ def test_either_secret_verifies_during_a_rotation_and_a_deleted_one_stops(
     its message; the stand-in checks every current secret and answers as AWS does."""
     cognito, pool = stand_in
     client = {"UserPoolId": pool.user_pool_id, "ClientId": pool.client_id}
-    refresh = _refresh_token(cognito, pool)
+    create_confirmed_user(cognito, pool.user_pool_id, ALICE, PASSWORD)
+    refresh = sign_in(cognito, pool, ALICE)["RefreshToken"]
 
     (old,) = _ids(cognito, pool)
     cognito.add_user_pool_client_secret(**client, ClientSecret=CHOSEN)
     during = [
-        _renews_with(cognito, pool, refresh, secret)
+        renews_with(cognito, pool, refresh, secret)
         for secret in (pool.client_secret, CHOSEN, "x" * 40)
     ]
     cognito.delete_user_pool_client_secret(**client, ClientSecretId=old)
-    after = [
-        _renews_with(cognito, pool, refresh, secret) for secret in (pool.client_secret, CHOSEN)
-    ]
+    after = [renews_with(cognito, pool, refresh, secret) for secret in (pool.client_secret, CHOSEN)]
     described = cognito.describe_user_pool_client(**client)["UserPoolClient"]
 
     refused = f"Unable to verify secret hash for client {pool.client_id}"
