@@ -3,13 +3,18 @@ wherever: in a view, in the token middleware, or in the configuration."""
 
 from __future__ import annotations
 
+import decimal
+import json
 import logging
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from chalice.app import Response, handle_extra_types
+from hypothesis import given
+from hypothesis import strategies as st
 
-from chalicelib import logs
+from chalicelib import logs, responses
 from chalicelib.cognito_gateway import create_client
 from chalicelib.services import services
 from chalicelib.settings import Settings
@@ -118,3 +123,65 @@ def test_repeated_warnings_say_how_many_were_held_back(
         "the key set is down",
         "Cognito is down (and 4 more times in the 10 s before)",
     ]
+
+
+def _chalice_text(body: Any) -> str:
+    """What Chalice sends for a body it is handed unencoded."""
+    text: str = Response(body=body).to_dict()["body"]
+    return text
+
+
+@pytest.mark.parametrize("code", range(128))
+def test_the_fast_encoding_writes_every_ascii_character_as_chalice_does(code: int) -> None:
+    body = {chr(code): [chr(code), f"a{chr(code)}b"]}
+
+    text = responses._json_text(body)
+
+    assert text is None or text == _chalice_text(body)
+    assert text is not None or code == 0x7F
+
+
+_JSON_LIKE = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.floats()
+    | st.text()
+    | st.decimals(allow_nan=False, allow_infinity=False),
+    lambda inner: (
+        st.lists(inner, max_size=4)
+        | st.tuples(inner)
+        | st.dictionaries(st.text(max_size=4) | st.integers(), inner, max_size=4)
+    ),
+    max_leaves=12,
+)
+
+
+@given(_JSON_LIKE)
+def test_the_fast_encoding_is_chalices_text_or_nothing(data: Any) -> None:
+    body = {"data": data}  # Chalice sends a str body as it is: success's is a dict
+
+    text = responses._json_text(body)
+
+    if text is not None:
+        assert text == _chalice_text(body)
+
+
+def test_success_answers_the_text_chalice_would_make() -> None:
+    data = {"id_token": "eyJ.a-b_c.d", "expires_in": 3600, "token_type": "Bearer"}
+
+    fast = responses.success(data).to_dict()
+    slow = Response(body=responses.envelope("success", error=False, data=data)).to_dict()
+
+    assert (
+        fast["body"]
+        == slow["body"]
+        == json.dumps(
+            {"message": "success", "error": False, "success": True, "data": data},
+            separators=(",", ":"),
+            default=handle_extra_types,
+        )
+    )
+    assert isinstance(responses.success(data).body, str)
+    for chalice_only in ({"name": "Zoë"}, {"price": decimal.Decimal("1.5")}, {"ratio": 0.1}):
+        assert isinstance(responses.success(chalice_only).body, dict)
