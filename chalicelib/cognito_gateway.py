@@ -129,6 +129,12 @@ class CognitoGateway:
         self._signed = threading.local()
         self._internal_names: dict[str, tuple[str, float]] = {}
         self._names_lock = threading.Lock()
+        # Here rather than in every call, where an import statement costs ~1.3 us: the
+        # client has imported botocore by now (boto3 itself is imported on first use).
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        self._boto_core_error = BotoCoreError
+        self._client_error = ClientError
 
     def _identify(self, username: str) -> _ClientAndUser:
         """The parameters every public call for a user repeats."""
@@ -361,13 +367,11 @@ class CognitoGateway:
         known: ErrorMap,
         hidden: frozenset[str] = frozenset(),
     ) -> R:
-        from botocore.exceptions import BotoCoreError, ClientError
-
         try:
             return self._signed_call(call)
-        except ClientError as exc:
+        except self._client_error as exc:
             _translate(operation, exc, known, hidden)
-        except BotoCoreError as exc:
+        except self._boto_core_error as exc:
             # Timeouts, refused connections, DNS: after botocore's own retries.
             raise errors.ServiceUnavailable() from _Detail(operation, exc)
 
@@ -375,12 +379,10 @@ class CognitoGateway:
         """call(); made once more when Cognito rejected the SECRET_HASH it carried and
         the secret has changed since (a rotation): the retry hashes with the new one.
         Calls that carry no hash, and every other refusal, are never retried."""
-        from botocore.exceptions import ClientError
-
         self._signed.secret = None
         try:
             return call()
-        except ClientError as exc:
+        except self._client_error as exc:
             rejected: str | None = self._signed.secret
             if rejected is None or not rejects_secret_hash(exc):
                 raise
