@@ -58,7 +58,14 @@ def preflight_headers(origin: str | None, methods: list[str]) -> dict[str, str]:
 
 def with_vary_origin(headers: Mapping[str, str]) -> str:
     """Vary with Origin added: answers differ by origin, so no cache may share them."""
-    vary = next((value for name, value in headers.items() if name.lower() == "vary"), "")
+    vary = ""
+    for name, value in headers.items():
+        if name.lower() == "vary":
+            vary = value
+            break
+    if vary == "":
+        # No answer of ours sets Vary itself: nothing to merge with.
+        return "Origin"
     fields = [field.strip() for field in vary.split(",") if field.strip()]
     if "origin" not in {field.lower() for field in fields}:
         fields.append("Origin")

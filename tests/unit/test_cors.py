@@ -12,7 +12,7 @@ import pytest
 from botocore.stub import Stubber
 
 from app import app
-from chalicelib.cors import ALLOWED_HEADERS, EXPOSED_HEADERS, MAX_AGE_SECONDS
+from chalicelib.cors import ALLOWED_HEADERS, EXPOSED_HEADERS, MAX_AGE_SECONDS, with_vary_origin
 from chalicelib.settings import ConfigurationError, Settings, cors_origins
 from chalicelib.validation import MAX_BODY_BYTES
 from devstack.harness import Http, in_process, pool_environment
@@ -230,3 +230,19 @@ def test_a_wildcard_or_a_non_origin_is_refused_at_start(raw: str, complaint: str
         Settings.from_env(env)
 
     assert complaint in str(refused.value)
+
+
+@pytest.mark.parametrize(
+    ("headers", "vary"),
+    [
+        ({}, "Origin"),
+        ({"Content-Type": "application/json"}, "Origin"),
+        ({"Vary": ""}, "Origin"),
+        ({"Vary": " , "}, "Origin"),
+        ({"vary": "Accept-Encoding"}, "Accept-Encoding, Origin"),
+        ({"VARY": " accept ,, ORIGIN "}, "accept, ORIGIN"),
+        ({"Vary": "Origin", "vary": "Accept"}, "Origin"),
+    ],
+)
+def test_vary_gets_origin_once_whatever_it_held(headers: dict[str, str], vary: str) -> None:
+    assert with_vary_origin(headers) == vary
