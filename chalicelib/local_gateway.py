@@ -32,6 +32,7 @@ from urllib.parse import unquote
 
 from chalicelib.cors import answer_headers, with_vary_origin
 from chalicelib.errors import REQUEST_REFUSED
+from chalicelib.responses import error_envelope
 
 LISTEN_BACKLOG = 128
 
@@ -104,13 +105,4 @@ def _as_default_4xx(body: bytes | None) -> bytes:
     if not isinstance(original, dict):
         original = {}
     message = original.get("message") or original.get("Message") or "Forbidden"
-    return json.dumps(
-        {
-            "message": message,
-            "error": True,
-            "success": False,
-            "data": None,
-            "code": REQUEST_REFUSED,
-        },
-        separators=(",", ":"),
-    ).encode()
+    return json.dumps(error_envelope(message, REQUEST_REFUSED), separators=(",", ":")).encode()
