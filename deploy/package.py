@@ -40,6 +40,7 @@ def merge_template(stage: str, architecture: str = ARCHITECTURES[0]) -> dict[str
     template: dict[str, Any] = json.loads(TEMPLATE.read_text())
     template["Parameters"]["Architecture"]["Default"] = architecture
     add_cors_to_gateway_responses(template)
+    add_rate_limited_response(template)
     overlay = TEMPLATE.with_name(f"{stage}.json")
     if overlay.exists():
         merged: dict[str, Any] = TemplateDeepMerger().merge(
@@ -69,6 +70,42 @@ def add_cors_to_gateway_responses(template: dict[str, Any]) -> None:
                 for name, value in headers.items()
             }
         )
+
+
+def add_rate_limited_response(template: dict[str, Any]) -> None:
+    """Every rate rule of the web ACL blocks with the same answer: 429, the envelope
+    (the ACL's `rate_limited` body), and `Retry-After` set to the counting window, the
+    time after which a client that stopped has no request left in it.
+
+    A WAF answer never reaches API Gateway's gateway responses, and its headers are
+    fixed strings: it cannot echo `Origin`. It names the first of CorsAllowOrigins (the
+    only one when there is one), so that page can read the 429 and its Retry-After;
+    the other pages of a longer list see a CORS failure instead."""
+    when_allowed = "HasCorsOrigins"
+    first_origin = {"Fn::Select": [0, {"Fn::Split": [",", {"Ref": "CorsAllowOrigins"}]}]}
+    headers: list[dict[str, Any]] = [
+        {"Name": "Retry-After", "Value": {"Ref": "RateLimitWindowSeconds"}},
+        *(
+            {"Fn::If": [when_allowed, {"Name": name, "Value": value}, {"Ref": "AWS::NoValue"}]}
+            for name, value in (
+                ("Access-Control-Allow-Origin", first_origin),
+                ("Access-Control-Expose-Headers", EXPOSED_HEADERS),
+            )
+        ),
+    ]
+    acl = template["Resources"]["WebACL"]["Properties"]
+    (body,) = acl["CustomResponseBodies"]
+    for rule in acl["Rules"]:
+        if "RateBasedStatement" in rule["Statement"]:
+            rule["Action"] = {
+                "Block": {
+                    "CustomResponse": {
+                        "ResponseCode": 429,
+                        "CustomResponseBodyKey": body,
+                        "ResponseHeaders": headers,
+                    }
+                }
+            }
 
 
 def runtime_version(sam: dict[str, Any]) -> tuple[int, int]:
