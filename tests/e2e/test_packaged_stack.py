@@ -204,7 +204,8 @@ def test_the_pool_signs_in_by_email_and_states_its_password_policy(
     # Users may turn on an authenticator app (POST /user/mfa/totp/setup); none must.
     assert pool["MfaConfiguration"] == "OPTIONAL"
     assert pool["EnabledMfas"] == ["SOFTWARE_TOKEN_MFA"]
-    assert pool["UserPoolTier"] == "LITE"
+    # Lite unless ThreatProtection asks for Plus (tests/unit/test_waf.py resolves each choice).
+    assert pool["UserPoolTier"] == {"Fn::If": ["ThreatProtectionOn", "PLUS", "LITE"]}
 
 
 def test_a_new_email_counts_only_once_verified(template: dict[str, Any]) -> None:
@@ -368,6 +369,25 @@ def test_the_api_has_one_stage_and_it_is_throttled(deployed: dict[str, Any]) -> 
             "ThrottlingBurstLimit": {"Ref": "ThrottleBurstLimit"},
         }
     ]
+
+
+def test_the_web_acl_waits_for_the_one_stage_and_the_endpoint_is_regional(
+    template: dict[str, Any], deployed: dict[str, Any]
+) -> None:
+    """After the SAM transform, the association's ARN names the stage resource SAM made,
+    so CloudFormation creates the stage first; the API is regional, so WAF sees each
+    caller's own address rather than that of an API Gateway-managed CloudFront."""
+    (stage_name,) = [k for k, r in deployed.items() if r["Type"] == "AWS::ApiGateway::Stage"]
+    (api,) = [r for r in deployed.values() if r["Type"] == "AWS::ApiGateway::RestApi"]
+    association = deployed["WebACLAssociation"]["Properties"]
+
+    assert association["ResourceArn"] == {
+        "Fn::Sub": "arn:${AWS::Partition}:apigateway:${AWS::Region}::"
+        f"/restapis/${{RestAPI}}/stages/${{{stage_name}}}"
+    }
+    assert association["WebACLArn"] == {"Fn::GetAtt": ["WebACL", "Arn"]}
+    assert _properties(template, "RestAPI")["EndpointConfiguration"] == "REGIONAL"
+    assert api["Properties"]["EndpointConfiguration"] == {"Types": ["REGIONAL"]}
 
 
 def test_the_stage_throttles_below_cognitos_shared_quota(template: dict[str, Any]) -> None:
