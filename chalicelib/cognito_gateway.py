@@ -9,6 +9,7 @@ runs it; the local stand-in's differences live in chalicelib.stand_in.
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import hmac
 import logging
@@ -530,11 +531,63 @@ class CognitoGateway:
         "ResourceNotFoundException": errors.NoSuchGroup,
     }
 
-    def check_session(self, access_token: str) -> None:
+    def check_session(self, access_token: str) -> GetUserResponseTypeDef:
         """GetUser with the access token: Cognito refuses one whose session was signed
         out, or whose user was disabled or deleted, although its signature and
-        expiry still pass."""
-        self.get_user(access_token)
+        expiry still pass. The answer is the caller as the pool has them."""
+        return self.get_user(access_token)
+
+    def is_member(self, username: str, group: str) -> bool:
+        """Whether the pool has the caller (their internal name) in `group` now, with
+        AdminListGroupsForUser: the groups an access token carries are those of its
+        issue. A page holds at most 60 groups (Cognito's maximum) and a user may be
+        in more, so the pages are followed until the group or the end; a caller the
+        pool no longer has is a session that has ended."""
+        page: dict[str, str] = {}
+        while True:
+            answer = self._call(
+                "AdminListGroupsForUser",
+                functools.partial(
+                    self.client.admin_list_groups_for_user,
+                    UserPoolId=self._settings.user_pool_id,
+                    Username=username,
+                    Limit=_PAGE_LIMIT,
+                    **page,
+                ),
+                {"UserNotFoundException": errors.SessionEnded},
+            )
+            if any(found.get("GroupName") == group for found in answer.get("Groups", [])):
+                return True
+            next_token = answer.get("NextToken")
+            if not next_token:
+                return False
+            page = {"NextToken": next_token}
+
+    def has_other_enabled_member(self, group: str, username: str) -> bool:
+        """Whether `group` has an enabled member besides `username` (an internal
+        name), with ListUsersInGroup: its pages are followed until one is found."""
+        page: dict[str, str] = {}
+        while True:
+            answer = self._call(
+                "ListUsersInGroup",
+                functools.partial(
+                    self.client.list_users_in_group,
+                    UserPoolId=self._settings.user_pool_id,
+                    GroupName=group,
+                    Limit=_PAGE_LIMIT,
+                    **page,
+                ),
+                {},
+            )
+            if any(
+                user.get("Enabled") and user.get("Username") != username
+                for user in answer.get("Users", [])
+            ):
+                return True
+            next_token = answer.get("NextToken")
+            if not next_token:
+                return False
+            page = {"NextToken": next_token}
 
     def list_users(
         self, filter_: str | None, limit: int, pagination_token: str | None
@@ -649,6 +702,10 @@ class CognitoGateway:
                 "InvalidParameterException": errors.UserStateConflict,
             },
         )
+
+
+# The most a page of AdminListGroupsForUser or ListUsersInGroup may hold.
+_PAGE_LIMIT = 60
 
 
 def _token_or_session(access_token: str | None, session: str | None) -> dict[str, str]:

@@ -269,6 +269,27 @@ class UserStateConflict(ApiError):
     cognito_worded = True
 
 
+class SelfAction(ApiError):
+    """An admin's own account is not theirs to lock: another admin disables,
+    deletes or demotes them, so that a slip or a stolen session cannot lock the
+    team out."""
+
+    status_code = 409
+    code = "self_action"
+    default_message = "Admins cannot disable, delete or remove themselves from the admin group"
+
+
+class LastAdmin(ApiError):
+    """The pool would be left without an enabled admin; only AWS's console or CLI
+    could then appoint one."""
+
+    status_code = 409
+    code = "last_admin"
+    default_message = (
+        "The last enabled member of the admin group cannot be removed, disabled or deleted"
+    )
+
+
 # The codes of answers no error class stands for: Chalice's own (a method the path
 # does not have, a body not sent as JSON, an unexpected failure), and API Gateway's
 # gateway responses, which deploy/template.json writes as the envelope.

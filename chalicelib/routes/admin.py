@@ -31,9 +31,9 @@ AdminView = Callable[..., Response]
 
 
 def admin_action(action: str) -> Callable[[AdminView], AdminView]:
-    """An admin route: a caller outside the admin group gets 403, and one whose
-    session Cognito no longer honours 401, before anything else of the request is
-    read; then the path parameters are checked (400), and the view gets them with
+    """An admin route: a caller the pool does not have in the admin group gets 403,
+    and one whose session Cognito no longer honours 401, before anything else of
+    the request is read; then the path parameters are checked (400), and the view gets them with
     `call`, the audited admin call."""
 
     def decorate(view: AdminView) -> AdminView:
@@ -90,11 +90,10 @@ def admin_create_user(body: CreateUserRequest, call: AdminCall) -> Response:
 )
 @admin_action("disable_user")
 @answers(None)
-@refuses(errors.NoSuchUser)
+@refuses(errors.NoSuchUser, errors.SelfAction, errors.LastAdmin)
 def admin_disable_user(username: str, call: AdminCall) -> Response:
-    """Disable a user: they can no longer sign in (admin group only)."""
-    with call.audited(username):
-        services.gateway().admin_disable_user(username)
+    """Disable a user: they can no longer sign in (admin group only; not oneself)."""
+    admin.disable_user(call, username)
     return success(None, "User disabled")
 
 
@@ -114,11 +113,10 @@ def admin_enable_user(username: str, call: AdminCall) -> Response:
 @routes.route("/admin/users/{username}", methods=["DELETE"], authorizer=access_token_authorizer)
 @admin_action("delete_user")
 @answers(None)
-@refuses(errors.NoSuchUser)
+@refuses(errors.NoSuchUser, errors.SelfAction, errors.LastAdmin)
 def admin_delete_user(username: str, call: AdminCall) -> Response:
-    """Delete a user for good (admin group only)."""
-    with call.audited(username):
-        services.gateway().admin_delete_user(username)
+    """Delete a user for good (admin group only; not oneself)."""
+    admin.delete_user(call, username)
     return success(None, "User deleted")
 
 
@@ -143,11 +141,13 @@ def admin_add_to_group(body: GroupRequest, username: str, call: AdminCall) -> Re
 )
 @admin_action("remove_from_group")
 @answers(None)
-@refuses(errors.NoSuchUser, errors.NoSuchGroup)
+@refuses(errors.NoSuchUser, errors.NoSuchGroup, errors.SelfAction, errors.LastAdmin)
 def admin_remove_from_group(username: str, group: str, call: AdminCall) -> Response:
-    """Remove a user from a group; their next tokens lack it (admin group only)."""
-    with call.audited(username, group=group):
-        services.gateway().admin_remove_user_from_group(username, group)
+    """Remove a user from a group; their next tokens lack it (admin group only).
+
+    Removed from the admin group, they are signed out everywhere as well; an admin
+    cannot remove themselves, nor the last enabled admin."""
+    admin.remove_from_group(call, username, group)
     return success(None, "User removed from the group")
 
 

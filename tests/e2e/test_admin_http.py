@@ -118,8 +118,12 @@ def test_an_administrator_finds_invites_regroups_and_removes_users(
     assert admin.ask("DELETE", f"{group_path}/{ADMIN_GROUP}")[0] == 200
     demoted = Api.signed_in(stack, MEMBER, PASSWORD)
     assert demoted.ask("GET", "/admin/users?limit=1")[0] == 403
+    # Removed from the admin group, they were signed out too.
+    renewal = {"username": MEMBER, "refresh_token": member_tokens["refresh_token"]}
+    assert anonymous.ask("POST", "/user/renew_refresh_token", renewal)[0] == 401
 
     # Sign the member out everywhere: their refresh token stops working.
+    member_tokens = sign_in(stack, MEMBER, PASSWORD)
     renewal = {"username": MEMBER, "refresh_token": member_tokens["refresh_token"]}
     assert anonymous.ask("POST", "/user/renew_refresh_token", renewal)[0] == 200
     assert admin.ask("POST", _user_path(MEMBER, "/sign-out"))[0] == 200
@@ -177,3 +181,50 @@ def test_an_admin_path_with_a_user_answers_a_preflight_over_http(stack: dict[str
     assert preflight.status_code == 204
     assert preflight.headers["Access-Control-Allow-Origin"] == page
     assert preflight.headers["Access-Control-Allow-Methods"] == "DELETE"
+
+
+def _groups(cognito: CognitoIdentityProviderClient, pool_id: str, email: str) -> list[str]:
+    listed = cognito.admin_list_groups_for_user(UserPoolId=pool_id, Username=email)["Groups"]
+    return [group["GroupName"] for group in listed]
+
+
+def test_a_demoted_admins_token_cannot_take_the_role_back_over_http(
+    stack: dict[str, Any], stack_cognito: CognitoIdentityProviderClient
+) -> None:
+    """Issue 19's probe against `make run`: B removes A from the admin group, and A's
+    access token, still good, re-adds itself, removes B and signs B out. Now each is
+    refused, and a demotion signs A out; an admin cannot remove themselves."""
+    pool_id = stack["user_pool_id"]
+    first, second = "http-demoted@example.com", "http-demoter@example.com"
+    for email in (first, second):
+        create_confirmed_user(stack_cognito, pool_id, email, PASSWORD, groups=[ADMIN_GROUP])
+    demoted_tokens = sign_in(stack, first, PASSWORD)
+    demoted = Api(stack, demoted_tokens["access_token"])
+    demoter_tokens = sign_in(stack, second, PASSWORD)
+    demoter = Api(stack, demoter_tokens["access_token"])
+
+    assert demoter.ask("DELETE", _user_path(first, f"/groups/{ADMIN_GROUP}"))[0] == 200
+
+    forbidden = {"message": "Only members of the admin group may do this", "code": "forbidden"}
+    for method, path, body in [
+        ("POST", _user_path(first, "/groups"), {"group": ADMIN_GROUP}),
+        ("DELETE", _user_path(second, f"/groups/{ADMIN_GROUP}"), None),
+        ("POST", _user_path(second, "/sign-out"), None),
+    ]:
+        status, answer = demoted.ask(method, path, body)
+        assert (status, {key: answer.get(key) for key in forbidden}) == (403, forbidden)
+    assert _groups(stack_cognito, pool_id, first) == []
+    assert _groups(stack_cognito, pool_id, second) == [ADMIN_GROUP]
+    anonymous = Api(stack)
+    renew = "/user/renew_refresh_token"
+    kept = {"username": second, "refresh_token": demoter_tokens["refresh_token"]}
+    assert anonymous.ask("POST", renew, kept)[0] == 200
+    ended = {"username": first, "refresh_token": demoted_tokens["refresh_token"]}
+    assert anonymous.ask("POST", renew, ended)[0] == 401
+
+    # Promoted again, A's next sign-in is an admin's; B cannot remove itself.
+    assert demoter.ask("POST", _user_path(first, "/groups"), {"group": ADMIN_GROUP})[0] == 200
+    assert Api.signed_in(stack, first, PASSWORD).ask("GET", "/admin/users?limit=1")[0] == 200
+    status, answer = demoter.ask("DELETE", _user_path(second, f"/groups/{ADMIN_GROUP}"))
+    assert (status, answer["code"]) == (409, "self_action")
+    assert _groups(stack_cognito, pool_id, second) == [ADMIN_GROUP]

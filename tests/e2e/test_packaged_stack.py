@@ -164,9 +164,14 @@ def test_the_source_reading_finds_the_calls_it_must() -> None:
 
     assert {"InitiateAuth", "SignUp", "GlobalSignOut", "AdminGetUser"} <= called
     assert {"ListUsers", "AdminDisableUser", "AdminRemoveUserFromGroup"} <= called
-    # ListUsers is the one IAM-authorized call whose name does not say Admin.
+    # The admin API's checks: the caller's groups, the admin group's members.
+    assert {"AdminListGroupsForUser", "ListUsersInGroup", "AdminUserGlobalSignOut"} <= called
+    # ListUsers and ListUsersInGroup are the IAM-authorized calls whose names do not
+    # say Admin.
     assert iam_authorized(called) == {
-        name for name in called if name.startswith("Admin") or name == "ListUsers"
+        name
+        for name in called
+        if name.startswith("Admin") or name in {"ListUsers", "ListUsersInGroup"}
     }
 
 

@@ -21,6 +21,7 @@ from tests.admin_support import (
     ROUTES,
     audit_lines,
     emails,
+    pool_state,
     respond,
     send,
     undocumented,
@@ -281,3 +282,180 @@ def test_each_action_writes_one_audit_line_without_secrets(
     written = audit.getvalue()
     for secret in (TEMPORARY, "Secretname", *(tokens[name] for name in TOKENS)):
         assert secret not in written
+
+
+# A demoted admin (issue 19): the pool's word on the admin group, not the token's.
+
+ADMIN_PATH = "/admin/users/admin%40example.com"
+NOT_A_MEMBER = refused("Only members of the admin group may do this", "forbidden")
+
+
+def _make_admin(cognito: CognitoIdentityProviderClient, pool: Pool, email: str) -> None:
+    cognito.admin_add_user_to_group(
+        UserPoolId=pool.user_pool_id, Username=email, GroupName=ADMIN_GROUP
+    )
+
+
+def _renews(api: Http, username: str, tokens: dict[str, str]) -> int:
+    renewal = {"username": username, "refresh_token": tokens["refresh_token"]}
+    return api.post("/user/renew_refresh_token", renewal)[0]
+
+
+def test_a_demoted_admins_token_cannot_take_the_role_back_or_act_on_the_other_admin(
+    api: Http,
+    login: Login,
+    cognito: CognitoIdentityProviderClient,
+    pool: Pool,
+    audit: io.StringIO,
+) -> None:
+    """The adversarial run's probe: B removes A from the admin group; A's access token
+    (its signature, expiry and `cognito:groups` still good) then tried to re-add
+    itself, remove B and sign B out, and each got 200."""
+    _make_admin(cognito, pool, BOB)
+    demoted, other = login(ADMIN), login(BOB)
+    assert send(api, "DELETE", f"{ADMIN_PATH}/groups/{ADMIN_GROUP}", other["access_token"]) == (
+        200,
+        succeeded("User removed from the group"),
+    )
+    before = pool_state(cognito, pool)
+
+    attempts = [
+        ("POST", f"{ADMIN_PATH}/groups", {"group": ADMIN_GROUP}),
+        ("DELETE", f"{BOB_PATH}/groups/{ADMIN_GROUP}", None),
+        ("POST", f"{BOB_PATH}/sign-out", None),
+    ]
+    for method, path, body in attempts:
+        assert send(api, method, path, demoted["access_token"], body) == (403, NOT_A_MEMBER)
+
+    assert pool_state(cognito, pool) == before
+    assert _renews(api, BOB, other) == 200
+    assert send(api, "GET", "/admin/users", other["access_token"])[0] == 200
+    assert [(line["action"], line["status"]) for line in audit_lines(audit)][1:4] == [
+        ("add_to_group", 403),
+        ("remove_from_group", 403),
+        ("sign_out", 403),
+    ]
+
+
+def test_an_admin_demoted_outside_the_api_is_refused_with_the_token_they_hold(
+    api: Http, login: Login, cognito: CognitoIdentityProviderClient, pool: Pool
+) -> None:
+    """Removed in the console or the CLI, so not signed out: their session is live and
+    their token still says `admin`; the pool does not."""
+    token = login(ADMIN)["access_token"]
+    cognito.admin_remove_user_from_group(
+        UserPoolId=pool.user_pool_id, Username=ADMIN, GroupName=ADMIN_GROUP
+    )
+
+    assert send(api, "GET", "/admin/users", token) == (403, NOT_A_MEMBER)
+    assert send(api, "POST", f"{ADMIN_PATH}/groups", token, {"group": ADMIN_GROUP})[0] == 403
+
+
+def test_a_member_promoted_since_their_token_was_issued_is_an_admin_at_once(
+    api: Http, login: Login, cognito: CognitoIdentityProviderClient, pool: Pool
+) -> None:
+    """The pool says so; the token, issued before, carries no `admin`."""
+    token = login(BOB)["access_token"]
+    _make_admin(cognito, pool, BOB)
+
+    assert send(api, "GET", "/admin/users", token)[0] == 200
+
+
+def test_removing_an_admin_from_the_group_signs_them_out_everywhere(
+    api: Http, admin: str, login: Login, cognito: CognitoIdentityProviderClient, pool: Pool
+) -> None:
+    _make_admin(cognito, pool, BOB)
+    demoted = login(BOB)
+    assert _renews(api, BOB, demoted) == 200
+
+    assert send(api, "DELETE", f"{BOB_PATH}/groups/{ADMIN_GROUP}", admin)[0] == 200
+
+    assert _renews(api, BOB, demoted) == 401
+    assert api.post("/logout", None, {"Authorization": demoted["access_token"]}) == (
+        401,
+        SESSION_ENDED,
+    )
+    assert _logs_in(api, BOB) == 200
+
+
+def test_removing_oneself_from_another_group_is_allowed_and_keeps_the_session(
+    api: Http, login: Login, cognito: CognitoIdentityProviderClient, pool: Pool
+) -> None:
+    cognito.create_group(UserPoolId=pool.user_pool_id, GroupName="editors")
+    cognito.admin_add_user_to_group(
+        UserPoolId=pool.user_pool_id, Username=ADMIN, GroupName="editors"
+    )
+    tokens = login(ADMIN)
+
+    assert send(api, "DELETE", f"{ADMIN_PATH}/groups/editors", tokens["access_token"])[0] == 200
+    assert _renews(api, ADMIN, tokens) == 200
+
+
+LAST_ADMIN = refused(
+    "The last enabled member of the admin group cannot be removed, disabled or deleted",
+    "last_admin",
+)
+SELF_ACTION = refused(
+    "Admins cannot disable, delete or remove themselves from the admin group", "self_action"
+)
+# What an admin might do to their own account (the path in another case, as the
+# pool matches emails), each refused.
+LOCKING_OUT = {
+    "demote": ("DELETE", f"/admin/users/Admin%40Example.com/groups/{ADMIN_GROUP}"),
+    "disable": ("POST", f"{ADMIN_PATH}/disable"),
+    "delete": ("DELETE", ADMIN_PATH),
+}
+
+
+@pytest.mark.parametrize("action", list(LOCKING_OUT))
+def test_the_only_admin_cannot_remove_disable_or_delete_themselves(
+    api: Http,
+    admin: str,
+    cognito: CognitoIdentityProviderClient,
+    pool: Pool,
+    audit: io.StringIO,
+    action: str,
+) -> None:
+    method, path = LOCKING_OUT[action]
+    before = pool_state(cognito, pool)
+
+    assert send(api, method, path, admin) == (409, LAST_ADMIN)
+
+    assert pool_state(cognito, pool) == before
+    assert send(api, "GET", "/admin/users", admin)[0] == 200
+    assert audit_lines(audit)[0]["status"] == 409
+
+
+@pytest.mark.parametrize("action", list(LOCKING_OUT))
+def test_an_admin_beside_another_cannot_remove_disable_or_delete_themselves(
+    api: Http, admin: str, cognito: CognitoIdentityProviderClient, pool: Pool, action: str
+) -> None:
+    _make_admin(cognito, pool, BOB)
+    method, path = LOCKING_OUT[action]
+    before = pool_state(cognito, pool)
+
+    assert send(api, method, path, admin) == (409, SELF_ACTION)
+
+    assert pool_state(cognito, pool) == before
+
+
+def test_beside_a_disabled_admin_the_enabled_one_is_the_last(
+    api: Http, admin: str, cognito: CognitoIdentityProviderClient, pool: Pool
+) -> None:
+    """A disabled member cannot sign in: the pool would be left without an admin."""
+    _make_admin(cognito, pool, BOB)
+    cognito.admin_disable_user(UserPoolId=pool.user_pool_id, Username=BOB)
+
+    method, path = LOCKING_OUT["demote"]
+    assert send(api, method, path, admin) == (409, LAST_ADMIN)
+
+
+def test_an_admin_demotes_disables_and_deletes_another_admin(
+    api: Http, admin: str, cognito: CognitoIdentityProviderClient, pool: Pool
+) -> None:
+    _make_admin(cognito, pool, BOB)
+
+    assert send(api, "DELETE", f"{BOB_PATH}/groups/{ADMIN_GROUP}", admin)[0] == 200
+    _make_admin(cognito, pool, BOB)
+    assert send(api, "POST", f"{BOB_PATH}/disable", admin)[0] == 200
+    assert send(api, "DELETE", BOB_PATH, admin)[0] == 200

@@ -14,7 +14,16 @@ from botocore.stub import Stubber
 from devstack.harness import Http
 from devstack.pool import ADMIN_GROUP
 from tests.admin_support import BOB_PATH, CARL, send
-from tests.conftest import BOB, PASSWORD, SESSION_ENDED, STUB_POOL, STUB_SUB, stub_access_token
+from tests.conftest import (
+    ALICE,
+    BOB,
+    PASSWORD,
+    SESSION_ENDED,
+    STUB_POOL,
+    STUB_SUB,
+    refused,
+    stub_access_token,
+)
 
 POOL = {"UserPoolId": STUB_POOL.user_pool_id}
 USER = {**POOL, "Username": BOB}
@@ -22,15 +31,35 @@ CREATED = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
 MODIFIED = datetime(2024, 6, 2, 8, 30, 15, tzinfo=UTC)
 
 
+# How the service asks for the caller's groups: by their internal name, the token's
+# `username`, a full page at a time.
+GROUPS_OF_CALLER = {**POOL, "Username": STUB_SUB, "Limit": 60}
+
+
 def _admin() -> str:
     return stub_access_token(**{"cognito:groups": [ADMIN_GROUP]})
 
 
-def _signed_in(stubber: Stubber) -> str:
-    """An admin's access token, which Cognito is asked about first (GetUser)."""
-    token = _admin()
+def _groups(*names: str) -> list[dict[str, str]]:
+    return [{"GroupName": name, "UserPoolId": STUB_POOL.user_pool_id} for name in names]
+
+
+def _member(stubber: Stubber) -> None:
+    """AdminListGroupsForUser for the caller, answered with the admin group."""
     stubber.add_response(
-        "get_user", {"Username": STUB_SUB, "UserAttributes": []}, {"AccessToken": token}
+        "admin_list_groups_for_user", {"Groups": _groups(ADMIN_GROUP)}, GROUPS_OF_CALLER
+    )
+
+
+def _signed_in(stubber: Stubber, email: str | None = None) -> str:
+    """An admin's access token, which Cognito is asked about first: the caller's
+    groups (AdminListGroupsForUser), then their session (GetUser), which answers the
+    caller with `email` if one is given."""
+    token = _admin()
+    _member(stubber)
+    listed = [] if email is None else [{"Name": "email", "Value": email}]
+    stubber.add_response(
+        "get_user", {"Username": STUB_SUB, "UserAttributes": listed}, {"AccessToken": token}
     )
     return token
 
@@ -312,6 +341,134 @@ def test_an_admin_whose_session_cognito_no_longer_honours_gets_401_and_nothing_i
     deletion, Cognito's answer does not."""
     stubber, api = stubbed
     token = _admin()
+    _member(stubber)
     stubber.add_client_error("get_user", code, cognito_says, expected_params={"AccessToken": token})
 
     assert send(api, "POST", f"{BOB_PATH}/disable", token) == (401, SESSION_ENDED)
+
+
+# The caller's membership, asked of the pool on every admin action (issue 19).
+
+
+def test_the_callers_groups_are_read_page_by_page_until_the_admin_group(
+    stubbed: tuple[Stubber, Http],
+) -> None:
+    """A user may be in more groups than one page holds (60 at most): the service
+    follows NextToken rather than take a first page without `admin` for a refusal."""
+    stubber, api = stubbed
+    token = _admin()
+    stubber.add_response(
+        "admin_list_groups_for_user",
+        {"Groups": _groups("editors", "readers"), "NextToken": "page-2"},
+        GROUPS_OF_CALLER,
+    )
+    stubber.add_response(
+        "admin_list_groups_for_user",
+        {"Groups": _groups(ADMIN_GROUP)},
+        {**GROUPS_OF_CALLER, "NextToken": "page-2"},
+    )
+    stubber.add_response(
+        "get_user", {"Username": STUB_SUB, "UserAttributes": []}, {"AccessToken": token}
+    )
+    stubber.add_response("list_users", {"Users": []}, {**POOL, "Limit": 60})
+
+    assert send(api, "GET", "/admin/users", token)[0] == 200
+
+
+def test_a_token_that_says_admin_is_refused_when_the_pool_does_not_and_nothing_else_is_asked(
+    stubbed: tuple[Stubber, Http],
+) -> None:
+    stubber, api = stubbed
+    token = _admin()
+    stubber.add_response(
+        "admin_list_groups_for_user",
+        {"Groups": _groups("editors"), "NextToken": "page-2"},
+        GROUPS_OF_CALLER,
+    )
+    stubber.add_response(
+        "admin_list_groups_for_user", {"Groups": []}, {**GROUPS_OF_CALLER, "NextToken": "page-2"}
+    )
+
+    assert send(api, "POST", f"{BOB_PATH}/groups", token, {"group": ADMIN_GROUP}) == (
+        403,
+        refused("Only members of the admin group may do this", "forbidden"),
+    )
+
+
+def test_an_admin_the_pool_no_longer_has_gets_401(stubbed: tuple[Stubber, Http]) -> None:
+    stubber, api = stubbed
+    token = _admin()
+    stubber.add_client_error(
+        "admin_list_groups_for_user",
+        "UserNotFoundException",
+        "User does not exist.",
+        expected_params=GROUPS_OF_CALLER,
+    )
+
+    assert send(api, "POST", f"{BOB_PATH}/disable", token) == (401, SESSION_ENDED)
+
+
+def test_removing_a_user_from_the_admin_group_signs_them_out_everywhere(
+    stubbed: tuple[Stubber, Http],
+) -> None:
+    stubber, api = stubbed
+    token = _signed_in(stubber, ALICE)
+    stubber.add_response("admin_remove_user_from_group", {}, {**USER, "GroupName": ADMIN_GROUP})
+    stubber.add_response("admin_user_global_sign_out", {}, USER)
+
+    assert send(api, "DELETE", f"{BOB_PATH}/groups/{ADMIN_GROUP}", token)[0] == 200
+
+
+def _in_group(*members: tuple[str, bool]) -> list[dict[str, Any]]:
+    return [{"Username": name, "Enabled": enabled, "Attributes": []} for name, enabled in members]
+
+
+SELF_PATHS = {
+    "demote": ("DELETE", f"/admin/users/ALICE%40example.com/groups/{ADMIN_GROUP}"),
+    "disable": ("POST", "/admin/users/alice%40example.com/disable"),
+    "delete": ("DELETE", "/admin/users/alice%40example.com"),
+}
+MEMBERS = {**POOL, "GroupName": ADMIN_GROUP, "Limit": 60}
+
+
+@pytest.mark.parametrize("action", list(SELF_PATHS))
+def test_an_admin_acting_on_themselves_is_told_apart_from_the_last_admin_page_by_page(
+    stubbed: tuple[Stubber, Http], action: str
+) -> None:
+    """The caller is named by the email GetUser answers, matched without regard to
+    case; ListUsersInGroup's pages are followed until another enabled member."""
+    stubber, api = stubbed
+    method, path = SELF_PATHS[action]
+    token = _signed_in(stubber, ALICE)
+    stubber.add_response(
+        "list_users_in_group",
+        {"Users": _in_group((STUB_SUB, True), ("disabled-admin", False)), "NextToken": "more"},
+        MEMBERS,
+    )
+    stubber.add_response(
+        "list_users_in_group",
+        {"Users": _in_group(("other-admin", True))},
+        {**MEMBERS, "NextToken": "more"},
+    )
+
+    status, body = send(api, method, path, token)
+
+    assert (status, body["code"]) == (409, "self_action")
+
+
+@pytest.mark.parametrize("action", list(SELF_PATHS))
+def test_the_last_enabled_admin_acting_on_themselves_gets_last_admin(
+    stubbed: tuple[Stubber, Http], action: str
+) -> None:
+    stubber, api = stubbed
+    method, path = SELF_PATHS[action]
+    token = _signed_in(stubber, ALICE)
+    stubber.add_response(
+        "list_users_in_group",
+        {"Users": _in_group((STUB_SUB, True), ("disabled-admin", False))},
+        MEMBERS,
+    )
+
+    status, body = send(api, method, path, token)
+
+    assert (status, body["code"]) == (409, "last_admin")

@@ -76,6 +76,8 @@ EXPECTED: dict[str, type[ApiError]] = {
     "totp_already_set_up": Conflict,
     "mfa_preference_refused": Conflict,
     "user_state_conflict": Conflict,
+    "self_action": Conflict,
+    "last_admin": Conflict,
     "payload_too_large": PayloadTooLarge,
     "unsupported_media_type": RequestRefused,
     "throttled": Throttled,

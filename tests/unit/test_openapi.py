@@ -243,6 +243,7 @@ def test_each_error_status_lists_the_codes_the_route_can_answer(api: Http) -> No
         "401": ["session_ended"],
         "403": ["forbidden"],
         "404": ["group_not_found", "user_not_found"],
+        "409": ["last_admin", "self_action"],
         "413": ["request_refused"],
     }
     # No body, query or path: nothing to refuse as malformed, and no envelope 401

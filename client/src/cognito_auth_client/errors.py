@@ -121,7 +121,8 @@ class NotFound(RequestRefused):
 
 class Conflict(RequestRefused):
     """409: the username or email is taken, the account is already confirmed, the
-    authenticator app is already set up, the user's state does not allow it."""
+    authenticator app is already set up, the user's state does not allow it, an
+    admin acted on themselves or on the last admin (`code` says which)."""
 
 
 class UsernameExists(Conflict):
@@ -201,6 +202,8 @@ BY_CODE: Final[Mapping[str, type[ApiError]]] = {
     "totp_already_set_up": Conflict,
     "mfa_preference_refused": Conflict,
     "user_state_conflict": Conflict,
+    "self_action": Conflict,
+    "last_admin": Conflict,
     "payload_too_large": PayloadTooLarge,
     "unsupported_media_type": RequestRefused,
     # The service's 429 and API Gateway's THROTTLED response.
