@@ -85,7 +85,7 @@ def renew_refresh_token(body: RenewRequest) -> Response:
     "`no-cache`: read the caller's own attributes from Cognito now, not from the id token.",
 )
 @answers(list[Attribute])
-@refuses(errors.Forbidden, errors.NotFound)
+@refuses(errors.Forbidden, errors.NotFound, errors.SessionEnded)
 def test_user(body: TestUserRequest) -> Response:
     """The caller's attributes; another user's for members of the admin group.
 
@@ -94,7 +94,8 @@ def test_user(body: TestUserRequest) -> Response:
     `iat`), so at most as old as an id token lives (1 hour by default). A change made
     with `POST /user/attributes` shows after the next token renewal, or at once with
     the request header `Cache-Control: no-cache`, which reads them from Cognito.
-    Another user's attributes (admin group only) are always read from Cognito. Either
+    Another user's attributes (for members of the admin group as the pool has it
+    now, not as the token says) are always read from Cognito. Either
     way, attributes are listed as Cognito's AdminGetUser lists them, ordered by name.
     """
     return success(

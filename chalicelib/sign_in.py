@@ -79,16 +79,20 @@ def user_attributes(
 
     The caller's own come from the verified id token (no Cognito call), as they were
     when it was issued; `fresh` reads them from Cognito instead (one AdminGetUser).
-    Another user's are always read from Cognito."""
+    Another user's are always read from Cognito, after AdminListGroupsForUser says the
+    caller is in the admin group now."""
     own_name: str = claims["cognito:username"]
     wanted = request.username
     if wanted is None or _names_caller(wanted, claims):
         if not fresh:
             return attributes.from_id_token(claims)
         return services.gateway().user_attributes(own_name)
-    if services.settings().admin_group not in claims.get("cognito:groups", []):
+    # The token's `cognito:groups` are those of its issue, and hold for its hour
+    # after a demotion: the pool decides, as it does for the admin API.
+    gateway = services.gateway()
+    if not gateway.is_member(own_name, services.settings().admin_group):
         raise errors.Forbidden("You may only read your own attributes")
-    return services.gateway().user_attributes(wanted)
+    return gateway.user_attributes(wanted)
 
 
 def _names_caller(name: str, claims: Claims) -> bool:

@@ -156,7 +156,9 @@ def test_the_profile_costs_no_cognito_call_and_renewal_one_after_the_first(
 
     assert aws["/user/test-user, own"] == {"first": 0, "steady": 0, "operations": "none"}
     assert aws["/user/test-user, own, Cache-Control: no-cache"]["steady"] == 1
-    assert aws["/user/test-user, admin reads another"]["operations"] == "AdminGetUser"
+    assert aws["/user/test-user, admin reads another"]["operations"] == (
+        "AdminListGroupsForUser+AdminGetUser"
+    )
     assert aws["/user/renew_refresh_token"] == {
         "first": 2,
         "steady": 1,

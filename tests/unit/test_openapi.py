@@ -256,6 +256,7 @@ def test_each_error_status_lists_the_codes_the_route_can_answer(api: Http) -> No
     assert _codes(document, "/user/test-user") == {
         **EVERY_ROUTE,
         "400": ["invalid_request"],
+        "401": ["session_ended"],
         "403": ["forbidden"],
         "404": ["user_not_found"],
         "413": ["payload_too_large", "request_refused"],

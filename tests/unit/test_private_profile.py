@@ -116,6 +116,46 @@ def test_admin_reads_another_users_attributes(api: Http, login: Login) -> None:
     assert _attributes(body)["email"] == BOB
 
 
+def test_a_demoted_admins_id_token_no_longer_reads_another_user(
+    api: Http, login: Login, cognito: CognitoIdentityProviderClient, pool: Pool
+) -> None:
+    """The id token's `cognito:groups` are those of its issue and hold for its hour:
+    the pool decides, so a demotion takes effect at once."""
+    headers = _as(login, ADMIN)
+    cognito.admin_remove_user_from_group(
+        UserPoolId=pool.user_pool_id, Username=ADMIN, GroupName="admin"
+    )
+
+    status, body = api.post("/user/test-user", {"username": BOB}, headers)
+
+    assert (status, body["code"]) == (403, "forbidden")
+
+
+def test_a_deleted_admins_id_token_reads_nobody_else(
+    api: Http, login: Login, cognito: CognitoIdentityProviderClient, pool: Pool
+) -> None:
+    headers = _as(login, ADMIN)
+    cognito.admin_delete_user(UserPoolId=pool.user_pool_id, Username=ADMIN)
+
+    status, body = api.post("/user/test-user", {"username": BOB}, headers)
+
+    assert (status, body["code"]) == (401, "session_ended")
+
+
+def test_a_newly_promoted_admins_older_id_token_reads_another_user(
+    api: Http, login: Login, cognito: CognitoIdentityProviderClient, pool: Pool
+) -> None:
+    headers = _as(login, ALICE)
+    cognito.admin_add_user_to_group(
+        UserPoolId=pool.user_pool_id, Username=ALICE, GroupName="admin"
+    )
+
+    status, body = api.post("/user/test-user", {"username": BOB}, headers)
+
+    assert status == 200
+    assert _attributes(body)["email"] == BOB
+
+
 def test_admin_asking_for_an_unknown_user_gets_404(api: Http, login: Login) -> None:
     status, body = api.post("/user/test-user", {"username": "ghost@example.com"}, _as(login, ADMIN))
 
@@ -150,28 +190,31 @@ def test_the_callers_own_attributes_cost_no_cognito_call(
 
 
 @pytest.mark.parametrize(
-    ("who", "body", "headers"),
+    ("who", "body", "headers", "status", "calls"),
     [
-        (ALICE, {}, NO_CACHE),
-        (ALICE, {}, {"cache-control": "max-age=0, No-Cache"}),
-        (ADMIN, {"username": BOB}, {}),
+        (ALICE, {}, NO_CACHE, 200, ["AdminGetUser"]),
+        (ALICE, {}, {"cache-control": "max-age=0, No-Cache"}, 200, ["AdminGetUser"]),
+        (ADMIN, {"username": BOB}, {}, 200, ["AdminListGroupsForUser", "AdminGetUser"]),
+        (ALICE, {"username": BOB}, {}, 403, ["AdminListGroupsForUser"]),
     ],
-    ids=["no-cache", "no-cache among directives", "admin reads another user"],
+    ids=["no-cache", "no-cache among directives", "admin reads another user", "non-admin"],
 )
-def test_a_fresh_or_another_users_read_costs_one_admin_get_user(
+def test_a_fresh_read_costs_one_admin_get_user_and_another_users_asks_the_groups_first(
     api: Http,
     login: Login,
     cognito_calls: list[str],
     who: str,
     body: dict[str, str],
     headers: dict[str, str],
+    status: int,
+    calls: list[str],
 ) -> None:
     token = _as(login, who)
     cognito_calls.clear()
 
-    assert api.post("/user/test-user", body, {**token, **headers})[0] == 200
+    assert api.post("/user/test-user", body, {**token, **headers})[0] == status
 
-    assert cognito_calls == ["AdminGetUser"]
+    assert cognito_calls == calls
 
 
 def test_attributes_from_the_token_equal_what_admin_get_user_lists(
