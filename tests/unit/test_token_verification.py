@@ -203,6 +203,22 @@ def test_a_token_expires_at_its_exp_to_the_second(mint: Callable[..., str]) -> N
 
 
 @pytest.mark.usefixtures("pool")
+@pytest.mark.parametrize(
+    ("claim", "reason"), [("iat", "issued_in_future"), ("nbf", "not_yet_valid")]
+)
+def test_iat_and_nbf_may_lie_60_seconds_ahead_and_not_a_second_more(
+    mint: Callable[..., str], claim: str, reason: Reason
+) -> None:
+    """The clock skew tolerated between Cognito and this function: a wider one would
+    admit tokens dated ahead that the gateway refuses."""
+    now = int(time.time())
+    verifier = _verifier_at(now)
+
+    assert verifier.verify(mint(**{claim: now + 60}), "id")[claim] == now + 60
+    assert _reason(lambda: verifier.verify(mint(**{claim: now + 61}), "id")) == reason
+
+
+@pytest.mark.usefixtures("pool")
 @pytest.mark.parametrize("jti", [7, ["a"], {"id": "a"}])
 def test_a_jti_that_is_not_a_string_is_refused(mint: Callable[..., str], jti: Any) -> None:
     with pytest.raises(errors.GatewayUnauthorized):
