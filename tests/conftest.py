@@ -104,8 +104,8 @@ MOTO_PRIVATE_KEY = jwt.PyJWK(moto_jwks("jwks-private")).key
 class Clock:
     """time.monotonic or time.time as a test decides it."""
 
-    def __init__(self) -> None:
-        self.now = 1000.0
+    def __init__(self, now: float = 1000.0) -> None:
+        self.now = now
 
     def __call__(self) -> float:
         return self.now
