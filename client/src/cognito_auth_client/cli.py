@@ -79,6 +79,10 @@ def resolve_api_url(explicit: str | None, cwd: Path, environ: Mapping[str, str])
     return environ.get(API_URL_VARIABLE) or None
 
 
+def _ended_at(prompt: str) -> UsageError:
+    return UsageError(f"standard input ended before the answer to {prompt.strip()!r}")
+
+
 class Secrets:
     """Passwords and codes: typed without echo, or one per line of standard input
     (`--password-stdin`, for scripts)."""
@@ -88,16 +92,15 @@ class Secrets:
         self.stdin = stdin
 
     def ask(self, prompt: str) -> str:
-        ended = UsageError(f"standard input ended before the answer to {prompt.strip()!r}")
         if not self.from_stdin:
             try:
                 return getpass.getpass(prompt)
             except EOFError:
                 # Ctrl-D at the terminal, or, with none, the end of standard input.
-                raise ended from None
+                raise _ended_at(prompt) from None
         line = self.stdin.readline()
         if not line:
-            raise ended
+            raise _ended_at(prompt)
         return line.rstrip("\r\n")
 
     def new_password(self, prompt: str) -> str:
