@@ -120,6 +120,7 @@ class CognitoGateway:
         settings: Settings,
         client: CognitoIdentityProviderClient,
         client_secret: ClientSecret,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._settings = settings
         self.client = client
@@ -130,6 +131,8 @@ class CognitoGateway:
         self._signed = threading.local()
         self._internal_names: dict[str, tuple[str, float]] = {}
         self._names_lock = threading.Lock()
+        # The internal-name cache's, for INTERNAL_NAME_TTL_SECONDS.
+        self._clock = clock
         # Here rather than in every call, where an import statement costs ~1.3 us: the
         # client has imported botocore by now (boto3 itself is imported on first use).
         from botocore.exceptions import BotoCoreError, ClientError
@@ -202,13 +205,13 @@ class CognitoGateway:
         name, which a typed email or alias resolves to (cached, see the TTL)."""
         with self._names_lock:
             cached = self._internal_names.get(username)
-        if cached is not None and time.monotonic() - cached[1] < INTERNAL_NAME_TTL_SECONDS:
+        if cached is not None and self._clock() - cached[1] < INTERNAL_NAME_TTL_SECONDS:
             return cached[0]
         user = self._admin_get_user(username, known)
         with self._names_lock:
             if len(self._internal_names) >= INTERNAL_NAME_CACHE_SIZE:
                 del self._internal_names[next(iter(self._internal_names))]
-            self._internal_names[username] = (user["Username"], time.monotonic())
+            self._internal_names[username] = (user["Username"], self._clock())
         return user["Username"]
 
     def user_attributes(self, username: str) -> list[Attribute]:

@@ -36,6 +36,7 @@ Claims = dict[str, Any]
 Reason = Literal[
     "missing",  # no Authorization header, or an empty one
     "too_large",
+    "bearer_prefix",  # `Bearer <token>`: the gateway takes the raw token only
     "malformed",  # not three base64url parts of JSON, or an unusable header
     "wrong_algorithm",
     "unknown_kid",
@@ -59,6 +60,7 @@ ALGORITHM = "RS256"
 # characters (a user in many groups, long attributes). Anything larger is refused
 # before parsing.
 MAX_TOKEN_CHARS = 10240
+BEARER_PREFIX = "bearer "
 # Tolerated clock difference for iat/nbf; exp gets none, as at the gateway.
 CLOCK_SKEW_SECONDS = 60
 # RFC 6749, 3.3: scope = scope-token *( SP scope-token ), scope-token = 1*( %x21 /
@@ -211,6 +213,10 @@ class TokenVerifier:
         """The token's claims, or Refused / errors.TokenExpired."""
         if len(token) > MAX_TOKEN_CHARS:
             raise Refused("too_large")
+        # RFC 6750's form (its scheme name in any case), the mistake clients make most:
+        # named apart from other garbage so that the operator sees it at once.
+        if token[: len(BEARER_PREFIX)].lower() == BEARER_PREFIX:
+            raise Refused("bearer_prefix")
         try:
             jws = self._extract(token.encode(), registry=self._registry)
         except self._unreadable:

@@ -9,7 +9,8 @@ COGNITO_CLIENT_ID and COGNITO_CLIENT_SECRET set, it uses that pool instead.
 Once the API answers it writes STACK_FILE (.local/stack.json: where everything
 is, who owns it; never the client secret) and, next to it, stack.env (mode 0600:
 the variables a second `chalice local --stage local` needs against the same
-stand-in, secret included). Both go when it stops.
+stand-in, secret included). Both go when it stops, and when it is killed
+(devstack.watchdog removes them).
 """
 
 from __future__ import annotations
@@ -44,11 +45,6 @@ STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 READY_TIMEOUT = 60.0
 PR_SET_PDEATHSIG = 1
 PR_GET_PDEATHSIG = 2
-# Runs beside `chalice local` where prctl is missing: its stdin is a pipe whose
-# only writer is this process, so EOF means we are gone, however we went.
-WATCHER = (
-    "import os, signal, sys; sys.stdin.buffer.read(); os.killpg(int(sys.argv[1]), signal.SIGTERM)"
-)
 
 
 class Stop(Exception):
@@ -222,16 +218,8 @@ class Chalice:
             process_group=0,
             preexec_fn=None if prctl is None else _die_with(os.getpid(), prctl),
         )
-        self._watcher: subprocess.Popen[bytes] | None = None
-        self._watch_pipe: int | None = None
-        if prctl is None:
-            read, self._watch_pipe = os.pipe()
-            with os.fdopen(read, "rb") as stdin:
-                self._watcher = subprocess.Popen(
-                    [sys.executable, "-c", WATCHER, str(self.process.pid)],
-                    stdin=stdin,
-                    start_new_session=True,
-                )
+        # Where it does not, the watchdog stops it.
+        self.dies_with_us = prctl is not None
 
     def wait_until_ready(self, port: int, timeout: float, stop: StopSignals) -> None:
         """Until the app itself answers HTTP, not merely the port accepting."""
@@ -256,11 +244,6 @@ class Chalice:
         raise SystemExit(f"chalice local did not answer on {HOST}:{port} within {timeout:.0f} s")
 
     def stop(self) -> None:
-        if self._watcher is not None:
-            self._watcher.kill()
-            self._watcher.wait()
-        if self._watch_pipe is not None:
-            os.close(self._watch_pipe)
         if self.process.poll() is None:
             self.process.terminate()
             try:
@@ -268,6 +251,30 @@ class Chalice:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
+
+
+class Watchdog:
+    """devstack.watchdog beside this process, to clean up after it if it is killed:
+    it removes the stack's files (stack.env holds the stand-in's secret) and, where
+    chalice has no parent-death signal, stops chalice. Only this process writes to
+    its standard input, so it sees end of file when this process is gone, however
+    it went. A session of its own: signals meant for the stack do not reach it."""
+
+    def __init__(self, stack_file: Path, chalice: Chalice) -> None:
+        argv = [sys.executable, "-m", "devstack.watchdog", str(os.getpid())]
+        argv.append(str(stack_file.absolute()))  # it runs in ROOT, perhaps not here
+        if not chalice.dies_with_us:
+            argv.append(str(chalice.process.pid))
+        read, self._pipe = os.pipe()
+        with os.fdopen(read, "rb") as stdin:
+            self.process = subprocess.Popen(argv, cwd=ROOT, stdin=stdin, start_new_session=True)
+
+    def stop(self) -> None:
+        """Before anything else stops: a stop in order needs no clean-up after it, and
+        a watchdog woken now could signal a chalice group already reaped."""
+        self.process.kill()
+        self.process.wait()
+        os.close(self._pipe)
 
 
 def _write_whole(path: Path, text: str, mode: int) -> None:
@@ -414,8 +421,11 @@ class Started:
     stand_in: StandIn | None = None
     page: PageServer | None = None
     chalice: Chalice | None = None
+    watchdog: Watchdog | None = None
 
     def stop(self) -> None:
+        if self.watchdog is not None:
+            self.watchdog.stop()
         if self.chalice is not None:
             self.chalice.stop()
         if self.page is not None:
@@ -478,6 +488,8 @@ def _run(config: Config, own_origins: frozenset[str], stop: StopSignals, started
     page = started.page = _page(config.web_port, api_url)
     cognito.env[CORS_ORIGINS] = ",".join(sorted({*own_origins, *page.origins}))
     chalice = started.chalice = Chalice(config.port, cognito.env)
+    # Before any file it is to remove is written.
+    watchdog = started.watchdog = Watchdog(config.stack_file, chalice)
     chalice.wait_until_ready(config.port, READY_TIMEOUT, stop)
     _publish(
         config,
@@ -493,6 +505,7 @@ def _run(config: Config, own_origins: frozenset[str], stop: StopSignals, started
             "demo_password": cognito.demo_password,
             "pid": os.getpid(),
             "chalice_pid": chalice.process.pid,
+            "watchdog_pid": watchdog.process.pid,
         },
     )
     while chalice.process.poll() is None:

@@ -225,7 +225,11 @@ MATRIX: dict[str, Case] = {
         ID_ROUTE, lambda t: f"{_json64(['RS256'])}.{_parts(t.mint())[1]}.c2ln", "malformed"
     ),
     "Bearer prefix": refused(
-        ID_ROUTE, lambda t: "Bearer " + t.tokens["alice"]["id_token"], "malformed"
+        ID_ROUTE, lambda t: "Bearer " + t.tokens["alice"]["id_token"], "bearer_prefix"
+    ),
+    # RFC 6750's scheme name is case-insensitive: every spelling is the same mistake.
+    "bearer prefix, lower case": refused(
+        ID_ROUTE, lambda t: "bearer " + t.tokens["alice"]["id_token"], "bearer_prefix"
     ),
     "non-ASCII garbage": refused(
         ID_ROUTE, lambda t: "\u00e9t\u00e9.\u00e9t\u00e9.\u00e9", "malformed"

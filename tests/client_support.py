@@ -1,13 +1,16 @@
 """What the client's tests share: answers shaped as the service gives them, tokens
-with a chosen expiry, and a loopback HTTP server that answers from a script."""
+with a chosen expiry, a loopback HTTP server that answers from a script, and
+commands run as a user runs them."""
 
 from __future__ import annotations
 
 import json
+import subprocess
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 
 import jwt
@@ -15,6 +18,7 @@ import jwt
 API = "http://api.test"
 # Any key will do: the client reads these tokens, it never verifies them.
 SIGNING_KEY = "client-tests-key-of-at-least-32-bytes"
+CLI_TIMEOUT = 60
 
 
 def envelope(data: Any = None, message: str | None = "success") -> dict[str, Any]:
@@ -99,3 +103,36 @@ def scripted(*answers: Answer, hang: bool = False) -> Iterator[ScriptedServer]:
         server.server.shutdown()
         server.server.server_close()
         thread.join()
+
+
+class Shell:
+    """Commands run as a user runs them: in `cwd`, with `env` alone, standard input
+    given, output captured."""
+
+    def __init__(self, cwd: Path, env: dict[str, str]) -> None:
+        self.cwd = cwd
+        self.env = env
+
+    def argv(self, args: tuple[str, ...]) -> list[str]:
+        """The command line that runs `args`: as they are, unless a shell says otherwise."""
+        return list(args)
+
+    def run(
+        self, *args: str, stdin: str = "", timeout: float = CLI_TIMEOUT
+    ) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            self.argv(args),
+            cwd=self.cwd,
+            env=self.env,
+            input=stdin,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=False,
+        )
+
+    def ok(self, *args: str, stdin: str = "", timeout: float = CLI_TIMEOUT) -> str:
+        """The standard output of a command that must succeed."""
+        done = self.run(*args, stdin=stdin, timeout=timeout)
+        assert done.returncode == 0, done.stderr
+        return done.stdout

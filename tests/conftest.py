@@ -101,6 +101,19 @@ UNCONFIRMED = "carol@example.com"
 MOTO_PRIVATE_KEY = jwt.PyJWK(moto_jwks("jwks-private")).key
 
 
+class Clock:
+    """time.monotonic or time.time as a test decides it."""
+
+    def __init__(self, now: float = 1000.0) -> None:
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+
 def documented_codes(
     document: dict[str, Any], path: str, method: str, status: int
 ) -> set[str] | None:

@@ -7,7 +7,6 @@ import json
 import os
 import re
 import stat
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -25,8 +24,10 @@ from cognito_auth_client import (
     Tokens,
 )
 from devstack.pool import ADMIN_GROUP, Pool, create_confirmed_user
-from tests.conftest import mint_token
+from tests.client_support import Shell
+from tests.conftest import Clock, mint_token
 from tests.mfa_support import app_code
+from tests.stack_support import logged, reset_code
 
 if TYPE_CHECKING:
     from mypy_boto3_cognito_idp import CognitoIdentityProviderClient
@@ -35,39 +36,25 @@ pytestmark = pytest.mark.e2e
 
 PASSWORD = "Cli-Passw0rd!"
 NEW_PASSWORD = "Cli-Changed-Passw0rd!"
-CLI_TIMEOUT = 60
 
 
-class Terminal:
+class Terminal(Shell):
     """A directory where `make run` wrote .local/stack.json, and a user whose
-    configuration directory is XDG_CONFIG_HOME."""
+    configuration directory is XDG_CONFIG_HOME, running the CLI."""
 
     def __init__(self, tmp_path: Path, stack: dict[str, Any]) -> None:
-        self.cwd = tmp_path / "repo"
-        (self.cwd / ".local").mkdir(parents=True)
+        cwd = tmp_path / "repo"
+        (cwd / ".local").mkdir(parents=True)
         described = {name: value for name, value in stack.items() if name != "log_file"}
-        (self.cwd / ".local" / "stack.json").write_text(json.dumps(described))
+        (cwd / ".local" / "stack.json").write_text(json.dumps(described))
         self.config = tmp_path / "config"
         self.token_file = self.config / "cognito-auth-client" / "session.json"
-
-    def run(self, *args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
         env = {**os.environ, "XDG_CONFIG_HOME": str(self.config)}
         env.pop("COGNITO_AUTH_API_URL", None)
-        return subprocess.run(
-            [sys.executable, "-m", "cognito_auth_client", *args],
-            cwd=self.cwd,
-            env=env,
-            input=stdin,
-            capture_output=True,
-            text=True,
-            timeout=CLI_TIMEOUT,
-            check=False,
-        )
+        super().__init__(cwd, env)
 
-    def ok(self, *args: str, stdin: str = "") -> str:
-        done = self.run(*args, stdin=stdin)
-        assert done.returncode == 0, done.stderr
-        return done.stdout
+    def argv(self, args: tuple[str, ...]) -> list[str]:
+        return [sys.executable, "-m", "cognito_auth_client", *args]
 
     def stored(self) -> SessionState:
         state = json.loads(self.token_file.read_text())
@@ -128,26 +115,13 @@ def test_cli_signs_up_logs_in_edits_renews_and_signs_out(
         assert isinstance(client.login(user, NEW_PASSWORD), Tokens)
 
 
-def _logged_code(log_file: Path, username: str, timeout: float = 10.0) -> str:
-    pattern = re.compile(
-        rf"password reset code for {re.escape(username)}: (moto-confirmation-code:\d+)"
-    )
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        found = pattern.findall(log_file.read_text())
-        if found:
-            return str(found[-1])
-        time.sleep(0.1)
-    raise AssertionError(f"no reset code logged for {username}")
-
-
 def test_cli_resets_a_forgotten_password(terminal: Terminal, stack: dict[str, Any]) -> None:
     user = _unique("cli-forgot")
     terminal.ok("signup", user, "--password-stdin", stdin=PASSWORD)
     terminal.ok("confirm", user, "123456")
 
     terminal.ok("forgot", user)
-    code = _logged_code(Path(stack["log_file"]), user)
+    code = reset_code(Path(stack["log_file"]), user)
     terminal.ok("reset", user, code, "--password-stdin", stdin=NEW_PASSWORD)
 
     assert terminal.run("login", user, "--password-stdin", stdin=PASSWORD).returncode == 3
@@ -165,7 +139,7 @@ def test_cli_changes_email_turns_on_mfa_signs_out_one_device_and_deletes_the_acc
 
     pending = json.loads(terminal.ok("--json", "set-attribute", f"email={new}"))
     assert [item["attribute"] for item in pending["pending_verification"]] == ["email"]
-    code = _logged(
+    code = logged(
         Path(stack["log_file"]), rf"email verification code for {re.escape(new)}: (\d{{6}})"
     )
     assert terminal.ok("verify-attribute", "email", code) == "email has been verified\n"
@@ -220,29 +194,10 @@ def test_cli_administrator_invites_finds_disables_and_removes_a_user(
         stack_cognito.admin_get_user(UserPoolId=pool_id, Username=invited)
 
 
-def _logged(log_file: Path, pattern: str, timeout: float = 10.0) -> str:
-    """The last match's group in the stack's log, waiting for the log to catch up."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        found = re.findall(pattern, log_file.read_text())
-        if found:
-            return str(found[-1])
-        time.sleep(0.1)
-    raise AssertionError(f"nothing logged like {pattern}")
-
-
-class FakeClock:
-    def __init__(self, now: float) -> None:
-        self.now = now
-
-    def __call__(self) -> float:
-        return self.now
-
-
 def test_session_survives_its_tokens_expiring_mid_run(stack: dict[str, Any]) -> None:
     """An hour passes on the session's clock: the next call renews first, and works."""
     user = stack["demo_username"]
-    clock = FakeClock(time.time())
+    clock = Clock(time.time())
     renewals: list[SessionState] = []
     with Client(stack["api_url"]) as client:
         tokens = client.login(user, stack["demo_password"])

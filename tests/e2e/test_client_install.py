@@ -15,6 +15,7 @@ import pytest
 
 from devstack.environment import ROOT
 from devstack.pool import create_confirmed_user
+from tests.client_support import Shell
 
 if TYPE_CHECKING:
     from mypy_boto3_cognito_idp import CognitoIdentityProviderClient
@@ -27,43 +28,27 @@ SERVICE_PACKAGES = {"chalice", "boto3", "botocore", "moto", "joserfc"}
 PASSWORD = "Install-Passw0rd!"
 # Creating the venv and installing from the package index take seconds, not minutes.
 INSTALL_TIMEOUT = 180
-CLI_TIMEOUT = 60
 
 
-class Venv:
+class Venv(Shell):
     """A venv of its own, and commands run in `cwd` with nothing of the repository's
-    environment (its venv, its sources) on their path."""
+    environment (its venv, its sources) on their path; a command's first word names
+    a program of the venv."""
 
     def __init__(self, root: Path, cwd: Path) -> None:
         self.root = root
-        self.cwd = cwd
         self.bin = root / "bin"
-        self.env = {
+        env = {
             name: value
             for name, value in os.environ.items()
             if name not in {"PYTHONPATH", "PYTHONHOME", "VIRTUAL_ENV", "COGNITO_AUTH_API_URL"}
         }
-        self.env["PATH"] = f"{self.bin}{os.pathsep}{self.env.get('PATH', '')}"
-        self.env["XDG_CONFIG_HOME"] = str(cwd / "config")
+        env["PATH"] = f"{self.bin}{os.pathsep}{env.get('PATH', '')}"
+        env["XDG_CONFIG_HOME"] = str(cwd / "config")
+        super().__init__(cwd, env)
 
-    def run(
-        self, *argv: str, stdin: str = "", timeout: float = CLI_TIMEOUT
-    ) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [str(self.bin / argv[0]), *argv[1:]],
-            cwd=self.cwd,
-            env=self.env,
-            input=stdin,
-            capture_output=True,
-            text=True,
-            timeout=timeout,
-            check=False,
-        )
-
-    def ok(self, *argv: str, stdin: str = "", timeout: float = CLI_TIMEOUT) -> str:
-        done = self.run(*argv, stdin=stdin, timeout=timeout)
-        assert done.returncode == 0, done.stderr
-        return done.stdout
+    def argv(self, args: tuple[str, ...]) -> list[str]:
+        return [str(self.bin / args[0]), *args[1:]]
 
 
 @pytest.fixture(scope="module")

@@ -3,6 +3,7 @@ signals, a SIGKILL, a stale or live stack.json, taken ports and connection burst
 
 from __future__ import annotations
 
+import json
 import os
 import select
 import signal
@@ -54,11 +55,13 @@ def _port_free(port: int) -> bool:
 
 
 def _alive(pid: int) -> bool:
+    """Running: a zombie (ended, not yet reaped by whoever adopted it) is not."""
     try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
+        stat_line = Path(f"/proc/{pid}/stat").read_text()
+    except FileNotFoundError:
         return False
-    return True
+    # The state follows the command name, which is in parentheses and may hold spaces.
+    return stat_line.rpartition(")")[2].split()[0] != "Z"
 
 
 def _login(api_url: str, state: dict[str, Any]) -> requests.Response:
@@ -122,19 +125,33 @@ def test_two_sigterms_to_the_process_group_stop_everything_cleanly(
     assert "Traceback" not in log
 
 
-def test_sigkill_takes_chalice_down_and_the_next_start_replaces_the_stale_stack_file(
+def _left_behind(state: dict[str, Any], workdir: Path) -> list[str]:
+    """What a stopped stack still has: live processes, bound ports, files."""
+    return (
+        [f"pid {state[key]}" for key in ("chalice_pid", "watchdog_pid") if _alive(state[key])]
+        + [f"port {port}" for port in _ports(state) if not _port_free(port)]
+        + [name for name in ("stack.json", "stack.env") if (workdir / name).exists()]
+    )
+
+
+def test_sigkill_leaves_no_process_port_or_file_and_a_stale_stack_file_is_replaced(
     tmp_path: Path,
 ) -> None:
     with _launched(tmp_path) as (process, state):
         process.kill()
         process.wait()
-    ports = _ports(state)
+    # Its watchdog (a child that outlives it) removes stack.env, which holds the
+    # stand-in's client secret, and stack.json; chalice gets its parent-death signal.
     deadline = time.monotonic() + FREED_WITHIN
-    while not all(_port_free(port) for port in ports) and time.monotonic() < deadline:
+    while _left_behind(state, tmp_path) and time.monotonic() < deadline:
         time.sleep(0.1)
-    assert [port for port in ports if not _port_free(port)] == []
-    assert (tmp_path / "stack.json").exists()  # its owner had no chance to remove it
+    assert _left_behind(state, tmp_path) == [], (tmp_path / "stack.log").read_text()
 
+    # What a stack whose watchdog died with it (kill -9 of both) leaves.
+    stale = tmp_path / "stack.json"
+    stale.write_text(json.dumps({key: state[key] for key in ("pid", "api_url")}))
+    env_file_for(stale).write_text("export COGNITO_CLIENT_SECRET=stale\n")
+    ports = _ports(state)
     with local_stack(tmp_path, port=ports[0]) as again:
         assert again["pid"] != state["pid"]
         assert _login(again["api_url"], again).status_code == 200

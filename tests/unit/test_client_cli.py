@@ -6,6 +6,10 @@ from __future__ import annotations
 import importlib.metadata
 import io
 import json
+import os
+import stat
+import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -14,6 +18,7 @@ from typing import Any
 import pytest
 import responses
 
+import cognito_auth_client
 from cognito_auth_client.cli import main
 from cognito_auth_client.storage import TokenFile, default_path
 from tests.client_support import API, envelope, error_envelope, tokens
@@ -204,6 +209,73 @@ def test_stdin_that_ends_before_the_password_is_a_usage_error(home: Path) -> Non
 
     assert run.code == 2
     assert "standard input ended" in run.err
+
+
+# Every prompt the CLI asks, and what is typed before standard input ends at it.
+PROMPTS = {
+    "login": (["login", USER], [], "Password:"),
+    "signup": (["signup", USER], [], "Password:"),
+    "signup, password again": (["signup", USER], [PASSWORD], "Again:"),
+    "reset": (["reset", USER, "c0de"], [], "New password:"),
+    "login, authenticator code": (
+        ["login", USER],
+        [PASSWORD],
+        "Code from your authenticator app:",
+    ),
+    "passwd": (["passwd"], [], "Current password:"),
+    "passwd, new password": (["passwd"], [PASSWORD], "New password:"),
+    "delete-account": (["delete-account"], [], "Password:"),
+}
+
+
+@pytest.mark.parametrize("prompt", list(PROMPTS))
+def test_stdin_that_ends_at_a_prompt_exits_2_with_a_message(
+    mocked: responses.RequestsMock, home: Path, monkeypatch: pytest.MonkeyPatch, prompt: str
+) -> None:
+    argv, typed, ended_at = PROMPTS[prompt]
+    logged_in(home, mocked)
+    challenge = {"challenge_name": "SOFTWARE_TOKEN_MFA", "session": "s-1", "parameters": {}}
+    mocked.post(f"{API}/login", json=envelope(challenge))
+    answers = iter(typed)
+
+    def getpass(asked: str) -> str:
+        # What getpass raises when its input (the terminal, or stdin without one) ends.
+        answer = next(answers, None)
+        if answer is None:
+            raise EOFError
+        return answer
+
+    monkeypatch.setattr("getpass.getpass", getpass)
+
+    run = cli(home, "--api-url", API, *argv)
+
+    assert run.code == 2
+    assert run.err.endswith(f"error: standard input ended before the answer to {ended_at!r}\n")
+
+
+def test_a_password_prompt_without_a_terminal_on_empty_stdin_exits_2_without_a_traceback(
+    tmp_path: Path,
+) -> None:
+    """`cognito-auth login USER < /dev/null` where there is no terminal (a script, CI):
+    getpass falls back to standard input, which has ended."""
+    source = Path(cognito_auth_client.__file__).parents[1]  # this test's client, not another
+    environ = {"PATH": os.environ["PATH"], "PYTHONPATH": str(source), "HOME": str(tmp_path)}
+
+    run = subprocess.run(
+        [sys.executable, "-m", "cognito_auth_client", "--api-url", API, "login", USER],
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        env=environ,
+        cwd=tmp_path,
+        start_new_session=True,  # no controlling terminal: /dev/tty cannot be opened
+        timeout=60,
+        check=False,
+    )
+
+    assert run.returncode == 2, run.stderr
+    assert "Traceback" not in run.stderr
+    assert "standard input ended before the answer to 'Password:'" in run.stderr
 
 
 def test_ctrl_c_at_the_password_prompt_exits_130_without_a_traceback(
@@ -480,6 +552,37 @@ def test_mfa_setup_prints_the_secret_and_writes_the_qr_code(
     assert run.code == 0
     assert json.loads(run.out) == {"secret": "JBSWY3DPEHPK3PXP", "uri": "otpauth://totp/x"}
     assert qr.read_text() == "<svg>qr</svg>"
+
+
+@pytest.mark.parametrize("existing", [None, 0o644], ids=["new file", "a wider file there"])
+def test_mfa_setup_writes_the_qr_code_readable_by_its_owner_only(
+    mocked: responses.RequestsMock,
+    home: Path,
+    tmp_path: Path,
+    existing: int | None,
+) -> None:
+    """The QR code holds the TOTP secret, as the token file holds the tokens: 0600 from
+    its creation on, whatever the umask, and never written into a file that others
+    can read (or already hold open): one found there is replaced, not reused."""
+    logged_in(home, mocked)
+    data = {"secret": "JBSWY3DPEHPK3PXP", "uri": "otpauth://totp/x", "qr_svg": "<svg>qr</svg>"}
+    mocked.post(f"{API}/user/mfa/totp/setup", json=envelope(data))
+    qr = tmp_path / "qr.svg"
+    if existing is not None:
+        qr.write_text("an older picture")
+        qr.chmod(existing)
+    before = qr.stat().st_ino if existing is not None else None
+    umask = os.umask(0o022)  # the usual one, under which a plain write gives 0644
+    try:
+        run = cli(home, "--api-url", API, "mfa", "setup", "--qr", str(qr))
+    finally:
+        os.umask(umask)
+
+    assert run.code == 0
+    assert qr.read_text() == "<svg>qr</svg>"
+    assert stat.S_IMODE(qr.stat().st_mode) == 0o600
+    assert qr.stat().st_ino != before
+    assert [path.name for path in tmp_path.iterdir() if path.name.startswith(".qr")] == []
 
 
 def test_mfa_off_sets_the_preference_to_disabled(

@@ -47,6 +47,24 @@ def test_log_lines_are_json_objects_with_the_request_id(
     )
 
 
+def test_a_bearer_prefix_is_logged_as_such_and_answered_as_the_gateway_does(
+    api: Http, login: Login, log_lines: io.StringIO
+) -> None:
+    """The gateway takes the raw token only; the operator reads in the log that the
+    client sent `Bearer <token>`, while the client sees API Gateway's own 401."""
+    token = login(ALICE)["id_token"]
+
+    response = api.raw_post("/user/test-user", {}, {"Authorization": f"Bearer {token}"})
+
+    assert (response.status_code, bytes(response.body)) == (401, b'{"message":"Unauthorized"}')
+    records = [json.loads(line) for line in log_lines.getvalue().splitlines()]
+    refusals = [r for r in records if r["message"].startswith("token refused")]
+    assert [(r["message"], r["request_id"]) for r in refusals] == [
+        ("token refused: bearer_prefix", response.headers["X-Request-Id"])
+    ]
+    assert token not in log_lines.getvalue()
+
+
 def test_debug_is_off() -> None:
     from app import app
 

@@ -9,6 +9,8 @@ import jwt
 import pytest
 from botocore.stub import Stubber
 
+from chalicelib.cognito_gateway import INTERNAL_NAME_TTL_SECONDS, CognitoGateway
+from chalicelib.services import services
 from devstack.harness import Http
 from tests.conftest import (
     ALICE,
@@ -17,6 +19,7 @@ from tests.conftest import (
     STUB_HASH_OF_SUB,
     STUB_POOL,
     STUB_SUB,
+    Clock,
     refused,
     with_field,
 )
@@ -158,3 +161,103 @@ def test_renew_hides_an_unknown_user_behind_the_invalid_token_answer(
     )
 
     assert (status, body) == (401, INVALID)
+
+
+# Another account's internal name, and its SECRET_HASH computed as conftest's are.
+OTHER_SUB = "9d2e4f60-7a1b-4c3d-8e5f-6a7b8c9d0e1f"
+STUB_HASH_OF_OTHER_SUB = "bGsiF8o0i4+oRwn9EeiKIMzG4clT1T9ZjKv7Wxe4AtU="
+RENEWED = {
+    "AuthenticationResult": {
+        "IdToken": "i.d.t",
+        "AccessToken": "a.c.t",
+        "ExpiresIn": 3600,
+        "TokenType": "Bearer",
+    }
+}
+
+
+@pytest.fixture
+def clock(stubbed: tuple[Stubber, Http]) -> Clock:
+    """The clock of the gateway's internal-name cache, moved by the test."""
+    clock = Clock()
+    services.override(
+        gateway=CognitoGateway(
+            services.settings(), services.cognito_client(), services.client_secret(), clock=clock
+        )
+    )
+    return clock
+
+
+def _internal_name_is(stubber: Stubber, internal_name: str) -> None:
+    """AWS's AdminGetUser: the account the typed email now belongs to."""
+    stubber.add_response(
+        "admin_get_user",
+        {"Username": internal_name, "UserAttributes": [{"Name": "email", "Value": ALICE}]},
+        {"UserPoolId": STUB_POOL.user_pool_id, "Username": ALICE},
+    )
+
+
+def _refresh(refresh_token: str, secret_hash: str) -> dict[str, Any]:
+    return {
+        "ClientId": STUB_POOL.client_id,
+        "AuthFlow": "REFRESH_TOKEN_AUTH",
+        "AuthParameters": {"REFRESH_TOKEN": refresh_token, "SECRET_HASH": secret_hash},
+    }
+
+
+def _renew(api: Http, refresh_token: str) -> tuple[int, Any]:
+    return api.post(
+        "/user/renew_refresh_token", {"username": ALICE, "refresh_token": refresh_token}
+    )
+
+
+def test_a_cached_internal_name_is_looked_up_again_when_its_lifetime_is_over(
+    stubbed: tuple[Stubber, Http], clock: Clock
+) -> None:
+    """Within INTERNAL_NAME_TTL_SECONDS one AdminGetUser serves every renewal (the
+    UserRead quota); at its end the name is asked for again (Stubber fails the test
+    on any call out of this order, and on one left unmade)."""
+    stubber, api = stubbed
+    _internal_name_is(stubber, STUB_SUB)
+    stubber.add_response("initiate_auth", RENEWED, _refresh("t", STUB_HASH_OF_SUB))
+    stubber.add_response("initiate_auth", RENEWED, _refresh("t", STUB_HASH_OF_SUB))
+    _internal_name_is(stubber, STUB_SUB)
+    stubber.add_response("initiate_auth", RENEWED, _refresh("t", STUB_HASH_OF_SUB))
+
+    first = _renew(api, "t")
+    clock.advance(INTERNAL_NAME_TTL_SECONDS - 1)
+    cached = _renew(api, "t")
+    clock.advance(1)
+    expired = _renew(api, "t")
+
+    assert [first[0], cached[0], expired[0]] == [200, 200, 200]
+
+
+def test_after_the_email_moves_and_the_cache_expires_renewal_signs_for_its_new_owner(
+    stubbed: tuple[Stubber, Http], clock: Clock
+) -> None:
+    """The email alice signed in with now names another account (she changed hers,
+    the other took it). Once the cached lookup expires, renewals hash the new owner's
+    internal name: the new owner's refresh token renews, and hers, hashed for an
+    account it is not of, is refused as AWS refuses it (NotAuthorizedException
+    "SecretHash does not match", the answer to a hash over the wrong name)."""
+    stubber, api = stubbed
+    _internal_name_is(stubber, STUB_SUB)
+    stubber.add_response("initiate_auth", RENEWED, _refresh("hers", STUB_HASH_OF_SUB))
+    _internal_name_is(stubber, OTHER_SUB)
+    stubber.add_client_error(
+        "initiate_auth",
+        "NotAuthorizedException",
+        f"SecretHash does not match for the client: {STUB_POOL.client_id}",
+        expected_params=_refresh("hers", STUB_HASH_OF_OTHER_SUB),
+    )
+    stubber.add_response("initiate_auth", RENEWED, _refresh("theirs", STUB_HASH_OF_OTHER_SUB))
+
+    before = _renew(api, "hers")
+    clock.advance(INTERNAL_NAME_TTL_SECONDS)
+    hers = _renew(api, "hers")
+    theirs = _renew(api, "theirs")
+
+    assert before[0] == 200
+    assert hers == (401, INVALID)
+    assert theirs[0] == 200

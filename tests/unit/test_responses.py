@@ -21,7 +21,7 @@ from chalicelib.settings import Settings
 from devstack.harness import Http, pool_environment, served
 from devstack.pool import Pool
 from devstack.process import free_port
-from tests.conftest import ALICE, INTERNAL_ERROR, PASSWORD, UNAVAILABLE
+from tests.conftest import ALICE, INTERNAL_ERROR, PASSWORD, UNAVAILABLE, Clock
 
 LOGIN = {"username": ALICE, "password": PASSWORD}
 
@@ -97,25 +97,17 @@ def test_an_outage_is_logged_once_per_interval_not_once_per_request(
     assert len(outage_lines) == 1
 
 
-class _Clock:
-    def __init__(self) -> None:
-        self.now = 0.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
 def test_repeated_warnings_say_how_many_were_held_back(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    clock = _Clock()
+    clock = Clock()
     repeats = logs.Repeats(logging.getLogger("test.repeats"), interval=10.0, clock=clock)
 
     with caplog.at_level(logging.WARNING, logger="test.repeats"):
         for _ in range(5):
             repeats.warning("Cognito is down")
         repeats.warning("the key set is down")
-        clock.now = 10.0
+        clock.advance(10.0)
         repeats.warning("Cognito is down")
 
     assert [r.getMessage() for r in caplog.records] == [

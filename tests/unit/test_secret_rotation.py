@@ -36,6 +36,7 @@ from tests.conftest import (
     STUB_TOKENS,
     STUB_TOKENS_ANSWERED,
     UNAVAILABLE,
+    Clock,
 )
 from tests.rotation_support import refresh_with, secret_ids
 
@@ -54,19 +55,6 @@ HASH_REJECTIONS = [
     f"Unable to verify secret hash for client {STUB_POOL.client_id}",
     f"SecretHash does not match for the client: {STUB_POOL.client_id}",
 ]
-
-
-class Clock:
-    """time.monotonic as the tests decide it."""
-
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += seconds
 
 
 @dataclass

@@ -30,14 +30,7 @@ from chalicelib.token_verification import (
 from devstack.environment import ROOT
 from devstack.harness import MOTO_PUBLIC_JWKS
 from devstack.pool import Pool
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
+from tests.conftest import Clock
 
 
 def _counting(document: dict[str, Any]) -> tuple[Callable[[], dict[str, Any]], list[int]]:
@@ -69,12 +62,12 @@ def test_unknown_kid_refetches_once_then_waits_for_the_cooldown() -> None:
     clock = Clock()
     cache = JwksCache(fetch, clock=clock)
     cache.key("dummy")
-    clock.now += REFETCH_COOLDOWN_SECONDS
+    clock.advance(REFETCH_COOLDOWN_SECONDS)
 
     assert cache.key("junk-1") is None
     assert cache.key("junk-2") is None
     assert len(calls) == 2
-    clock.now += REFETCH_COOLDOWN_SECONDS
+    clock.advance(REFETCH_COOLDOWN_SECONDS)
     assert cache.key("junk-3") is None
     assert len(calls) == 3
 
@@ -85,7 +78,7 @@ def test_a_rotated_key_is_found_after_one_refetch() -> None:
     clock = Clock()
     cache = JwksCache(lambda: next(documents), clock=clock)
     assert cache.key("new") is None  # first fetch: old set only, and within cooldown
-    clock.now += REFETCH_COOLDOWN_SECONDS
+    clock.advance(REFETCH_COOLDOWN_SECONDS)
 
     assert cache.key("new") is not None
 
@@ -164,7 +157,7 @@ def test_a_failed_fetch_is_not_retried_for_the_backoff() -> None:
             cache.key("dummy")
     assert len(attempts) == 1
 
-    clock.now += FAILURE_BACKOFF_SECONDS
+    clock.advance(FAILURE_BACKOFF_SECONDS)
     with pytest.raises(errors.ServiceUnavailable):
         cache.key("dummy")
     assert len(attempts) == 2
@@ -200,6 +193,22 @@ def test_a_token_expires_at_its_exp_to_the_second(mint: Callable[..., str]) -> N
     assert _verifier_at(exp - 1).verify(token, "id")["exp"] == exp
     with pytest.raises(errors.TokenExpired):
         _verifier_at(exp).verify(token, "id")
+
+
+@pytest.mark.usefixtures("pool")
+@pytest.mark.parametrize(
+    ("claim", "reason"), [("iat", "issued_in_future"), ("nbf", "not_yet_valid")]
+)
+def test_iat_and_nbf_may_lie_60_seconds_ahead_and_not_a_second_more(
+    mint: Callable[..., str], claim: str, reason: Reason
+) -> None:
+    """The clock skew tolerated between Cognito and this function: a wider one would
+    admit tokens dated ahead that the gateway refuses."""
+    now = int(time.time())
+    verifier = _verifier_at(now)
+
+    assert verifier.verify(mint(**{claim: now + 60}), "id")[claim] == now + 60
+    assert _reason(lambda: verifier.verify(mint(**{claim: now + 61}), "id")) == reason
 
 
 @pytest.mark.usefixtures("pool")

@@ -34,7 +34,7 @@ from cognito_auth_client.errors import (
 )
 from cognito_auth_client.models import AdminUser, Challenge, MfaPreference, Tokens
 from cognito_auth_client.session import DEFAULT_MARGIN, Session
-from cognito_auth_client.storage import TokenFile, default_path
+from cognito_auth_client.storage import TokenFile, default_path, write_private
 
 EXIT_OK = 0
 EXIT_FAILED = 1
@@ -79,6 +79,10 @@ def resolve_api_url(explicit: str | None, cwd: Path, environ: Mapping[str, str])
     return environ.get(API_URL_VARIABLE) or None
 
 
+def _ended_at(prompt: str) -> UsageError:
+    return UsageError(f"standard input ended before the answer to {prompt.strip()!r}")
+
+
 class Secrets:
     """Passwords and codes: typed without echo, or one per line of standard input
     (`--password-stdin`, for scripts)."""
@@ -89,10 +93,14 @@ class Secrets:
 
     def ask(self, prompt: str) -> str:
         if not self.from_stdin:
-            return getpass.getpass(prompt)
+            try:
+                return getpass.getpass(prompt)
+            except EOFError:
+                # Ctrl-D at the terminal, or, with none, the end of standard input.
+                raise _ended_at(prompt) from None
         line = self.stdin.readline()
         if not line:
-            raise UsageError(f"standard input ended before the answer to {prompt.strip()!r}")
+            raise _ended_at(prompt)
         return line.rstrip("\r\n")
 
     def new_password(self, prompt: str) -> str:
@@ -281,7 +289,8 @@ def mfa_setup(cmd: Command) -> None:
     setup = cmd.session().totp_setup()
     if cmd.args.qr is not None:
         try:
-            cmd.args.qr.write_text(setup.qr_svg)
+            # It holds the secret: as private as the token file.
+            write_private(cmd.args.qr, setup.qr_svg.encode())
         except OSError as exc:
             raise UsageError(f"cannot write {cmd.args.qr}: {exc.strerror}") from None
     # The secret is shown on purpose: the user asked for it, to type into their app.

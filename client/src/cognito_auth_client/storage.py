@@ -25,6 +25,26 @@ def default_path(environ: Mapping[str, str] = os.environ) -> Path:
     return base / "cognito-auth-client" / "session.json"
 
 
+def write_private(path: Path, data: bytes) -> None:
+    """`data` as the whole of `path`, readable by its owner only: written to a new
+    file created 0600 beside it, then renamed over it. No reader sees half of it,
+    and a file already there (whatever its mode, whoever holds it open) is replaced,
+    never written into."""
+    partial = path.with_name(f".{path.name}.{secrets.token_hex(8)}")
+    fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, FILE_MODE)
+    try:
+        with os.fdopen(fd, "wb") as file:
+            # The umask may have taken bits away; none can have been added.
+            os.fchmod(file.fileno(), FILE_MODE)
+            file.write(data)
+            file.flush()
+            os.fsync(file.fileno())
+        partial.replace(path)
+    except BaseException:
+        partial.unlink(missing_ok=True)
+        raise
+
+
 class TokenFile:
     def __init__(self, path: Path) -> None:
         self.path = path
@@ -55,19 +75,7 @@ class TokenFile:
         """Replaces the file at once (no reader sees half of it), mode 0600 from its
         creation on."""
         self.path.parent.mkdir(mode=DIRECTORY_MODE, parents=True, exist_ok=True)
-        partial = self.path.with_name(f".{self.path.name}.{secrets.token_hex(8)}")
-        fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, FILE_MODE)
-        try:
-            with os.fdopen(fd, "wb") as file:
-                # The umask may have taken bits away; none can have been added.
-                os.fchmod(file.fileno(), FILE_MODE)
-                file.write(msgspec.json.encode(state))
-                file.flush()
-                os.fsync(file.fileno())
-            partial.replace(self.path)
-        except BaseException:
-            partial.unlink(missing_ok=True)
-            raise
+        write_private(self.path, msgspec.json.encode(state))
 
     def delete(self) -> None:
         self.path.unlink(missing_ok=True)
