@@ -303,3 +303,6 @@ CHALICE_CODES = {
 REQUEST_REFUSED = "request_refused"
 # DEFAULT_5XX: the function failed or timed out before answering (502, 504).
 GATEWAY_ERROR = "gateway_error"
+# AWS WAF's custom response to an address over a rate rule on the credential routes
+# (chalicelib/rate_limits.py); `make run` answers it too.
+RATE_LIMITED = "rate_limited"

@@ -14,7 +14,8 @@ from chalice.app import CognitoUserPoolAuthorizer, RouteEntry
 from msgspec.structs import fields
 
 from chalicelib import errors
-from chalicelib.errors import CHALICE_CODES, GATEWAY_ERROR, REQUEST_REFUSED
+from chalicelib.errors import CHALICE_CODES, GATEWAY_ERROR, RATE_LIMITED, REQUEST_REFUSED
+from chalicelib.rate_limits import rule_for
 from chalicelib.validation import (
     MAX_BODY_BYTES,
     BodySpec,
@@ -74,6 +75,11 @@ _ERRORS = {
     "retry after Retry-After seconds",
     "504": "The function did not answer in time (deployed: API Gateway answers)",
 }
+# The 429 of a route a rate rule counts (chalicelib/rate_limits.py).
+_RATE_LIMITED_429 = (
+    "Cognito or API Gateway is throttling, or AWS WAF refuses an address that sent too many "
+    "requests to the credential routes; retry after Retry-After seconds"
+)
 _REQUEST_ID = {
     "description": "The request's id, as the service's log lines carry it (answers API "
     "Gateway makes itself have none)",
@@ -229,6 +235,8 @@ def _refusal_codes(entry: RouteEntry, spec: BodySpec | None) -> dict[str, set[st
         codes.setdefault("400", set()).add(errors.BadRequest.code)
     if spec is not None:
         codes["413"].add(errors.PayloadTooLarge.code)
+    if rule_for(entry.method, entry.uri_pattern) is not None:
+        codes["429"].add(RATE_LIMITED)
     for error in getattr(view, "refusals", ()):
         codes.setdefault(str(error.status_code), set()).add(error.code)
     return codes
@@ -245,7 +253,7 @@ def _responses(
         }
     }
     for code in _ERRORS:
-        if code in _SHARED:
+        if code in _SHARED and codes.get(code) == set(_EVERY_ROUTE[code]):
             responses[code] = {"$ref": f"#/components/responses/{_error_name(code)}"}
         elif guarded and code == "401":
             schema: dict[str, Any] = _ref("GatewayUnauthorized")
@@ -259,7 +267,7 @@ def _responses(
             }
         elif codes.get(code):
             responses[code] = {
-                "description": _ERRORS[code],
+                "description": _RATE_LIMITED_429 if RATE_LIMITED in codes[code] else _ERRORS[code],
                 "headers": _error_headers(code),
                 "content": _json(_error_schema(codes[code])),
             }

@@ -4,12 +4,24 @@ to the stack's log (the local stage has no mailbox)."""
 
 from __future__ import annotations
 
+import os
 import re
+import signal
+import subprocess
+import sys
 import time
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import requests
+
+from devstack.environment import ROOT
+from devstack.process import env_file_for, free_port
+
+# How long another `chalice local` may take to answer; never what a test asserts.
+STARTS_WITHIN = 60.0
 
 
 def request(
@@ -69,3 +81,41 @@ def reset_code(log_file: Path, username: str) -> str:
     return logged(
         log_file, rf"password reset code for {re.escape(username)}: (moto-confirmation-code:\d+)"
     )
+
+
+@contextmanager
+def chalice_local_beside(
+    stack: dict[str, Any], environ: Mapping[str, str] | None = None
+) -> Iterator[str]:
+    """Another `chalice local` against the stack's stand-in, started as
+    docs/local-stack.md's recipe starts it (sourcing stack.env), with `environ` besides
+    and nothing else of this process's COGNITO_ or AWS_ variables; yields its API URL
+    once it answers (or the wait is over: the caller's requests then fail)."""
+    env_file = env_file_for(Path(stack["log_file"]).with_name("stack.json"))
+    port = free_port()
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("COGNITO_", "AWS_"))}
+    # The recipe's .venv/bin/chalice, from whichever venv runs the tests.
+    command = f"{Path(sys.executable).parent / 'chalice'} local --stage local --port {port}"
+    recipe = f'. "$1" && exec {command} --no-autoreload'
+    chalice = subprocess.Popen(
+        ["bash", "-c", recipe, "recipe", str(env_file)],
+        cwd=ROOT,
+        env={**clean, **(environ or {})},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        process_group=0,
+    )
+    api_url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + STARTS_WITHIN
+        while chalice.poll() is None and time.monotonic() < deadline:
+            try:
+                if requests.get(api_url + "/openapi.json", timeout=5).status_code == 200:
+                    break
+            except requests.ConnectionError:
+                time.sleep(0.1)
+        yield api_url
+    finally:
+        if chalice.poll() is None:
+            os.killpg(chalice.pid, signal.SIGTERM)
+        chalice.wait()

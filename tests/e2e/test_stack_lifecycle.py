@@ -30,6 +30,7 @@ from devstack.process import (
     launch,
     local_stack,
 )
+from tests.stack_support import chalice_local_beside
 
 pytestmark = pytest.mark.e2e
 
@@ -210,31 +211,8 @@ def test_stack_env_is_private_and_runs_another_chalice_local_against_the_stand_i
     assert stat.S_IMODE(env_file.stat().st_mode) == 0o600
     # It names a real pool's demo password when run against one.
     assert stat.S_IMODE(stack_file.stat().st_mode) == 0o600
-    port = free_port()
-    # Nothing from this test's own environment: only what the recipe sources.
-    clean = {k: v for k, v in os.environ.items() if not k.startswith(("COGNITO_", "AWS_"))}
-    recipe = f'. "$1" && exec .venv/bin/chalice local --stage local --port {port} --no-autoreload'
-    chalice = subprocess.Popen(
-        ["bash", "-c", recipe, "recipe", str(env_file)],
-        cwd=ROOT,
-        env=clean,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        process_group=0,
-    )
-    api_url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + FAILS_WITHIN
-        while chalice.poll() is None and time.monotonic() < deadline:
-            try:
-                if requests.get(api_url + "/openapi.json", timeout=5).status_code == 200:
-                    break
-            except requests.ConnectionError:
-                time.sleep(0.1)
+    with chalice_local_beside(stack) as api_url:
         response = _login(api_url, stack)
-    finally:
-        os.killpg(chalice.pid, signal.SIGTERM)
-        chalice.wait()
 
     assert response.status_code == 200, response.text
     assert set(response.json()["data"]) >= {"id_token", "access_token", "refresh_token"}

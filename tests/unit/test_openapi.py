@@ -21,6 +21,7 @@ from chalicelib.models import fields, mfa
 from chalicelib.models.account import WRITABLE_ATTRIBUTES
 from chalicelib.models.admin import INVITATION_ATTRIBUTES
 from chalicelib.models.fields import NEW_PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH
+from chalicelib.rate_limits import rule_for
 from chalicelib.validation import MAX_BODY_BYTES, RequestModel, json_schema
 from devstack.environment import ROOT
 from devstack.harness import Http
@@ -233,6 +234,8 @@ def test_each_error_status_lists_the_codes_the_route_can_answer(api: Http) -> No
     assert _codes(document, "/login") == {
         **EVERY_ROUTE,
         "400": ["invalid_request"],
+        # The credential routes' WAF rate rules (chalicelib/rate_limits.py).
+        "429": ["rate_limited", "throttled"],
         "401": ["invalid_credentials"],
         "403": ["password_reset_required", "user_not_confirmed"],
         "413": ["payload_too_large", "request_refused"],
@@ -263,6 +266,23 @@ def test_each_error_status_lists_the_codes_the_route_can_answer(api: Http) -> No
     }
 
 
+def test_the_429_lists_rate_limited_exactly_where_a_waf_rate_rule_counts(api: Http) -> None:
+    document = _document(api)
+    listed = {
+        (method, path)
+        for path, method, _ in _operations(document)
+        if "rate_limited" in _codes(document, path, method).get("429", [])
+    }
+
+    assert listed == {
+        (method, path)
+        for path, method, _ in _operations(document)
+        if rule_for(method.upper(), path) is not None
+    }
+    assert ("post", "/login/challenge") in listed
+    assert ("post", "/user/test-user") not in listed
+
+
 def test_every_code_of_the_service_is_in_the_document_and_the_docs_table() -> None:
     from app import openapi
     from chalicelib import errors
@@ -271,7 +291,12 @@ def test_every_code_of_the_service_is_in_the_document_and_the_docs_table() -> No
     for known in classes:
         classes.extend(known.__subclasses__())
     ours = {known.code for known in classes if not issubclass(known, errors.GatewayUnauthorized)}
-    ours |= {*errors.CHALICE_CODES.values(), errors.REQUEST_REFUSED, errors.GATEWAY_ERROR}
+    ours |= {
+        *errors.CHALICE_CODES.values(),
+        errors.REQUEST_REFUSED,
+        errors.GATEWAY_ERROR,
+        errors.RATE_LIMITED,
+    }
     table = (ROOT / "docs" / "errors.md").read_text()
     listed = set(re.findall(r"^\| `([a-z_]+)` \| [0-9]", table, re.M))
     in_document = {
