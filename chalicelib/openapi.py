@@ -67,7 +67,8 @@ _ERRORS = {
     "confirmed, or an MFA change the account or the pool does not allow",
     "413": f"The body is larger than {MAX_BODY_BYTES} bytes",
     "415": "The body is not sent as application/json",
-    "429": "Cognito or API Gateway is throttling; retry after Retry-After seconds",
+    "429": "Cognito or API Gateway is throttling, or Cognito's limit on an account's "
+    "attempts is reached; retry after Retry-After seconds",
     "500": "An unexpected error; the details are only in the service's log",
     "502": "The function failed before answering (deployed: API Gateway answers)",
     "503": "Cognito, its signing keys or the service's configuration is unavailable; "
@@ -245,8 +246,15 @@ def _responses(
         }
     }
     for code in _ERRORS:
-        if code in _SHARED:
+        if code in _SHARED and codes[code] == set(_EVERY_ROUTE[code]):
             responses[code] = {"$ref": f"#/components/responses/{_error_name(code)}"}
+        elif code in _SHARED:
+            # Every route's codes and the route's own (a 429 of Cognito's limits).
+            responses[code] = {
+                "description": _ERRORS[code],
+                "headers": _error_headers(code),
+                "content": _json(_error_schema(codes[code])),
+            }
         elif guarded and code == "401":
             schema: dict[str, Any] = _ref("GatewayUnauthorized")
             if codes.get(code):

@@ -13,6 +13,7 @@ from devstack.harness import Http
 from tests.conftest import (
     ALICE,
     BOB,
+    FROM_CALLER,
     MISSING,
     STUB_HASH_OF_SUB,
     STUB_POOL,
@@ -131,6 +132,7 @@ def test_renew_sends_aws_the_secret_hash_of_the_internal_username(
                 "REFRESH_TOKEN": "the-refresh-token",
                 "SECRET_HASH": STUB_HASH_OF_SUB,
             },
+            **FROM_CALLER,
         },
     )
 
