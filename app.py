@@ -15,7 +15,7 @@ from typing import Any
 
 from chalice.app import Chalice, Request, Response
 
-from chalicelib import errors, local_gateway, logs, sign_in
+from chalicelib import caller, errors, local_gateway, logs, sign_in
 from chalicelib.authorizers import id_token_authorizer
 from chalicelib.cors import cors, preflight
 from chalicelib.guard import claims, cognito_guard
@@ -44,6 +44,7 @@ app.debug = False
 app.register_middleware(cors(app.routes), "http")
 app.register_middleware(handle_errors, "http")
 app.register_middleware(cognito_guard(app.routes), "http")
+app.register_middleware(caller.remember_source_ip, "http")
 local_gateway.harden()
 
 if os.environ.get("AWS_LAMBDA_FUNCTION_NAME"):

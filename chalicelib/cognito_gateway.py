@@ -17,9 +17,9 @@ import re
 import threading
 import time
 from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Any, ClassVar, NoReturn, TypedDict, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, NoReturn, Required, TypedDict, TypeVar
 
-from chalicelib import attributes, errors
+from chalicelib import attributes, caller, errors
 from chalicelib.client_secret import ClientSecret
 from chalicelib.models.sign_in import Attribute
 from chalicelib.settings import Settings
@@ -40,19 +40,21 @@ if TYPE_CHECKING:
         RespondToAuthChallengeResponseTypeDef,
         SignUpResponseTypeDef,
         UpdateUserAttributesResponseTypeDef,
+        UserContextDataTypeTypeDef,
         VerifySoftwareTokenResponseTypeDef,
     )
 
 logger = logging.getLogger(__name__)
 
-_THROTTLING = frozenset(
-    {
-        "TooManyRequestsException",
-        "ThrottlingException",
-        "LimitExceededException",
-        "TooManyFailedAttemptsException",
-    }
-)
+# Cognito's limits, answered 429 by every call that meets one, unless the call's own
+# map answers them otherwise (where a 429 would tell whether a user exists).
+# ThrottlingException is not in Cognito's model, but AWS's generic throttling answer.
+_LIMITS: Mapping[str, type[errors.TooManyRequests]] = {
+    "TooManyRequestsException": errors.TooManyRequests,
+    "ThrottlingException": errors.TooManyRequests,
+    "TooManyFailedAttemptsException": errors.TooManyAttempts,
+    "LimitExceededException": errors.LimitExceeded,
+}
 
 
 def secret_hash(username: str, client_id: str, client_secret: str) -> str:
@@ -71,6 +73,13 @@ ErrorMap = Mapping[str, type[errors.ApiError]]
 _SECRET_HASH_REJECTED = re.compile(r"secret ?hash", re.IGNORECASE)
 
 
+# Cognito's lockout of an account after repeated wrong passwords, also a
+# NotAuthorizedException ("Password attempts exceeded"). Every sign-in call answers it
+# as its other NotAuthorizedException (docs/security.md, "Brute force"): this only
+# tells the operator's log.
+_LOCKED_OUT = re.compile(r"attempts exceeded", re.IGNORECASE)
+
+
 def rejects_secret_hash(exc: Any) -> bool:
     """Whether a botocore ClientError is Cognito refusing the SECRET_HASH."""
     error = exc.response.get("Error", {})
@@ -81,16 +90,34 @@ def rejects_secret_hash(exc: Any) -> bool:
 
 # Answers that would tell an anonymous caller whether a user exists, is confirmed, or
 # has a verified address: what PreventUserExistenceErrors does, done here as well so
-# that a pool left on LEGACY (the API's default) reveals nothing either.
+# that a pool left on LEGACY (the API's default) reveals nothing either. So does
+# LimitExceededException: too many codes asked for one account, which a name that
+# does not exist never meets.
 _REVEALING = frozenset(
-    {"UserNotFoundException", "InvalidParameterException", "NotAuthorizedException"}
+    {
+        "UserNotFoundException",
+        "InvalidParameterException",
+        "NotAuthorizedException",
+        "LimitExceededException",
+    }
 )
 
 
-class _ClientAndUser(TypedDict):
-    ClientId: str
-    SecretHash: str
-    Username: str
+class _UserContext(TypedDict, total=False):
+    UserContextData: UserContextDataTypeTypeDef
+
+
+class _ClientAndUser(_UserContext):
+    ClientId: Required[str]
+    SecretHash: Required[str]
+    Username: Required[str]
+
+
+def _user_context() -> _UserContext:
+    """UserContextData with the caller's IP address (chalicelib.caller), for every call
+    whose input takes it; nothing outside a request."""
+    ip = caller.source_ip.get()
+    return {} if ip is None else {"UserContextData": {"IpAddress": ip}}
 
 
 R = TypeVar("R")
@@ -141,11 +168,14 @@ class CognitoGateway:
         self._client_error = ClientError
 
     def _identify(self, username: str) -> _ClientAndUser:
-        """The parameters every public call for a user repeats."""
+        """The parameters every public call for a user repeats (each of them takes
+        UserContextData too: SignUp, ConfirmSignUp, ResendConfirmationCode,
+        ForgotPassword, ConfirmForgotPassword)."""
         return {
             "ClientId": self._settings.client_id,
             "SecretHash": self._hash(username),
             "Username": username,
+            **_user_context(),
         }
 
     def _hash(self, username: str) -> str:
@@ -165,8 +195,10 @@ class CognitoGateway:
                     "PASSWORD": password,
                     "SECRET_HASH": self._hash(username),
                 },
+                **_user_context(),
             ),
             {
+                # A wrong password, and Cognito's lockout alike.
                 "NotAuthorizedException": errors.InvalidCredentials,
                 "UserNotFoundException": errors.InvalidCredentials,
                 "UserNotConfirmedException": errors.UserNotConfirmed,
@@ -196,6 +228,7 @@ class CognitoGateway:
                     "REFRESH_TOKEN": refresh_token,
                     "SECRET_HASH": self._hash(hash_name),
                 },
+                **_user_context(),
             ),
             refresh_errors,
         )
@@ -299,6 +332,10 @@ class CognitoGateway:
                 "UserNotFoundException": errors.InvalidCode,
                 "NotAuthorizedException": errors.InvalidCode,
                 "InvalidParameterException": errors.InvalidInput,
+                # Limits Cognito counts per account: a name that does not exist would
+                # never meet them, so they are answered as its wrong code is.
+                "TooManyFailedAttemptsException": errors.InvalidCode,
+                "LimitExceededException": errors.InvalidCode,
             },
         )
 
@@ -324,6 +361,7 @@ class CognitoGateway:
                 ChallengeName=challenge_name,  # type: ignore[arg-type]
                 Session=session,
                 ChallengeResponses={"USERNAME": name, "SECRET_HASH": self._hash(name), **answers},
+                **_user_context(),
             ),
             challenge_errors,
         )
@@ -743,14 +781,19 @@ class _Detail(Exception):
 def _translate(operation: str, exc: Any, known: ErrorMap, hidden: frozenset[str]) -> NoReturn:
     code = exc.response.get("Error", {}).get("Code", "")
     message = exc.response.get("Error", {}).get("Message", "")
+    # For the operator, even where the answer hides it; with no name and none of
+    # Cognito's wording, which is not ours to vouch for.
+    if code in _LIMITS:
+        logger.warning("Cognito limited %s (%s)", operation, code)
+    elif code == "NotAuthorizedException" and _LOCKED_OUT.search(message):
+        logger.warning("Cognito refused %s: password attempts exceeded (lockout)", operation)
     if code in hidden:
         raise _Hidden from None
     if code in known:
         error = known[code]
         raise (error(message) if error.cognito_worded else error()) from None
-    if code in _THROTTLING:
-        logger.warning("Cognito throttled %s (%s)", operation, code)
-        raise errors.TooManyRequests() from None
+    if code in _LIMITS:
+        raise _LIMITS[code]() from None
     raise errors.ServiceUnavailable() from _Detail(operation, Exception(f"{code}: {message}"))
 
 

@@ -142,12 +142,38 @@ class UserAlreadyConfirmed(ApiError):
 
 
 class TooManyRequests(ApiError):
+    """Cognito's request-rate quotas (TooManyRequestsException), which count per
+    second: a retry a second later may pass."""
+
     status_code = 429
     code = "throttled"
     default_message = "Too many requests, please retry later"
+    # Seconds. Cognito never says how long a limit lasts: each class estimates it
+    # (docs/security.md, "Brute force").
+    retry_after = 1
 
-    def __init__(self, message: str | None = None, retry_after: int = 1) -> None:
-        super().__init__(message, {"Retry-After": str(retry_after)})
+    def __init__(self, message: str | None = None) -> None:
+        super().__init__(message, {"Retry-After": str(self.retry_after)})
+
+
+class TooManyAttempts(TooManyRequests):
+    """Cognito's TooManyFailedAttemptsException: too many wrong codes for one account.
+    It gives no time; 15 minutes is the longest lockout AWS documents for an
+    account's failed attempts (sign-in's back-off)."""
+
+    code = "too_many_attempts"
+    default_message = "Too many failed attempts, please retry later"
+    retry_after = 900
+
+
+class LimitExceeded(TooManyRequests):
+    """Cognito's LimitExceededException ("Attempt limit exceeded, please try after some
+    time"): too many codes asked for, or password changes tried, for one account. AWS
+    counts those per hour and gives no time; 15 minutes, as for failed attempts."""
+
+    code = "limit_exceeded"
+    default_message = "Attempt limit exceeded, please retry later"
+    retry_after = 900
 
 
 class ServiceUnavailable(ApiError):

@@ -68,7 +68,8 @@ _ERRORS = {
     "confirmed, or an MFA change the account or the pool does not allow",
     "413": f"The body is larger than {MAX_BODY_BYTES} bytes",
     "415": "The body is not sent as application/json",
-    "429": "Cognito or API Gateway is throttling; retry after Retry-After seconds",
+    "429": "Cognito or API Gateway is throttling, or Cognito's limit on an account's "
+    "attempts is reached; retry after Retry-After seconds",
     "500": "An unexpected error; the details are only in the service's log",
     "502": "The function failed before answering (deployed: API Gateway answers)",
     "503": "Cognito, its signing keys or the service's configuration is unavailable; "

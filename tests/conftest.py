@@ -301,6 +301,9 @@ STUB_POOL = Pool(
 STUB_SUB = "3f6c2a8e-1b7d-4c5e-9a0f-2d4b6e8a1c3f"
 STUB_HASH_OF_ALICE = "QiHJbyttIEuQSEJqdRb+WrL1KM8QpS1eqcQzxFrfLaE="
 STUB_HASH_OF_SUB = "4JqNtJAQtg9L7ucN7oo7OYpDzYIXtlbfN2s8/UCQmkA="
+# What every sign-in call sends AWS besides (chalicelib.caller): the caller's address as
+# chalice's local gateway gives it (chalice.test.Client and `chalice local`).
+FROM_CALLER = {"UserContextData": {"IpAddress": "127.0.0.1"}}
 # What AWS answers a sign-in or a challenge's answer with, and the service then.
 STUB_TOKENS = {
     "AuthenticationResult": {
@@ -366,6 +369,7 @@ def expect_challenge_answer(
                 "SECRET_HASH": STUB_HASH_OF_SUB,
                 **responses,
             },
+            **FROM_CALLER,
         },
     )
 

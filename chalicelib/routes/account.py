@@ -27,7 +27,9 @@ routes = Routes(__name__)
 @routes.route("/user/change-password", methods=["POST"], authorizer=access_token_authorizer)
 @routes.accepts(ChangePasswordRequest)
 @answers(None)
-@refuses(errors.WrongPreviousPassword, errors.InvalidPassword, errors.InvalidInput)
+@refuses(
+    errors.WrongPreviousPassword, errors.InvalidPassword, errors.InvalidInput, errors.LimitExceeded
+)
 def change_password(body: ChangePasswordRequest) -> Response:
     """Change the caller's password."""
     services.gateway().change_password(
@@ -59,6 +61,7 @@ def update_attributes(body: UpdateAttributesRequest) -> Response:
     errors.ExpiredCode,
     errors.AddressTaken,
     errors.InvalidInput,
+    errors.LimitExceeded,
 )
 def verify_attribute(body: VerifyAttributeRequest) -> Response:
     """Verify an attribute with the code sent to it: a new email takes effect."""
@@ -71,7 +74,7 @@ def verify_attribute(body: VerifyAttributeRequest) -> Response:
 )
 @routes.accepts(AttributeRequest)
 @answers(None)
-@refuses(errors.SessionEnded, errors.InvalidInput)
+@refuses(errors.SessionEnded, errors.InvalidInput, errors.LimitExceeded)
 def resend_attribute_code(body: AttributeRequest) -> Response:
     """Send a new code to verify an attribute: to its new value if a change waits.
     The answer does not say where it went, so that it is the same whether or not the

@@ -171,7 +171,7 @@ def admin_sign_out(username: str, call: AdminCall) -> Response:
 )
 @admin_action("reset_password")
 @answers(None)
-@refuses(errors.NoSuchUser, errors.UserStateConflict)
+@refuses(errors.NoSuchUser, errors.UserStateConflict, errors.LimitExceeded)
 def admin_reset_password(username: str, call: AdminCall) -> Response:
     """Reset a user's password: it stops working, and Cognito emails them a code
     for `/password/confirm` (admin group only)."""

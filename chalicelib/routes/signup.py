@@ -25,7 +25,7 @@ routes = Routes(__name__)
 @routes.route("/signup", methods=["POST"])
 @routes.accepts(SignUpRequest, status=201)
 @answers(SignUpResult)
-@refuses(errors.UsernameExists, errors.InvalidPassword, errors.InvalidSignUp)
+@refuses(errors.UsernameExists, errors.InvalidPassword, errors.InvalidSignUp, errors.LimitExceeded)
 def signup(body: SignUpRequest) -> Response:
     """Create an account; a code to confirm it goes to the user's email."""
     return success(
@@ -38,7 +38,14 @@ def signup(body: SignUpRequest) -> Response:
 @routes.route("/signup/confirm", methods=["POST"])
 @routes.accepts(ConfirmSignUpRequest)
 @answers(None)
-@refuses(errors.InvalidCode, errors.ExpiredCode, errors.UserAlreadyConfirmed, errors.InvalidInput)
+@refuses(
+    errors.InvalidCode,
+    errors.ExpiredCode,
+    errors.UserAlreadyConfirmed,
+    errors.InvalidInput,
+    errors.TooManyAttempts,
+    errors.LimitExceeded,
+)
 def signup_confirm(body: ConfirmSignUpRequest) -> Response:
     """Confirm an account with the code it was sent."""
     services.gateway().confirm_sign_up(body.username, body.code)

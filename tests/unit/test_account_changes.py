@@ -17,6 +17,7 @@ from devstack.harness import Http, pool_environment
 from tests.conftest import (
     ALICE,
     BOB,
+    FROM_CALLER,
     PASSWORD,
     SESSION_ENDED,
     STUB_HASH_OF_SUB,
@@ -402,7 +403,7 @@ def test_resending_an_attribute_code_sends_aws_get_user_attribute_verification_c
         ),
         ("AliasExistsException", 409, "An account with this email already exists"),
         ("NotAuthorizedException", 401, "The session has ended, please log in again"),
-        ("LimitExceededException", 429, "Too many requests, please retry later"),
+        ("LimitExceededException", 429, "Attempt limit exceeded, please retry later"),
     ],
 )
 def test_verifying_sends_aws_verify_user_attribute(
@@ -443,6 +444,7 @@ def test_deleting_sends_aws_initiate_auth_with_the_internal_name_then_delete_use
                 "PASSWORD": PASSWORD,
                 "SECRET_HASH": STUB_HASH_OF_SUB,
             },
+            **FROM_CALLER,
         },
     )
     stubber.add_response("delete_user", {}, {"AccessToken": STUB_ACCESS_TOKEN})

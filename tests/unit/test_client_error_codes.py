@@ -81,6 +81,8 @@ EXPECTED: dict[str, type[ApiError]] = {
     "payload_too_large": PayloadTooLarge,
     "unsupported_media_type": RequestRefused,
     "throttled": Throttled,
+    "too_many_attempts": Throttled,
+    "limit_exceeded": Throttled,
     "internal_error": ServerError,
     "service_unavailable": ServiceUnavailable,
     "request_refused": RequestRefused,

@@ -176,6 +176,27 @@ def test_throttling_and_outages_carry_cors_headers_and_expose_retry_after(
     assert "retry-after" in _headers(response)
 
 
+@pytest.mark.parametrize(
+    ("code", "ours"),
+    [
+        ("TooManyFailedAttemptsException", "too_many_attempts"),
+        ("LimitExceededException", "limit_exceeded"),
+    ],
+)
+def test_cognitos_limits_per_account_carry_cors_headers_and_expose_retry_after(
+    stubbed_browser_api: tuple[Stubber, Http], code: str, ours: str
+) -> None:
+    stubber, api = stubbed_browser_api
+    stubber.add_client_error("confirm_sign_up", code, "detail", http_status_code=400)
+
+    response = _post(api, "/signup/confirm", PAGE, body={"username": ALICE, "code": "123456"})
+
+    assert (response.status_code, response.json_body["code"]) == (429, ours)
+    assert _cors(response)["access-control-allow-origin"] == PAGE
+    assert "Retry-After" in _cors(response)["access-control-expose-headers"].split(",")
+    assert _headers(response)["retry-after"] == "900"
+
+
 def test_the_local_gateways_own_answers_carry_cors_headers(browser_api: Http) -> None:
     """`chalice local` answers an unknown path itself, as API Gateway does (403)."""
     allowed = _post(browser_api, "/no-such-route", PAGE, body={})

@@ -15,6 +15,7 @@ from devstack.pool import Pool
 from tests.conftest import (
     ALICE,
     CODE_REFUSALS,
+    FROM_CALLER,
     PASSWORD,
     STUB_HASH_OF_ALICE,
     STUB_POOL,
@@ -50,7 +51,12 @@ def test_forgot_password_hides_what_aws_would_reveal(
     """AWS divergence: moto never fails ForgotPassword for unknown or unverified
     users; pinned here with AWS's own errors and the exact request."""
     stubber, api = stubbed
-    params = {"ClientId": STUB_POOL.client_id, "SecretHash": STUB_HASH_OF_ALICE, "Username": ALICE}
+    params = {
+        "ClientId": STUB_POOL.client_id,
+        "SecretHash": STUB_HASH_OF_ALICE,
+        "Username": ALICE,
+        **FROM_CALLER,
+    }
     stubber.add_response(
         "forgot_password",
         {"CodeDeliveryDetails": {"Destination": "a***@e***.com", "DeliveryMedium": "EMAIL"}},
@@ -140,6 +146,7 @@ def test_confirm_password_errors_as_aws_reports_them(
             "Username": ALICE,
             "ConfirmationCode": "123456",
             "Password": NEW_PASSWORD,
+            **FROM_CALLER,
         },
     )
 

@@ -15,6 +15,7 @@ from devstack.harness import Http
 from tests.conftest import (
     ALICE,
     BOB,
+    FROM_CALLER,
     MISSING,
     STUB_HASH_OF_SUB,
     STUB_POOL,
@@ -134,6 +135,7 @@ def test_renew_sends_aws_the_secret_hash_of_the_internal_username(
                 "REFRESH_TOKEN": "the-refresh-token",
                 "SECRET_HASH": STUB_HASH_OF_SUB,
             },
+            **FROM_CALLER,
         },
     )
 

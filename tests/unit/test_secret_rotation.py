@@ -29,6 +29,7 @@ from tests.conftest import (
     ADMIN,
     ALICE,
     BOB,
+    FROM_CALLER,
     INVALID_CREDENTIALS,
     PASSWORD,
     STUB_HASH_OF_ALICE,
@@ -216,7 +217,7 @@ def test_aws_refusing_the_secret_hash_rereads_and_resends_with_the_new_hash(
     rewords it as AWS does); this pins AWS's error, NotAuthorizedException with the
     secret-hash message, and the one retry that follows, signed with the new secret."""
     stubber, api, deployed = stubbed_deployed
-    sign_in = {"ClientId": STUB_POOL.client_id, "AuthFlow": "USER_PASSWORD_AUTH"}
+    sign_in = {"ClientId": STUB_POOL.client_id, "AuthFlow": "USER_PASSWORD_AUTH", **FROM_CALLER}
     credentials = {"USERNAME": ALICE, "PASSWORD": PASSWORD}
     with_old_hash = {
         **sign_in,

@@ -10,7 +10,15 @@ import pytest
 from botocore.stub import Stubber
 
 from devstack.harness import Http
-from tests.conftest import ALICE, CODE_REFUSALS, PASSWORD, STUB_HASH_OF_ALICE, STUB_POOL, refused
+from tests.conftest import (
+    ALICE,
+    CODE_REFUSALS,
+    FROM_CALLER,
+    PASSWORD,
+    STUB_HASH_OF_ALICE,
+    STUB_POOL,
+    refused,
+)
 
 if TYPE_CHECKING:
     from mypy_boto3_cognito_idp import CognitoIdentityProviderClient
@@ -89,6 +97,7 @@ def test_signup_sends_aws_the_secret_hash_and_attributes(stubbed: tuple[Stubber,
             "Username": ALICE,
             "Password": PASSWORD,
             "UserAttributes": [{"Name": "email", "Value": ALICE}, {"Name": "name", "Value": "A"}],
+            **FROM_CALLER,
         },
     )
 
@@ -135,6 +144,7 @@ def test_confirm_signup_errors_as_aws_reports_them(
             "SecretHash": STUB_HASH_OF_ALICE,
             "Username": ALICE,
             "ConfirmationCode": "000000",
+            **FROM_CALLER,
         },
     )
 
@@ -157,6 +167,7 @@ def test_resend_code_answers_unknown_existing_and_confirmed_users_alike(
         "ClientId": STUB_POOL.client_id,
         "SecretHash": STUB_HASH_OF_ALICE,
         "Username": ALICE,
+        **FROM_CALLER,
     }
     stubber.add_response(
         "resend_confirmation_code",
@@ -176,8 +187,9 @@ def test_resend_code_answers_unknown_existing_and_confirmed_users_alike(
 
 
 def test_resend_code_still_reports_throttling(stubbed: tuple[Stubber, Http]) -> None:
+    """Cognito's request rate, not its limit per account (tests/unit/test_brute_force.py)."""
     stubber, api = stubbed
-    stubber.add_client_error("resend_confirmation_code", "LimitExceededException", "slow down")
+    stubber.add_client_error("resend_confirmation_code", "TooManyRequestsException", "slow down")
 
     assert api.post("/signup/resend-code", {"username": ALICE})[0] == 429
 

@@ -208,6 +208,9 @@ BY_CODE: Final[Mapping[str, type[ApiError]]] = {
     "unsupported_media_type": RequestRefused,
     # The service's 429 and API Gateway's THROTTLED response.
     "throttled": Throttled,
+    # Cognito's limits on one account's attempts: its Retry-After is minutes.
+    "too_many_attempts": Throttled,
+    "limit_exceeded": Throttled,
     "internal_error": ServerError,
     "service_unavailable": ServiceUnavailable,
     # API Gateway's DEFAULT_4XX, whatever its status (a 403 for an unknown path), but
