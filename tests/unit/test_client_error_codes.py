@@ -83,6 +83,7 @@ EXPECTED: dict[str, type[ApiError]] = {
     "throttled": Throttled,
     "too_many_attempts": Throttled,
     "limit_exceeded": Throttled,
+    "rate_limited": Throttled,
     "internal_error": ServerError,
     "service_unavailable": ServiceUnavailable,
     "request_refused": RequestRefused,

@@ -204,6 +204,7 @@ def _refresh(refresh_token: str, secret_hash: str) -> dict[str, Any]:
         "ClientId": STUB_POOL.client_id,
         "AuthFlow": "REFRESH_TOKEN_AUTH",
         "AuthParameters": {"REFRESH_TOKEN": refresh_token, "SECRET_HASH": secret_hash},
+        **FROM_CALLER,
     }
 
 

@@ -19,6 +19,7 @@ from urllib.parse import unquote
 import pytest
 
 from app import app
+from chalicelib import rate_limits
 from chalicelib.cors import EXPOSED_HEADERS
 from chalicelib.responses import error_envelope
 from deploy.package import STAGES, merge_template
@@ -398,3 +399,26 @@ def test_the_client_lets_cognito_see_the_callers_context(template: dict[str, Any
 
     assert client["EnablePropagateAdditionalUserContextData"] is True
     assert client["GenerateSecret"] is True
+
+
+def test_make_runs_emulation_counts_as_the_templates_defaults(template: dict[str, Any]) -> None:
+    """`make run` answers a guessing client as the deployed WAF would: the same routes
+    per rule, the same default limits and window, the same bytes (chalicelib.rate_limits)."""
+    parameters = template["Parameters"]
+    rules = _rules(template)
+    for route in app.routes:
+        path = _concrete(route)
+        local = rate_limits.rule_for("POST", path)
+        deployed = _counting(template, "POST", path)
+        assert len(deployed) <= 1, path
+        if local is None:
+            assert deployed == set(), path
+            continue
+        (name,) = deployed
+        limit = rules[name]["Statement"]["RateBasedStatement"]["Limit"]["Ref"]
+        assert local.limit == parameters[limit]["Default"], path
+    assert parameters["RateLimitWindowSeconds"]["Default"] == rate_limits.WINDOW_SECONDS
+    assert str(rate_limits.WINDOW_SECONDS) == rate_limits.RETRY_AFTER
+    assert _acl(template)["CustomResponseBodies"]["rate_limited"]["Content"].encode() == (
+        rate_limits.BLOCKED_BODY
+    )

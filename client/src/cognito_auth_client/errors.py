@@ -211,6 +211,7 @@ BY_CODE: Final[Mapping[str, type[ApiError]]] = {
     # Cognito's limits on one account's attempts: its Retry-After is minutes.
     "too_many_attempts": Throttled,
     "limit_exceeded": Throttled,
+    "rate_limited": Throttled,
     "internal_error": ServerError,
     "service_unavailable": ServiceUnavailable,
     # API Gateway's DEFAULT_4XX, whatever its status (a 403 for an unknown path), but
