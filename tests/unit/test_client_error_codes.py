@@ -20,6 +20,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from chalicelib import errors as service
+from chalicelib import rate_limits
 from chalicelib.responses import error_envelope, error_response
 from cognito_auth_client import (
     AlreadyConfirmed,
@@ -176,6 +177,18 @@ CASES = [
         "Request Too Long",
         _enveloped(413, service.REQUEST_REFUSED),
         PayloadTooLarge,
+    ),
+    # AWS WAF's rate rules (make run's emulation answers the same).
+    Case(
+        "waf-rate-limited",
+        service.RATE_LIMITED,
+        rate_limits.BLOCKED_MESSAGE,
+        lambda message: Answer(
+            429,
+            error_envelope(message, service.RATE_LIMITED),
+            {"Retry-After": rate_limits.RETRY_AFTER},
+        ),
+        Throttled,
     ),
     # API Gateway's DEFAULT_5XX.
     Case(

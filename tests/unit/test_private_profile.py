@@ -146,9 +146,7 @@ def test_a_newly_promoted_admins_older_id_token_reads_another_user(
     api: Http, login: Login, cognito: CognitoIdentityProviderClient, pool: Pool
 ) -> None:
     headers = _as(login, ALICE)
-    cognito.admin_add_user_to_group(
-        UserPoolId=pool.user_pool_id, Username=ALICE, GroupName="admin"
-    )
+    cognito.admin_add_user_to_group(UserPoolId=pool.user_pool_id, Username=ALICE, GroupName="admin")
 
     status, body = api.post("/user/test-user", {"username": BOB}, headers)
 
