@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from chalicelib import attributes, errors
+from chalicelib import attributes, errors, token_budget
 from chalicelib.models.account import (
     CodeDelivery,
     DeleteAccountRequest,
@@ -31,10 +31,22 @@ def _code_delivery(details: CodeDeliveryDetailsTypeTypeDef) -> CodeDelivery:
     }
 
 
-def update_attributes(access_token: str, request: UpdateAttributesRequest) -> UpdatedAttributes:
+def update_attributes(
+    claims: Claims, access_token: str, request: UpdateAttributesRequest
+) -> UpdatedAttributes:
     """The attributes changed now, and those waiting for the code sent to their new
-    value (on the deployed pool, a new email; the old one signs in until then)."""
+    value (on the deployed pool, a new email; the old one signs in until then).
+
+    Refused (TokenTooLarge) before any change when the user's id token would grow too
+    large to send: that takes the current attributes (one GetUser) and the groups the
+    verified access token names."""
     gateway = services.gateway()
+    current = gateway.get_user(access_token)["UserAttributes"]
+    token_budget.check(
+        token_budget.after_update(current, request.attributes),
+        claims.get("cognito:groups", []),
+        services.settings(),
+    )
     try:
         answer = gateway.update_attributes(access_token, request.attributes)
         pending = [_code_delivery(sent) for sent in answer.get("CodeDeliveryDetailsList", [])]

@@ -10,7 +10,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
-from chalicelib import errors
+from chalicelib import errors, token_budget
 from chalicelib.models.admin import AdminUser, CreateUserRequest, ListUsersQuery, UserPage
 from chalicelib.services import services
 from chalicelib.token_verification import Claims
@@ -139,9 +139,12 @@ def list_users(call: AdminCall, query: ListUsersQuery) -> UserPage:
 
 
 def create_user(call: AdminCall, request: CreateUserRequest) -> AdminUser:
+    attributes = request.attributes or {}
     with call.audited(request.username, status=201):
+        # A new user is in no group yet; the email is the username.
+        token_budget.check({**attributes, "email": request.username}, (), services.settings())
         answer = services.gateway().admin_create_user(
-            request.username, request.attributes or {}, request.temporary_password
+            request.username, attributes, request.temporary_password
         )
     return _user(answer["User"])
 

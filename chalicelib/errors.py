@@ -57,6 +57,16 @@ class InvalidAttributes(BadRequest):
     default_message = "An attribute value is invalid"
 
 
+class TokenTooLarge(BadRequest):
+    """A write of attributes that would make the user's id token longer than a request
+    to API Gateway can carry (chalicelib/token_budget.py): refused before any change."""
+
+    code = "token_too_large"
+    default_message = (
+        "These attributes would make the sign-in tokens too large to send: shorten or remove some"
+    )
+
+
 class InvalidInput(BadRequest):
     code = "invalid_parameter"
     default_message = "A value is not in the form Cognito accepts"

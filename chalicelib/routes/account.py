@@ -41,15 +41,20 @@ def change_password(body: ChangePasswordRequest) -> Response:
 @routes.route("/user/attributes", methods=["POST"], authorizer=access_token_authorizer)
 @routes.accepts(UpdateAttributesRequest)
 @answers(UpdatedAttributes)
-@refuses(errors.SessionEnded, errors.InvalidAttributes)
+@refuses(errors.SessionEnded, errors.InvalidAttributes, errors.TokenTooLarge)
 def update_attributes(body: UpdateAttributesRequest) -> Response:
     """Change profile attributes on the allow-list.
 
     A new email takes effect once verified with the code sent to it
     (`POST /user/attributes/verify`); until then the old one still signs in. `updated`
     names the attributes changed now, `pending_verification` where each code went.
+    Refused (`token_too_large`) when the user's id token would then be too large to
+    send in a request.
     """
-    return success(account.update_attributes(routes.access_token(), body), "Attributes updated")
+    return success(
+        account.update_attributes(routes.claims(), routes.access_token(), body),
+        "Attributes updated",
+    )
 
 
 @routes.route("/user/attributes/verify", methods=["POST"], authorizer=access_token_authorizer)

@@ -75,7 +75,9 @@ def admin_list_users(query: ListUsersQuery, call: AdminCall) -> Response:
 @admin_action("create_user")
 @routes.accepts(CreateUserRequest, status=201)
 @answers(AdminUser)
-@refuses(errors.UsernameExists, errors.InvalidPassword, errors.InvalidAttributes)
+@refuses(
+    errors.UsernameExists, errors.InvalidPassword, errors.InvalidAttributes, errors.TokenTooLarge
+)
 def admin_create_user(body: CreateUserRequest, call: AdminCall) -> Response:
     """Invite a user (admin group only).
 

@@ -25,7 +25,13 @@ routes = Routes(__name__)
 @routes.route("/signup", methods=["POST"])
 @routes.accepts(SignUpRequest, status=201)
 @answers(SignUpResult)
-@refuses(errors.UsernameExists, errors.InvalidPassword, errors.InvalidSignUp, errors.LimitExceeded)
+@refuses(
+    errors.UsernameExists,
+    errors.InvalidPassword,
+    errors.InvalidSignUp,
+    errors.LimitExceeded,
+    errors.TokenTooLarge,
+)
 def signup(body: SignUpRequest) -> Response:
     """Create an account; a code to confirm it goes to the user's email."""
     return success(

@@ -299,12 +299,22 @@ STUB_BEARER = {"Authorization": STUB_ACCESS_TOKEN}
 DELIVERY = {"Destination": "a***@e***.com", "DeliveryMedium": "EMAIL", "AttributeName": "email"}
 
 
+def _expect_get_user(stubber: Stubber) -> None:
+    """The one read before a change: the attributes the id token will carry after it."""
+    stubber.add_response(
+        "get_user",
+        {"Username": STUB_SUB, "UserAttributes": [{"Name": "email", "Value": ALICE}]},
+        {"AccessToken": STUB_ACCESS_TOKEN},
+    )
+
+
 def test_an_email_change_sends_aws_update_user_attributes(stubbed: tuple[Stubber, Http]) -> None:
     """The stand-in keeps moto's UpdateUserAttributes request but answers as AWS does
     for a pool that requires verification before an update: the email waits, and
     CodeDeliveryDetailsList says where its code went (moto changes it at once and
     sends nothing)."""
     stubber, api = stubbed
+    _expect_get_user(stubber)
     stubber.add_response(
         "update_user_attributes",
         {"CodeDeliveryDetailsList": [DELIVERY]},
@@ -332,6 +342,7 @@ def test_a_taken_email_on_aws_changes_the_rest_and_answers_as_if_sent(
     hides it, and changes the other attributes alone."""
     stubber, api = stubbed
     both = [{"Name": "email", "Value": BOB}, {"Name": "name", "Value": "Al"}]
+    _expect_get_user(stubber)
     stubber.add_client_error(
         "update_user_attributes",
         "AliasExistsException",

@@ -52,6 +52,7 @@ EXPECTED: dict[str, type[ApiError]] = {
     "invalid_request": BadRequest,
     "weak_password": WeakPassword,
     "invalid_attributes": BadRequest,
+    "token_too_large": BadRequest,
     "invalid_parameter": BadRequest,
     "invalid_sign_up": BadRequest,
     "not_a_refresh_token": BadRequest,
