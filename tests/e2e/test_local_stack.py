@@ -92,6 +92,7 @@ def test_stack_description_has_no_client_secret(stack: dict[str, Any], client_se
         "demo_password",
         "pid",
         "chalice_pid",
+        "watchdog_pid",
     }
     assert client_secret not in json.dumps(public)
 

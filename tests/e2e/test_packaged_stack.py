@@ -137,18 +137,16 @@ def _cognito_model() -> Any:
 
 def cognito_operations_called() -> set[str]:
     """Every Cognito operation the deployed code can call, read from its source: any
-    call of a method that a cognito-idp client has (`client.admin_get_user(...)`)."""
+    reference to a method that a cognito-idp client has, called at once
+    (`client.admin_get_user(...)`) or later (`functools.partial(client.admin_get_user,
+    ...)`)."""
     model = _cognito_model()
     by_method = {xform_name(name): name for name in model.operation_names}
     called = set()
     for path in [ROOT / "app.py", *(ROOT / "chalicelib").rglob("*.py")]:
         for node in ast.walk(ast.parse(path.read_text())):
-            if (
-                isinstance(node, ast.Call)
-                and isinstance(node.func, ast.Attribute)
-                and node.func.attr in by_method
-            ):
-                called.add(by_method[node.func.attr])
+            if isinstance(node, ast.Attribute) and node.attr in by_method:
+                called.add(by_method[node.attr])
     return called
 
 
