@@ -16,7 +16,7 @@ import logging
 import re
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any, ClassVar, NoReturn, Required, TypedDict, TypeVar
 
 from chalicelib import attributes, caller, errors
@@ -584,50 +584,49 @@ class CognitoGateway:
         issue. A page holds at most 60 groups (Cognito's maximum) and a user may be
         in more, so the pages are followed until the group or the end; a caller the
         pool no longer has is a session that has ended."""
-        page: dict[str, str] = {}
-        while True:
-            answer = self._call(
-                "AdminListGroupsForUser",
-                functools.partial(
-                    self.client.admin_list_groups_for_user,
-                    UserPoolId=self._settings.user_pool_id,
-                    Username=username,
-                    Limit=_PAGE_LIMIT,
-                    **page,
-                ),
-                {"UserNotFoundException": errors.SessionEnded},
-            )
-            if any(found.get("GroupName") == group for found in answer.get("Groups", [])):
-                return True
-            next_token = answer.get("NextToken")
-            if not next_token:
-                return False
-            page = {"NextToken": next_token}
+        pages = self._pages(
+            "AdminListGroupsForUser",
+            self.client.admin_list_groups_for_user,
+            {"UserNotFoundException": errors.SessionEnded},
+            Username=username,
+        )
+        return any(
+            found.get("GroupName") == group for page in pages for found in page.get("Groups", [])
+        )
 
     def has_other_enabled_member(self, group: str, username: str) -> bool:
         """Whether `group` has an enabled member besides `username` (an internal
         name), with ListUsersInGroup: its pages are followed until one is found."""
+        pages = self._pages(
+            "ListUsersInGroup", self.client.list_users_in_group, {}, GroupName=group
+        )
+        return any(
+            user.get("Enabled") and user.get("Username") != username
+            for page in pages
+            for user in page.get("Users", [])
+        )
+
+    def _pages(
+        self, operation: str, call: Callable[..., Any], known: ErrorMap, **params: str
+    ) -> Iterator[Any]:
+        """The pool's pages of a NextToken-paged list, fetched as they are read."""
         page: dict[str, str] = {}
         while True:
             answer = self._call(
-                "ListUsersInGroup",
+                operation,
                 functools.partial(
-                    self.client.list_users_in_group,
+                    call,
                     UserPoolId=self._settings.user_pool_id,
-                    GroupName=group,
                     Limit=_PAGE_LIMIT,
+                    **params,
                     **page,
                 ),
-                {},
+                known,
             )
-            if any(
-                user.get("Enabled") and user.get("Username") != username
-                for user in answer.get("Users", [])
-            ):
-                return True
+            yield answer
             next_token = answer.get("NextToken")
             if not next_token:
-                return False
+                return
             page = {"NextToken": next_token}
 
     def list_users(
