@@ -10,7 +10,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
-from chalicelib import errors, token_budget
+from chalicelib import attributes, errors, token_budget
 from chalicelib.models.admin import AdminUser, CreateUserRequest, ListUsersQuery, UserPage
 from chalicelib.services import services
 from chalicelib.token_verification import Claims
@@ -76,10 +76,7 @@ def admin_call(claims: Claims, access_token: str, action: str, target: str | Non
         ):
             raise errors.Forbidden("Only members of the admin group may do this")
         caller = gateway.check_session(access_token)
-    email = next(
-        (a.get("Value") for a in caller.get("UserAttributes", []) if a["Name"] == "email"), None
-    )
-    return replace(call, email=email)
+    return replace(call, email=attributes.value_of(caller.get("UserAttributes", []), "email"))
 
 
 def _audit(call: AdminCall, target: str | None, status: int, group: str | None = None) -> None:
@@ -139,12 +136,12 @@ def list_users(call: AdminCall, query: ListUsersQuery) -> UserPage:
 
 
 def create_user(call: AdminCall, request: CreateUserRequest) -> AdminUser:
-    attributes = request.attributes or {}
+    given = request.attributes or {}
     with call.audited(request.username, status=201):
         # A new user is in no group yet; the email is the username.
-        token_budget.check({**attributes, "email": request.username}, (), services.settings())
+        token_budget.check({**given, "email": request.username}, (), services.settings())
         answer = services.gateway().admin_create_user(
-            request.username, attributes, request.temporary_password
+            request.username, given, request.temporary_password
         )
     return _user(answer["User"])
 

@@ -57,6 +57,12 @@ def by_name(attributes: Iterable[Attribute]) -> list[Attribute]:
     return sorted(attributes, key=lambda attribute: attribute["Name"])
 
 
+def value_of(attributes: Iterable[Mapping[str, Any]], name: str) -> str | None:
+    """The value of attribute `name` in a Name/Value list as Cognito answers one, if
+    it lists that attribute."""
+    return next((a.get("Value") for a in attributes if a["Name"] == name), None)
+
+
 def _attribute_value(value: Any) -> str:
     """Cognito stores every attribute as a string; its id tokens render some as JSON
     types (email_verified true, updated_at 1700000000, address {"formatted": ...}),

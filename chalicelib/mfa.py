@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from chalicelib import errors, totp
+from chalicelib import attributes, errors, totp
 from chalicelib.models.mfa import (
     LoginTotpSetup,
     LoginTotpSetupRequest,
@@ -40,9 +40,7 @@ def totp_setup(access_token: str) -> TotpSetup:
     user = gateway.get_user(access_token)
     if TOTP_FACTOR in _enabled_factors(user):
         raise errors.TotpAlreadySetUp()
-    email = next(
-        (item.get("Value") for item in user["UserAttributes"] if item["Name"] == "email"), None
-    )
+    email = attributes.value_of(user["UserAttributes"], "email")
     secret = gateway.associate_software_token(access_token=access_token)["SecretCode"]
     return _enrolment(secret, email or user["Username"])
 

@@ -33,8 +33,8 @@ AdminView = Callable[..., Response]
 def admin_action(action: str) -> Callable[[AdminView], AdminView]:
     """An admin route: a caller the pool does not have in the admin group gets 403,
     and one whose session Cognito no longer honours 401, before anything else of
-    the request is read; then the path parameters are checked (400), and the view gets them with
-    `call`, the audited admin call."""
+    the request is read; then the path parameters are checked (400), and the view
+    gets them with `call`, the audited admin call."""
 
     def decorate(view: AdminView) -> AdminView:
         @functools.wraps(view)
