@@ -49,7 +49,7 @@ from urllib.parse import unquote, urlsplit
 from chalicelib import rate_limits
 from chalicelib.cors import answer_headers, with_vary_origin
 from chalicelib.errors import REQUEST_REFUSED
-from chalicelib.responses import error_envelope
+from chalicelib.responses import compact_error_envelope
 
 LISTEN_BACKLOG = 128
 # API Gateway's payload quota for REST APIs; the app's own limit is lower
@@ -166,9 +166,7 @@ def _guard_requests(limits: rate_limits.SlidingWindowLimiter | None) -> None:
     def guarded_handle(self: Any) -> None:
         length = announced_length(self.headers)
         if isinstance(length, Refusal):
-            body = json.dumps(
-                error_envelope(length.message, REQUEST_REFUSED), separators=(",", ":")
-            ).encode()
+            body = compact_error_envelope(length.message, REQUEST_REFUSED)
             # The body is left unread: nothing after it on this connection is a request.
             send(self, length.status, body, {"Connection": "close"})
             return
@@ -195,4 +193,4 @@ def _as_default_4xx(body: bytes | None) -> bytes:
     if not isinstance(original, dict):
         original = {}
     message = original.get("message") or original.get("Message") or "Forbidden"
-    return json.dumps(error_envelope(message, REQUEST_REFUSED), separators=(",", ":")).encode()
+    return compact_error_envelope(message, REQUEST_REFUSED)

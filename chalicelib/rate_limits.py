@@ -11,7 +11,6 @@ never looked at: the count runs before the app does.
 
 from __future__ import annotations
 
-import json
 import threading
 import time
 from collections import deque
@@ -19,7 +18,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from chalicelib.errors import RATE_LIMITED
-from chalicelib.responses import error_envelope
+from chalicelib.responses import compact_error_envelope
 
 WINDOW_SECONDS = 300
 
@@ -62,9 +61,7 @@ RETRY_AFTER = str(WINDOW_SECONDS)
 BLOCKED_MESSAGE = (
     "Too many requests from this address: retry after the number of seconds in Retry-After"
 )
-BLOCKED_BODY = json.dumps(
-    error_envelope(BLOCKED_MESSAGE, RATE_LIMITED), separators=(",", ":")
-).encode()
+BLOCKED_BODY = compact_error_envelope(BLOCKED_MESSAGE, RATE_LIMITED)
 
 
 def rule_for(method: str, path: str, rules: Iterable[RateRule] = RULES) -> RateRule | None:

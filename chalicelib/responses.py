@@ -35,6 +35,12 @@ def error_envelope(message: str, code: str) -> dict[str, Any]:
     return {**envelope(message, error=True), "code": code}
 
 
+def compact_error_envelope(message: str, code: str) -> bytes:
+    """The error envelope as the template's gateway and WAF responses write it, with
+    no spaces: the answers made outside the app (chalice local's, WAF's)."""
+    return json.dumps(error_envelope(message, code), separators=(",", ":")).encode()
+
+
 def success(data: Any, message: str | None = "success", status_code: int = 200) -> Response:
     body = envelope(message, error=False, data=data)
     text = _json_text(body)
