@@ -9,7 +9,7 @@ import logging
 import os
 import re
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
@@ -350,12 +350,34 @@ def expect_internal_name(stubber: Stubber) -> None:
     )
 
 
+def password_auth_request(
+    username: str = ALICE,
+    secret_hash: str = STUB_HASH_OF_ALICE,
+    caller: Mapping[str, Any] = FROM_CALLER,
+) -> dict[str, Any]:
+    """The InitiateAuth (USER_PASSWORD_AUTH) AWS receives for `username` with the
+    right password, SECRET_HASH over that name, and the caller's address."""
+    return {
+        "ClientId": STUB_POOL.client_id,
+        "AuthFlow": "USER_PASSWORD_AUTH",
+        "AuthParameters": {"USERNAME": username, "PASSWORD": PASSWORD, "SECRET_HASH": secret_hash},
+        **caller,
+    }
+
+
 def expect_challenge_answer(
     stubber: Stubber, challenge: str, session: str, **responses: str
 ) -> None:
     """AWS's side of alice answering `challenge`: her internal name looked up, then
     RespondToAuthChallenge with USERNAME and SECRET_HASH over that name besides
     `responses`, answered with STUB_TOKENS."""
+    expect_challenge_answer_from(FROM_CALLER, stubber, challenge, session, **responses)
+
+
+def expect_challenge_answer_from(
+    caller: Mapping[str, Any], stubber: Stubber, challenge: str, session: str, **responses: str
+) -> None:
+    """expect_challenge_answer, from `caller`'s address (its UserContextData)."""
     expect_internal_name(stubber)
     stubber.add_response(
         "respond_to_auth_challenge",
@@ -369,7 +391,7 @@ def expect_challenge_answer(
                 "SECRET_HASH": STUB_HASH_OF_SUB,
                 **responses,
             },
-            **FROM_CALLER,
+            **caller,
         },
     )
 

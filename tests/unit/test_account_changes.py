@@ -17,7 +17,6 @@ from devstack.harness import Http, pool_environment
 from tests.conftest import (
     ALICE,
     BOB,
-    FROM_CALLER,
     PASSWORD,
     SESSION_ENDED,
     STUB_HASH_OF_SUB,
@@ -25,6 +24,7 @@ from tests.conftest import (
     STUB_SUB,
     Login,
     bearer,
+    password_auth_request,
     stub_access_token,
     succeeded,
 )
@@ -447,16 +447,7 @@ def test_deleting_sends_aws_initiate_auth_with_the_internal_name_then_delete_use
     stubber.add_response(
         "initiate_auth",
         {"ChallengeName": "SOFTWARE_TOKEN_MFA", "Session": "s" * 40, "ChallengeParameters": {}},
-        {
-            "ClientId": STUB_POOL.client_id,
-            "AuthFlow": "USER_PASSWORD_AUTH",
-            "AuthParameters": {
-                "USERNAME": STUB_SUB,
-                "PASSWORD": PASSWORD,
-                "SECRET_HASH": STUB_HASH_OF_SUB,
-            },
-            **FROM_CALLER,
-        },
+        password_auth_request(STUB_SUB, STUB_HASH_OF_SUB),
     )
     stubber.add_response("delete_user", {}, {"AccessToken": STUB_ACCESS_TOKEN})
 

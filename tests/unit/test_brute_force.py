@@ -24,11 +24,12 @@ from tests.conftest import (
     FROM_CALLER,
     PASSWORD,
     STUB_HASH_OF_ALICE,
-    STUB_HASH_OF_SUB,
     STUB_POOL,
     STUB_SUB,
     STUB_TOKENS,
+    expect_challenge_answer_from,
     expect_internal_name,
+    password_auth_request,
     refused,
 )
 
@@ -218,30 +219,6 @@ def test_signed_in_limits_answer_429_limit_exceeded(stubbed: tuple[Stubber, Http
 # --- UserContextData: the caller's IP address on every sign-in call ---
 
 
-def test_login_sends_the_callers_ip_address_with_the_secret_hash(
-    stubbed: tuple[Stubber, Http],
-) -> None:
-    """chalice's local gateway (chalice.test.Client and `chalice local`) fills
-    requestContext.identity.sourceIp with 127.0.0.1 (FROM_CALLER)."""
-    stubber, api = stubbed
-    stubber.add_response(
-        "initiate_auth",
-        STUB_TOKENS,
-        {
-            "ClientId": STUB_POOL.client_id,
-            "AuthFlow": "USER_PASSWORD_AUTH",
-            "AuthParameters": {
-                "USERNAME": ALICE,
-                "PASSWORD": PASSWORD,
-                "SECRET_HASH": STUB_HASH_OF_ALICE,
-            },
-            **FROM_CALLER,
-        },
-    )
-
-    assert api.post("/login", LOGIN)[0] == 200
-
-
 def test_the_deployed_handler_sends_api_gateways_source_ip(
     stubbed: tuple[Stubber, Http],
 ) -> None:
@@ -255,32 +232,10 @@ def test_the_deployed_handler_sends_api_gateways_source_ip(
     stubber.add_response(
         "initiate_auth",
         STUB_TOKENS,
-        {
-            "ClientId": STUB_POOL.client_id,
-            "AuthFlow": "USER_PASSWORD_AUTH",
-            "AuthParameters": {
-                "USERNAME": ALICE,
-                "PASSWORD": PASSWORD,
-                "SECRET_HASH": STUB_HASH_OF_ALICE,
-            },
-            **sent,
-        },
+        password_auth_request(caller=sent),
     )
-    expect_internal_name(stubber)
-    stubber.add_response(
-        "respond_to_auth_challenge",
-        STUB_TOKENS,
-        {
-            "ClientId": STUB_POOL.client_id,
-            "ChallengeName": "SOFTWARE_TOKEN_MFA",
-            "Session": SESSION,
-            "ChallengeResponses": {
-                "USERNAME": STUB_SUB,
-                "SECRET_HASH": STUB_HASH_OF_SUB,
-                "SOFTWARE_TOKEN_MFA_CODE": "123456",
-            },
-            **sent,
-        },
+    expect_challenge_answer_from(
+        sent, stubber, "SOFTWARE_TOKEN_MFA", SESSION, SOFTWARE_TOKEN_MFA_CODE="123456"
     )
 
     for path, body in (
@@ -300,15 +255,7 @@ def test_without_a_request_no_user_context_data_is_sent(stubbed: tuple[Stubber, 
     stubber.add_response(
         "initiate_auth",
         STUB_TOKENS,
-        {
-            "ClientId": STUB_POOL.client_id,
-            "AuthFlow": "USER_PASSWORD_AUTH",
-            "AuthParameters": {
-                "USERNAME": ALICE,
-                "PASSWORD": PASSWORD,
-                "SECRET_HASH": STUB_HASH_OF_ALICE,
-            },
-        },
+        password_auth_request(caller={}),
     )
 
     services.gateway().password_auth(ALICE, PASSWORD)

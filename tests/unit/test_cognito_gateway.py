@@ -21,16 +21,15 @@ from devstack.harness import Http
 from devstack.process import free_port
 from tests.conftest import (
     ALICE,
-    FROM_CALLER,
     INTERNAL_ERROR,
     PASSWORD,
-    STUB_HASH_OF_ALICE,
     STUB_POOL,
     STUB_TOKENS,
     STUB_TOKENS_ANSWERED,
     UNAVAILABLE,
     expect_internal_name,
     mint_token,
+    password_auth_request,
     refused,
 )
 
@@ -40,22 +39,15 @@ LOGIN = {"username": ALICE, "password": PASSWORD}
 def test_login_sends_cognito_user_password_auth_with_the_typed_name_hash(
     stubbed: tuple[Stubber, Http],
 ) -> None:
-    """AWS divergence: moto ignores SECRET_HASH on USER_PASSWORD_AUTH, so only this
-    pinned request proves what AWS receives."""
+    """AWS divergence: moto ignores SECRET_HASH and UserContextData on
+    USER_PASSWORD_AUTH, so only this pinned request proves what AWS receives: the
+    caller's address (chalice's local gateway fills sourceIp with 127.0.0.1) beside the
+    SECRET_HASH."""
     stubber, api = stubbed
     stubber.add_response(
         "initiate_auth",
         STUB_TOKENS,
-        {
-            "ClientId": STUB_POOL.client_id,
-            "AuthFlow": "USER_PASSWORD_AUTH",
-            "AuthParameters": {
-                "USERNAME": ALICE,
-                "PASSWORD": PASSWORD,
-                "SECRET_HASH": STUB_HASH_OF_ALICE,
-            },
-            **FROM_CALLER,
-        },
+        password_auth_request(),
     )
 
     status, body = api.post("/login", LOGIN)
