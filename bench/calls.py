@@ -11,6 +11,7 @@ answered by botocore's Stubber instead, and counted the same way.
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -22,7 +23,7 @@ from bench.report import Row
 from bench.service import ADMIN, PASSWORD, USERNAME, Service, in_process
 from chalicelib.cognito_gateway import secret_hash
 from chalicelib.services import services
-from chalicelib.stand_in import CODE_HEADER
+from chalicelib.stand_in import CODE_HEADER, CODES_HEADER
 
 SECTION = "4. Cognito calls per request"
 # The original tutorial made one Cognito call in each of its handlers.
@@ -93,6 +94,18 @@ def _requests(service: Service) -> dict[str, Callable[[], Request]]:
         code = answer["ResponseMetadata"]["HTTPHeaders"][CODE_HEADER]
         return "/password/confirm", {"username": name, "code": code, "password": NEW_PASSWORD}, {}
 
+    def confirm() -> Request:
+        name = f"c{next(counter)}@example.com"
+        answer = cognito.sign_up(
+            ClientId=pool.client_id,
+            Username=name,
+            Password=PASSWORD,
+            SecretHash=secret_hash(name, pool.client_id, pool.client_secret),
+            UserAttributes=[{"Name": "email", "Value": name}],
+        )
+        sent = json.loads(answer["ResponseMetadata"]["HTTPHeaders"][CODES_HEADER])
+        return "/signup/confirm", {"username": name, "code": sent[0]["code"]}, {}
+
     def with_access(path: str, body: dict[str, Any]) -> Callable[[], Request]:
         def request() -> Request:
             token = service.tokens(new_user())["access_token"]
@@ -117,11 +130,7 @@ def _requests(service: Service) -> dict[str, Callable[[], Request]]:
             {"username": f"new{next(signups)}@example.com", "password": PASSWORD},
             {},
         ),
-        "/signup/confirm": lambda: (
-            "/signup/confirm",
-            {"username": _signed_up(service, f"c{next(counter)}@example.com"), "code": "123456"},
-            {},
-        ),
+        "/signup/confirm": confirm,
         "/signup/resend-code": lambda: ("/signup/resend-code", {"username": USERNAME}, {}),
         "/password/forgot": lambda: ("/password/forgot", {"username": USERNAME}, {}),
         "/password/confirm": reset,
@@ -143,13 +152,6 @@ def _requests(service: Service) -> dict[str, Callable[[], Request]]:
         "/user/attributes": with_access("/user/attributes", {"attributes": {"locale": "fr"}}),
         "/logout": with_access("/logout", {}),
     }
-
-
-def _signed_up(service: Service, name: str) -> str:
-    status, body = service.http.post("/signup", {"username": name, "password": PASSWORD})
-    if status != 201:
-        raise RuntimeError(f"/signup answered {status}: {body}")
-    return name
 
 
 def _count(service: Service, make: Callable[[], Request], stubbed: bool) -> tuple[int, int, str]:
@@ -193,16 +195,19 @@ def count_all() -> dict[str, dict[str, tuple[int, int, str]]]:
     """Dialect -> route -> (first, steady, operations)."""
     counted: dict[str, dict[str, tuple[int, int, str]]] = {}
     # The stand-in's notes ("no code resent") are not the bench's output.
-    logging.getLogger("chalicelib").setLevel(logging.WARNING)
-    for dialect in ("moto", "aws"):
-        with in_process(dialect, email_usernames=dialect == "moto") as service:
-            counted[dialect] = {
-                route: _count(
-                    service, make, stubbed=dialect == "aws" and route == "/signup/resend-code"
-                )
-                for route, make in _requests(service).items()
-            }
-    logging.getLogger("chalicelib").setLevel(logging.NOTSET)
+    quiet = logging.getLogger("chalicelib")
+    quiet.setLevel(logging.WARNING)
+    try:
+        for dialect in ("moto", "aws"):
+            with in_process(dialect, email_usernames=dialect == "moto") as service:
+                counted[dialect] = {
+                    route: _count(
+                        service, make, stubbed=dialect == "aws" and route == "/signup/resend-code"
+                    )
+                    for route, make in _requests(service).items()
+                }
+    finally:
+        quiet.setLevel(logging.NOTSET)
     return counted
 
 

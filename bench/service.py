@@ -66,7 +66,10 @@ def in_process(dialect: str = "moto", email_usernames: bool = True) -> Iterator[
 
 
 def _plain_username_pool(cognito: CognitoIdentityProviderClient) -> Pool:
-    pool_id = cognito.create_user_pool(PoolName="bench-plain-usernames")["UserPool"]["Id"]
+    # Sign-up codes go to the email, as in the pool the service deploys.
+    pool_id = cognito.create_user_pool(
+        PoolName="bench-plain-usernames", AutoVerifiedAttributes=["email"]
+    )["UserPool"]["Id"]
     client = cognito.create_user_pool_client(
         UserPoolId=pool_id,
         ClientName="bench",

@@ -17,7 +17,6 @@ from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from chalicelib import errors
-from chalicelib.attributes import masked_email
 from chalicelib.cognito_gateway import CognitoGateway, ErrorMap
 
 if TYPE_CHECKING:
@@ -38,23 +37,17 @@ logger = logging.getLogger(__name__)
 
 R = TypeVar("R")
 
-# moto makes reset codes of this shape, checks only codes of this shape, and accepts
-# any other code, which would let anyone reset any password on the local stack.
-CODE_PREFIX = "moto-confirmation-code:"
-# ...and hands the code it made back in this response header, for want of a mailbox.
+# moto hands the reset code it made back in this response header, for want of a
+# mailbox (devstack/stand_in_operations.py makes the code six digits, and checks it).
 CODE_HEADER = "x-moto-forgot-password-confirmation-code"
 # The operations devstack/stand_in_operations.py adds hand the codes they make back the
 # same way, as a JSON list of {"attribute", "to" (where it would have gone), "code"}.
 CODES_HEADER = "x-stand-in-codes"
 
 # Error codes moto uses where AWS uses others: ResourceNotFoundException (from AWS, a
-# misconfigured pool) for an unknown user or session, and ExpiredCodeException for
-# every wrong reset code (moto never expires one).
+# misconfigured pool) for an unknown user or session.
 _ERRORS: dict[str, ErrorMap] = {
-    "ConfirmForgotPassword": {
-        "ResourceNotFoundException": errors.InvalidCode,
-        "ExpiredCodeException": errors.InvalidCode,
-    },
+    "ConfirmForgotPassword": {"ResourceNotFoundException": errors.InvalidCode},
     "RespondToAuthChallenge": {"ResourceNotFoundException": errors.SessionExpired},
     "VerifySoftwareToken": {"ResourceNotFoundException": errors.SessionExpired},
     # moto's paginator refuses a token it did not make with its own error code.
@@ -72,22 +65,8 @@ class StandInGateway(CognitoGateway):
         self, username: str, password: str, attributes: dict[str, str]
     ) -> SignUpResponseTypeDef:
         answer = super().sign_up(username, password, attributes)
-        # moto names a fixed masked phone number; AWS names the masked email the
-        # code went to.
-        answer["CodeDeliveryDetails"] = {
-            "Destination": masked_email(attributes["email"]),
-            "DeliveryMedium": "EMAIL",
-            "AttributeName": "email",
-        }
+        self._log_codes(answer, lambda sent: f"sign-up confirmation code for {username}")
         return answer
-
-    def confirm_sign_up(self, username: str, code: str) -> None:
-        # moto confirms a confirmed user again with a 200; AWS refuses ("User cannot
-        # be confirmed. Current status is CONFIRMED").
-        user = self._admin_get_user(username, {"UserNotFoundException": errors.InvalidCode})
-        if user["UserStatus"] == "CONFIRMED":
-            raise errors.UserAlreadyConfirmed()
-        super().confirm_sign_up(username, code)
 
     def resend_confirmation_code(
         self, username: str
@@ -103,17 +82,11 @@ class StandInGateway(CognitoGateway):
             if answer is not None
             else None
         )
-        # For an unknown user moto still sends the header, saying "None". A code is
-        # logged on the local stage only, where there is no mailbox: never where
-        # logs are kept.
-        if code and code.startswith(CODE_PREFIX) and self._settings.stage == "local":
+        # None for an unknown user. A code is logged on the local stage only, where
+        # there is no mailbox: never where logs are kept.
+        if code and self._settings.stage == "local":
             logger.info("local stage: password reset code for %s: %s", username, code)
         return answer
-
-    def confirm_forgot_password(self, username: str, code: str, password: str) -> None:
-        if not code.startswith(CODE_PREFIX):
-            raise errors.InvalidCode()
-        super().confirm_forgot_password(username, code, password)
 
     def update_attributes(
         self, access_token: str, attributes: dict[str, str]

@@ -29,7 +29,7 @@ class Pool:
 
 def create_pool(client: CognitoIdentityProviderClient) -> Pool:
     """A pool and app client set up as deploy/template.json deploys them (email as the
-    username, a new email in force only once verified, user existence hidden, a
+    username, in any case, a new email in force only once verified, user existence hidden, a
     secret, the password and refresh flows, optional authenticator-app MFA), so that
     local behaviour matches the deployed stack's. The client names the standard
     attributes it reads: moto's id tokens carry only the ReadAttributes (and custom
@@ -39,6 +39,8 @@ def create_pool(client: CognitoIdentityProviderClient) -> Pool:
     pool_id = client.create_user_pool(
         PoolName="cognito-auth-api-local",
         UsernameAttributes=pool["UsernameAttributes"],
+        # moto stores it and ignores it; devstack/stand_in_operations.py heeds it.
+        UsernameConfiguration=pool["UsernameConfiguration"],
         AutoVerifiedAttributes=pool["AutoVerifiedAttributes"],
         UserAttributeUpdateSettings=pool["UserAttributeUpdateSettings"],
         Policies=pool["Policies"],

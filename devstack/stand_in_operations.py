@@ -1,16 +1,26 @@
 """Cognito operations that moto (5.2.5) lacks or answers unlike AWS, added to the
 local stand-in: ResendConfirmationCode, DeleteUser, RevokeToken,
 GetUserAttributeVerificationCode, VerifyUserAttribute, and UpdateUserAttributes as
-AWS runs it for attributes that need verification. Operator code for `make run` and
-the tests: never deployed.
+AWS runs it for attributes that need verification; SignUp, ConfirmSignUp,
+ForgotPassword and ConfirmForgotPassword with six-digit codes that are checked (moto
+makes none at sign-up, confirms with any code, and resets with any code not shaped
+like its own); names compared as a pool with `UsernameConfiguration: CaseSensitive
+false` compares them (moto has no such option); and, from
+devstack/stand_in_sign_in.py, the sign-in lockout and the lifetime of challenge
+sessions. Operator code for `make run` and the tests: never deployed.
 
 `install()` adds them to moto's Cognito response handler, which both the in-process
 `mock_aws` and moto's server dispatch every request to; each works on the backend the
 request names, as moto's own operations do. Behaviour follows AWS's API reference:
 request and response shapes, error codes. Where a code is made, the stand-in has no
 mailbox to send it to, so it answers it in the response header CODES_HEADER (a JSON
-list of {"attribute", "to", "code"}), which AWS never sends; the service's stand-in gateway logs
-it on the local stage.
+list of {"attribute", "to", "code"}; a reset code in moto's own CODE_HEADER), which AWS
+never sends; the service's stand-in gateway logs it on the local stage.
+
+With CaseSensitive false, Cognito finds a user by any case of their name or sign-in
+email, and refuses a second account (UsernameExistsException) or an email change
+(AliasExistsException) whose address differs from another user's in case only. It
+keeps the address as it was given, as here.
 """
 
 from __future__ import annotations
@@ -28,6 +38,7 @@ from weakref import WeakKeyDictionary
 
 from moto.cognitoidp import models
 from moto.cognitoidp.exceptions import (
+    AliasExistsException,
     CodeMismatchException,
     InvalidParameterException,
     NotAuthorizedError,
@@ -49,7 +60,8 @@ from moto.core.responses import ActionResult, EmptyResult
 
 from chalicelib.attributes import masked_email
 from chalicelib.cognito_gateway import secret_hash
-from chalicelib.stand_in import CODES_HEADER
+from chalicelib.stand_in import CODE_HEADER, CODES_HEADER
+from devstack import stand_in_sign_in
 
 # The attributes Cognito verifies with a code, and how it sends one to each.
 VERIFIED_BY_CODE = {"email": "EMAIL", "phone_number": "SMS"}
@@ -65,6 +77,8 @@ class _Verification:
 
     codes: dict[str, str] = field(default_factory=dict)
     pending: dict[str, str] = field(default_factory=dict)
+    # The code that confirms a sign-up, until it does.
+    confirmation: str | None = None
 
 
 # Kept beside moto's users, not in them: they go when the user does.
@@ -156,14 +170,59 @@ def _sessions_of(pool: CognitoIdpUserPool, user: CognitoIdpUser) -> Callable[[st
     return owns
 
 
+def _case_insensitive(pool: CognitoIdpUserPool) -> bool:
+    configuration = pool.extended_config.get("UsernameConfiguration") or {}
+    return configuration.get("CaseSensitive") is False
+
+
+def _name_key(pool: CognitoIdpUserPool, name: str) -> str:
+    """A name as the pool compares it."""
+    return name.casefold() if _case_insensitive(pool) else name
+
+
+_moto_get_user = CognitoIdpUserPool._get_user
+
+
+def _get_user(self: CognitoIdpUserPool, username: str) -> CognitoIdpUser | None:
+    """moto's user lookup (by a sign-in attribute, then by username), in any case
+    where the pool is not case-sensitive."""
+    if not isinstance(username, str) or not _case_insensitive(self):
+        return _moto_get_user(self, username)
+    wanted = username.casefold()
+    signs_in_by = self.extended_config.get("UsernameAttributes") or []
+    for user in self.users.values():
+        for attribute in signs_in_by:
+            value = user.attribute_lookup.get(attribute)
+            if value is not None and value.casefold() == wanted:
+                return user
+    exact = self.users.get(username)
+    if exact is not None:
+        return exact
+    return next((u for name, u in self.users.items() if name.casefold() == wanted), None)
+
+
+def _verify_email_unused(pool: CognitoIdpUserPool, email: str, user: CognitoIdpUser) -> None:
+    """AliasExistsException if another user signs in with `email`, compared as the
+    pool compares names (moto's own check compares exactly, and counts the user)."""
+    if "email" not in pool.extended_config.get("UsernameAttributes", []):
+        return
+    wanted = _name_key(pool, email)
+    for other in pool.users.values():
+        held = other.attribute_lookup.get("email")
+        if other is not user and held is not None and _name_key(pool, held) == wanted:
+            raise AliasExistsException()
+
+
 def _rename_sessions(pool: CognitoIdpUserPool, old: str, new: str) -> None:
-    """After a sign-in email changes, the user's tokens kept under the old one: moto
-    would look the user up by it again on refresh, and fail."""
+    """After a sign-in email changes, the user's tokens kept under the old one (in
+    whatever case it was typed): moto would look the user up by it again on refresh,
+    and fail."""
+    old_key = _name_key(pool, old)
     for token, entry in list(pool.refresh_tokens.items()):
-        if entry is not None and entry[1] == old:
+        if entry is not None and _name_key(pool, entry[1]) == old_key:
             pool.refresh_tokens[token] = (entry[0], new, entry[2])
     for token, (client_id, name) in list(pool.access_tokens.items()):
-        if name == old:
+        if _name_key(pool, name) == old_key:
             pool.access_tokens[token] = (client_id, new)
 
 
@@ -181,7 +240,95 @@ def _send_code(user: CognitoIdpUser, attribute: str, value: str) -> _Sent:
     return sent
 
 
+def _confirmation_code(pool: CognitoIdpUserPool, user: CognitoIdpUser) -> _Sent | None:
+    """A new sign-up code, sent to the first auto-verified attribute the user has (the
+    one before is void); None if there is none to send it to."""
+    for attribute in pool.extended_config.get("AutoVerifiedAttributes", []):
+        value = user.attribute_lookup.get(attribute)
+        if value:
+            sent = _Sent(attribute, value, _new_code())
+            _verifications.setdefault(user, _Verification()).confirmation = sent.code
+            return sent
+    return None
+
+
+def _matches(code: str, expected: str | None) -> bool:
+    return expected is not None and hmac.compare_digest(code.encode(), expected.encode())
+
+
 # The operations, on the backend a request names.
+
+
+def sign_up(
+    backend: CognitoIdpBackend,
+    client_id: str,
+    username: str,
+    password: str,
+    attributes: list[dict[str, str]],
+) -> tuple[dict[str, Any], _Sent | None]:
+    """moto's SignUp, with a code sent to an unconfirmed user, at the address stored,
+    and answered with that address. (With email as the username attribute, AWS refuses
+    an email attribute other than the username; moto, and so the stand-in, stores the
+    username and ignores the other address: see docs/local-stack.md.)"""
+    pool, _ = _client(backend, client_id)
+    user, details = backend.sign_up(client_id, username, password, attributes)
+    answer: dict[str, Any] = {
+        "UserConfirmed": user.status == UserStatus.CONFIRMED,
+        "UserSub": user.id,
+    }
+    sent = _confirmation_code(pool, user) if user.status == UserStatus.UNCONFIRMED else None
+    if sent is not None:
+        answer["CodeDeliveryDetails"] = _delivery(sent.attribute, sent.to)
+    elif details:
+        answer["CodeDeliveryDetails"] = details
+    return answer, sent
+
+
+def confirm_sign_up(
+    backend: CognitoIdpBackend, client_id: str, given_hash: str | None, username: str, code: str
+) -> None:
+    """As AWS: the code sent must match (moto takes any), and a confirmed user is not
+    confirmed again (moto answers 200)."""
+    pool, client = _client(backend, client_id)
+    if client.generate_secret and not _secret_hash_ok(client, username, given_hash):
+        raise NotAuthorizedError(f"Unable to verify secret hash for client {client_id}")
+    user = pool._get_user(username)
+    if user is None:
+        raise UserNotFoundError("Username/client id combination not found.")
+    if user.status == UserStatus.CONFIRMED:
+        raise NotAuthorizedError("User cannot be confirmed. Current status is CONFIRMED")
+    verification = _verifications.get(user, _Verification())
+    if not _matches(code, verification.confirmation):
+        raise CodeMismatchException("Invalid verification code provided, please try again.")
+    user.status = UserStatus.CONFIRMED
+    verification.confirmation = None
+
+
+def forgot_password(
+    backend: CognitoIdpBackend, client_id: str, username: str
+) -> tuple[str | None, dict[str, Any]]:
+    """moto's ForgotPassword with a six-digit code, as Cognito sends, in place of
+    moto's `moto-confirmation-code:<digits>`."""
+    made, answer = backend.forgot_password(client_id, username)
+    if made is None:
+        return None, answer
+    pool, _ = _client(backend, client_id)
+    user = pool._get_user(username)
+    user.confirmation_code = _new_code()
+    return user.confirmation_code, answer
+
+
+def confirm_forgot_password(
+    backend: CognitoIdpBackend, client_id: str, username: str, password: str, code: str
+) -> None:
+    """moto's ConfirmForgotPassword, only with the code last sent: moto accepts any
+    code not shaped like its own."""
+    pool = next((p for p in backend.user_pools.values() if client_id in p.clients), None)
+    user = pool._get_user(username) if pool is not None else None
+    if user is not None and not _matches(code, user.confirmation_code):
+        raise CodeMismatchException("Invalid verification code provided, please try again.")
+    # An unknown client or user: moto's own refusal.
+    backend.confirm_forgot_password(client_id, username, password, code)
 
 
 def resend_confirmation_code(
@@ -198,10 +345,9 @@ def resend_confirmation_code(
         raise UserNotFoundError("Username/client id combination not found.")
     if user.status != UserStatus.UNCONFIRMED:
         raise InvalidParameterException("User is already confirmed.")
-    for attribute in pool.extended_config.get("AutoVerifiedAttributes", []):
-        value = user.attribute_lookup.get(attribute)
-        if value:
-            return _delivery(attribute, value), _Sent(attribute, value, _new_code())
+    sent = _confirmation_code(pool, user)
+    if sent is not None:
+        return _delivery(sent.attribute, sent.to), sent
     raise InvalidParameterException(
         "Cannot resend codes. Auto verification not turned on or no verified attribute "
         "to send a code to."
@@ -279,7 +425,7 @@ def update_user_attributes(
             del values[attribute]
             continue
         if attribute == "email":
-            backend._verify_email_is_not_used(pool.id, value)
+            _verify_email_unused(pool, value, user)
         if attribute in before_update:
             _verifications.setdefault(user, _Verification()).pending[attribute] = values.pop(
                 attribute
@@ -318,14 +464,13 @@ def verify_user_attribute(
     pool, user = _signed_in(backend, access_token)
     _verifiable(attribute)
     verification = _verifications.get(user, _Verification())
-    expected = verification.codes.get(attribute)
-    if expected is None or not hmac.compare_digest(code.encode(), expected.encode()):
+    if not _matches(code, verification.codes.get(attribute)):
         raise CodeMismatchException("Invalid verification code provided, please try again.")
     values = {f"{attribute}_verified": "true"}
     pending = verification.pending.get(attribute)
     if pending is not None:
         if attribute == "email":
-            backend._verify_email_is_not_used(pool.id, pending)
+            _verify_email_unused(pool, pending, user)
         values[attribute] = pending
     _set_attributes(pool, user, values)
     verification.codes.pop(attribute)
@@ -350,6 +495,53 @@ def _with_codes(response: CognitoIdpResponse, sent: list[_Sent]) -> None:
         response.response_headers[CODES_HEADER] = json.dumps(
             [{"attribute": each.attribute, "to": each.to, "code": each.code} for each in sent]
         )
+
+
+def _sign_up(self: CognitoIdpResponse) -> ActionResult:
+    client_id = self._get_param("ClientId")
+    answer, sent = sign_up(
+        _backend_by(self, "client_id", client_id),
+        client_id,
+        self._get_param("Username"),
+        self._get_param("Password"),
+        self._get_param("UserAttributes", []),
+    )
+    _with_codes(self, [sent] if sent else [])
+    return ActionResult(answer)
+
+
+def _confirm_sign_up(self: CognitoIdpResponse) -> ActionResult:
+    client_id = self._get_param("ClientId")
+    confirm_sign_up(
+        _backend_by(self, "client_id", client_id),
+        client_id,
+        self._get_param("SecretHash"),
+        self._get_param("Username"),
+        self._get_param("ConfirmationCode"),
+    )
+    return EmptyResult()
+
+
+def _forgot_password(self: CognitoIdpResponse) -> ActionResult:
+    client_id = self._get_param("ClientId")
+    code, answer = forgot_password(
+        _backend_by(self, "client_id", client_id), client_id, self._get_param("Username")
+    )
+    if code is not None:
+        self.response_headers[CODE_HEADER] = code
+    return ActionResult(answer)
+
+
+def _confirm_forgot_password(self: CognitoIdpResponse) -> ActionResult:
+    client_id = self._get_param("ClientId")
+    confirm_forgot_password(
+        _backend_by(self, "client_id", client_id),
+        client_id,
+        self._get_param("Username"),
+        self._get_param("Password"),
+        self._get_param("ConfirmationCode"),
+    )
+    return EmptyResult()
 
 
 def _resend_confirmation_code(self: CognitoIdpResponse) -> ActionResult:
@@ -412,6 +604,10 @@ def _verify_user_attribute(self: CognitoIdpResponse) -> ActionResult:
 
 # moto dispatches an action to the handler's method of the same name in snake case.
 _HANDLERS: dict[str, Callable[[CognitoIdpResponse], ActionResult]] = {
+    "sign_up": _sign_up,
+    "confirm_sign_up": _confirm_sign_up,
+    "forgot_password": _forgot_password,
+    "confirm_forgot_password": _confirm_forgot_password,
     "resend_confirmation_code": _resend_confirmation_code,
     "delete_user": _delete_user,
     "revoke_token": _revoke_token,
@@ -422,9 +618,12 @@ _HANDLERS: dict[str, Callable[[CognitoIdpResponse], ActionResult]] = {
 
 
 def install() -> None:
-    """Adds the operations to moto's Cognito response handler; a second call changes
+    """Adds the operations to moto's Cognito response handler, its user lookup that
+    heeds the pool's case setting, and the sign-in limits; a second call changes
     nothing. Whatever serves moto in this process (mock_aws, moto's server) has them."""
     with _lock:
         for name, handler in _HANDLERS.items():
             if getattr(CognitoIdpResponse, name, None) is not handler:
                 setattr(CognitoIdpResponse, name, handler)
+        CognitoIdpUserPool._get_user = _get_user  # type: ignore[method-assign,assignment]
+        stand_in_sign_in.install()

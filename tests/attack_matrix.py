@@ -415,10 +415,6 @@ ENUMERATION: dict[str, Callable[[str], tuple[str, dict[str, Any]]]] = {
     "resend code": lambda name: ("/signup/resend-code", {"username": name}),
     "confirm password": lambda name: (
         "/password/confirm",
-        {"username": name, "code": "moto-confirmation-code:000000", "password": "N3w-Passw0rd!"},
-    ),
-    "confirm password, plain code": lambda name: (
-        "/password/confirm",
         {"username": name, "code": "123456", "password": "N3w-Passw0rd!"},
     ),
     "login challenge": lambda name: (

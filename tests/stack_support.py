@@ -57,12 +57,13 @@ def sign_in(stack: dict[str, Any], username: str, password: str) -> dict[str, An
 
 
 def new_user(stack: dict[str, Any], username: str, password: str, name: str | None = None) -> None:
-    """A user signed up and confirmed over HTTP (the stand-in takes any code)."""
+    """A user signed up and confirmed over HTTP, with the code the stack logged."""
     signup = {"username": username, "password": password}
     if name is not None:
         signup["name"] = name
     assert post(stack, "/signup", signup)[0] == 201
-    assert post(stack, "/signup/confirm", {"username": username, "code": "123456"})[0] == 200
+    code = sign_up_code(Path(stack["log_file"]), username)
+    assert post(stack, "/signup/confirm", {"username": username, "code": code})[0] == 200
 
 
 def logged(log_file: Path, pattern: str, timeout: float = 10.0) -> str:
@@ -78,9 +79,7 @@ def logged(log_file: Path, pattern: str, timeout: float = 10.0) -> str:
 
 def reset_code(log_file: Path, username: str) -> str:
     """The last password reset code the local stage logged for the user."""
-    return logged(
-        log_file, rf"password reset code for {re.escape(username)}: (moto-confirmation-code:\d+)"
-    )
+    return logged(log_file, rf"password reset code for {re.escape(username)}: (\d{{6}})\b")
 
 
 @contextmanager
@@ -119,3 +118,8 @@ def chalice_local_beside(
         if chalice.poll() is None:
             os.killpg(chalice.pid, signal.SIGTERM)
         chalice.wait()
+
+
+def sign_up_code(log_file: Path, username: str) -> str:
+    """The last sign-up confirmation code the local stage logged for the user."""
+    return logged(log_file, rf"sign-up confirmation code for {re.escape(username)}: (\d{{6}})\b")

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from tests.challenge_support import TEMPORARY, TOKEN_FIELDS, invite, new_password_answer
-from tests.stack_support import new_user, post, reset_code, sign_in
+from tests.stack_support import new_user, post, reset_code, sign_in, sign_up_code
 
 if TYPE_CHECKING:
     from mypy_boto3_cognito_idp import CognitoIdentityProviderClient
@@ -25,7 +25,8 @@ def test_sign_up_to_sign_out(stack: dict[str, Any]) -> None:
     signup = {"username": user, "password": PASSWORD, "name": "Lee"}
     assert post(stack, "/signup", signup)[0] == 201
     assert post(stack, "/login", {"username": user, "password": PASSWORD})[0] == 403
-    assert post(stack, "/signup/confirm", {"username": user, "code": "123456"})[0] == 200
+    code = sign_up_code(Path(stack["log_file"]), user)
+    assert post(stack, "/signup/confirm", {"username": user, "code": code})[0] == 200
     tokens = sign_in(stack, user, PASSWORD)
 
     status, _ = post(
@@ -124,9 +125,12 @@ def test_signing_up_names_the_masked_email_and_confirming_twice_answers_409(
     email = f"twice-{time.monotonic_ns()}@example.com"
 
     status, body = post(stack, "/signup", {"username": email, "password": PASSWORD})
-    first = post(stack, "/signup/confirm", {"username": email, "code": "123456"})
-    again = post(stack, "/signup/confirm", {"username": email, "code": "123456"})
+    code = sign_up_code(Path(stack["log_file"]), email)
+    wrong = post(stack, "/signup/confirm", {"username": email, "code": f"{int(code) ^ 1:06d}"})
+    first = post(stack, "/signup/confirm", {"username": email, "code": code})
+    again = post(stack, "/signup/confirm", {"username": email, "code": code})
 
     assert (status, body["data"]["destination"]) == (201, "t***@e***.com")
+    assert (wrong[0], wrong[1]["code"]) == (401, "code_mismatch")
     assert first[0] == 200
     assert (again[0], again[1]["message"]) == (409, "User is already confirmed")

@@ -27,7 +27,7 @@ from playwright.sync_api import (
 from devstack.process import free_port
 from tests.challenge_support import TEMPORARY, invite
 from tests.mfa_support import app_code
-from tests.stack_support import new_user, post, reset_code, sign_in
+from tests.stack_support import new_user, post, reset_code, sign_in, sign_up_code
 
 if TYPE_CHECKING:
     from mypy_boto3_cognito_idp import CognitoIdentityProviderClient
@@ -175,7 +175,9 @@ def test_sign_up_to_log_out_in_the_browser(
     expect(confirm.get_by_label("Email", exact=True)).to_have_value(user)
     confirm.get_by_role("button", name="Send a new code").click()
     expect(page.get_by_role("status")).to_contain_text("a new code has been sent")
-    confirm.get_by_label("Code from the email", exact=True).fill("123456")
+    confirm.get_by_label("Code from the email", exact=True).fill(
+        sign_up_code(Path(stack["log_file"]), user)
+    )
     confirm.get_by_role("button", name="Confirm").click()
     expect(page.get_by_role("status")).to_contain_text("Your account has been confirmed")
 

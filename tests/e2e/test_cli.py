@@ -27,7 +27,7 @@ from devstack.pool import ADMIN_GROUP, Pool, create_confirmed_user
 from tests.client_support import Shell
 from tests.conftest import Clock, mint_token
 from tests.mfa_support import app_code
-from tests.stack_support import logged, reset_code
+from tests.stack_support import logged, reset_code, sign_up_code
 
 if TYPE_CHECKING:
     from mypy_boto3_cognito_idp import CognitoIdentityProviderClient
@@ -79,7 +79,7 @@ def test_cli_signs_up_logs_in_edits_renews_and_signs_out(
     refused = terminal.run("login", user, "--password-stdin", stdin=PASSWORD)
     assert refused.returncode == 3
     assert refused.stderr.startswith("error: User is not confirmed (HTTP 403, request id ")
-    terminal.ok("confirm", user, "123456")
+    terminal.ok("confirm", user, sign_up_code(Path(stack["log_file"]), user))
 
     assert (
         terminal.ok("login", user, "--password-stdin", stdin=PASSWORD) == f"Logged in as {user}\n"
@@ -118,7 +118,7 @@ def test_cli_signs_up_logs_in_edits_renews_and_signs_out(
 def test_cli_resets_a_forgotten_password(terminal: Terminal, stack: dict[str, Any]) -> None:
     user = _unique("cli-forgot")
     terminal.ok("signup", user, "--password-stdin", stdin=PASSWORD)
-    terminal.ok("confirm", user, "123456")
+    terminal.ok("confirm", user, sign_up_code(Path(stack["log_file"]), user))
 
     terminal.ok("forgot", user)
     code = reset_code(Path(stack["log_file"]), user)
@@ -134,7 +134,7 @@ def test_cli_changes_email_turns_on_mfa_signs_out_one_device_and_deletes_the_acc
     old = _unique("cli-mover")
     new = old.replace("cli-mover", "cli-moved")
     terminal.ok("signup", old, "--password-stdin", stdin=PASSWORD)
-    terminal.ok("confirm", old, "123456")
+    terminal.ok("confirm", old, sign_up_code(Path(stack["log_file"]), old))
     terminal.ok("login", old, "--password-stdin", stdin=PASSWORD)
 
     pending = json.loads(terminal.ok("--json", "set-attribute", f"email={new}"))

@@ -23,6 +23,7 @@ from chalice.local import ChaliceRequestHandler
 from schemathesis.config import SchemathesisWarning
 
 from chalicelib.openapi import ACCESS_TOKEN_SCHEME, ID_TOKEN_SCHEME
+from tests.stack_support import sign_up_code
 
 pytestmark = pytest.mark.e2e
 
@@ -143,7 +144,8 @@ def fuzz_tokens(stack: dict[str, Any]) -> dict[str, str]:
     api = stack["api_url"]
     body = {"username": FUZZ_USER, "password": FUZZ_PASSWORD}
     requests.post(api + "/signup", json=body, timeout=30)
-    requests.post(api + "/signup/confirm", json={"username": FUZZ_USER, "code": "1"}, timeout=30)
+    code = sign_up_code(Path(stack["log_file"]), FUZZ_USER)
+    requests.post(api + "/signup/confirm", json={"username": FUZZ_USER, "code": code}, timeout=30)
     response = requests.post(api + "/login", json=body, timeout=30)
     assert response.status_code == 200, response.text
     tokens: dict[str, str] = response.json()["data"]

@@ -10,6 +10,7 @@ import json
 import subprocess
 import sys
 from collections.abc import Iterator
+from pathlib import Path
 from types import ModuleType
 from typing import Any
 
@@ -17,6 +18,7 @@ import attrs
 import pytest
 
 from devstack.openapi import TARGET
+from tests.stack_support import sign_up_code
 
 pytestmark = pytest.mark.e2e
 
@@ -77,7 +79,10 @@ def test_a_generated_client_signs_up_logs_in_reads_the_profile_and_renews(
             client=client, body=models.SignUpRequest(username=USERNAME, password=PASSWORD)
         )
         confirmed = _endpoint("signup_confirm").sync(
-            client=client, body=models.ConfirmSignUpRequest(username=USERNAME, code="123456")
+            client=client,
+            body=models.ConfirmSignUpRequest(
+                username=USERNAME, code=sign_up_code(Path(stack["log_file"]), USERNAME)
+            ),
         )
         logged_in = _endpoint("login").sync(
             client=client, body=models.LoginRequest(username=USERNAME, password=PASSWORD)

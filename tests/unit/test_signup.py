@@ -107,17 +107,80 @@ def test_signup_sends_aws_the_secret_hash_and_attributes(stubbed: tuple[Stubber,
     assert body["data"] == {"user_confirmed": False, "destination": "a***@e***.com"}
 
 
-def test_confirm_signup_confirms_the_user(
-    api: Http, cognito: CognitoIdentityProviderClient, pool: Pool
-) -> None:
-    assert api.post("/signup", {"username": NEW, "password": PASSWORD})[0] == 201
+def _sign_up_code(caplog: pytest.LogCaptureFixture, username: str) -> str:
+    """The last sign-up code the local stage logged for the user."""
+    codes = re.findall(
+        rf"sign-up confirmation code for {re.escape(username)}: (\d{{6}})\b", caplog.text
+    )
+    assert codes, caplog.text
+    return str(codes[-1])
 
-    status, body = api.post("/signup/confirm", {"username": NEW, "code": "123456"})
+
+def test_signup_logs_the_six_digit_code_on_the_local_stage(
+    api: Http, caplog: pytest.LogCaptureFixture
+) -> None:
+    """As the other flows' codes: no resend is needed to finish a sign-up locally."""
+    with caplog.at_level(logging.INFO):
+        assert api.post("/signup", {"username": NEW, "password": PASSWORD})[0] == 201
+
+    assert _sign_up_code(caplog, NEW)
+
+
+def test_confirm_signup_confirms_the_user(
+    api: Http, cognito: CognitoIdentityProviderClient, pool: Pool, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level(logging.INFO):
+        assert api.post("/signup", {"username": NEW, "password": PASSWORD})[0] == 201
+    code = _sign_up_code(caplog, NEW)
+
+    status, body = api.post("/signup/confirm", {"username": NEW, "code": code})
 
     assert (status, body["message"]) == (200, "Your account has been confirmed")
     user = cognito.admin_get_user(UserPoolId=pool.user_pool_id, Username=NEW)
     assert user["UserStatus"] == "CONFIRMED"
     assert api.post("/login", {"username": NEW, "password": PASSWORD})[0] == 200
+
+
+def test_confirm_signup_on_the_stand_in_refuses_a_wrong_code(
+    api: Http, cognito: CognitoIdentityProviderClient, pool: Pool, caplog: pytest.LogCaptureFixture
+) -> None:
+    """moto confirms with any code; the stand-in, as AWS, only with the one it sent."""
+    with caplog.at_level(logging.INFO):
+        api.post("/signup", {"username": NEW, "password": PASSWORD})
+    wrong = f"{(int(_sign_up_code(caplog, NEW)) + 1) % 10**6:06d}"
+
+    answer = api.post("/signup/confirm", {"username": NEW, "code": wrong})
+
+    assert answer == (401, refused("Invalid Verification code", "code_mismatch"))
+    user = cognito.admin_get_user(UserPoolId=pool.user_pool_id, Username=NEW)
+    assert user["UserStatus"] == "UNCONFIRMED"
+
+
+def test_signup_in_another_case_of_a_taken_email_is_refused(
+    api: Http, cognito: CognitoIdentityProviderClient, pool: Pool
+) -> None:
+    """The pool compares names case-insensitively (CaseSensitive false); moto did not."""
+    assert api.post("/signup", {"username": NEW, "password": PASSWORD})[0] == 201
+
+    status, body = api.post("/signup", {"username": NEW.upper(), "password": PASSWORD})
+
+    assert (status, body["message"]) == (409, "This username already exists")
+    assert len(cognito.list_users(UserPoolId=pool.user_pool_id)["Users"]) == 1
+
+
+def test_signup_answer_names_the_address_the_pool_stores(
+    api: Http, cognito: CognitoIdentityProviderClient, pool: Pool
+) -> None:
+    """The destination is the stored email, masked: the username as given (here in
+    mixed case), which the email must equal."""
+    status, body = api.post(
+        "/signup", {"username": "Neo@Example.org", "password": PASSWORD, "email": "neo@example.org"}
+    )
+
+    assert status == 201
+    assert body["data"]["destination"] == "N***@E***.org"
+    user = cognito.admin_get_user(UserPoolId=pool.user_pool_id, Username="neo@example.org")
+    assert {a["Name"]: a["Value"] for a in user["UserAttributes"]}["email"] == "Neo@Example.org"
 
 
 @pytest.mark.parametrize(
