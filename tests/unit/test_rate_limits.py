@@ -17,16 +17,9 @@ from chalicelib.rate_limits import (
     SlidingWindowLimiter,
     rule_for,
 )
+from tests.conftest import Clock
 
 ADDRESS = "203.0.113.7"
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
 
 
 @pytest.fixture

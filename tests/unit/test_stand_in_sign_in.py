@@ -14,7 +14,7 @@ from chalicelib.cognito_gateway import secret_hash
 from devstack import stand_in_sign_in
 from devstack.harness import Http
 from tests.challenge_support import NEW_PASSWORD, TEMPORARY, new_password_answer
-from tests.conftest import ALICE, BOB, INVALID_CREDENTIALS, PASSWORD, refused, sign_in
+from tests.conftest import ALICE, BOB, INVALID_CREDENTIALS, PASSWORD, Clock, refused, sign_in
 
 if TYPE_CHECKING:
     from mypy_boto3_cognito_idp import CognitoIdentityProviderClient
@@ -27,16 +27,6 @@ WRONG = "Wr0ng-Password!"
 INCORRECT = ("NotAuthorizedException", "Incorrect username or password.")
 EXCEEDED = ("NotAuthorizedException", "Password attempts exceeded")
 SESSION_EXPIRED = ("NotAuthorizedException", "Invalid session for the user, session is expired.")
-
-
-class Clock:
-    """The stand-in's clock, moved by hand."""
-
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
 
 
 @pytest.fixture
