@@ -45,14 +45,16 @@ def secret_ids(cognito: CognitoIdentityProviderClient, client: AppClient) -> lis
     return [secret["ClientSecretId"] for secret in held_secrets(cognito, client)]
 
 
-def sign_in(cognito: CognitoIdentityProviderClient, pool: Pool, username: str) -> dict[str, Any]:
+def sign_in(
+    cognito: CognitoIdentityProviderClient, pool: Pool, username: str, password: str = PASSWORD
+) -> dict[str, Any]:
     """The tokens of a USER_PASSWORD_AUTH sign-in, hashed with the client's secret."""
     answer = cognito.initiate_auth(
         ClientId=pool.client_id,
         AuthFlow="USER_PASSWORD_AUTH",
         AuthParameters={
             "USERNAME": username,
-            "PASSWORD": PASSWORD,
+            "PASSWORD": password,
             "SECRET_HASH": secret_hash(username, pool.client_id, pool.client_secret),
         },
     )

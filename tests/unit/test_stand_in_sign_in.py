@@ -15,6 +15,7 @@ from devstack import stand_in_sign_in
 from devstack.harness import Http
 from tests.challenge_support import NEW_PASSWORD, TEMPORARY, new_password_answer
 from tests.conftest import ALICE, BOB, INVALID_CREDENTIALS, PASSWORD, Clock, refused, sign_in
+from tests.rotation_support import sign_in as pool_sign_in
 
 if TYPE_CHECKING:
     from mypy_boto3_cognito_idp import CognitoIdentityProviderClient
@@ -48,15 +49,7 @@ def _sign_in(
 ) -> tuple[str, str] | None:
     """None where the password signs in, else Cognito's refusal (code, message)."""
     try:
-        cognito.initiate_auth(
-            ClientId=pool.client_id,
-            AuthFlow="USER_PASSWORD_AUTH",
-            AuthParameters={
-                "USERNAME": username,
-                "PASSWORD": password,
-                "SECRET_HASH": secret_hash(username, pool.client_id, pool.client_secret),
-            },
-        )
+        pool_sign_in(cognito, pool, username, password)
     except ClientError as exc:
         return exc.response["Error"]["Code"], exc.response["Error"]["Message"]
     return None
