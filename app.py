@@ -73,9 +73,17 @@ def login(body: LoginRequest) -> Response:
 @app.route("/user/renew_refresh_token", methods=["POST"])
 @accepts(RenewRequest)
 @answers(RenewedTokens)
-@refuses(errors.InvalidRefreshToken, errors.UserNotConfirmed)
+@refuses(errors.InvalidRefreshToken, errors.RefreshTokenReused)
 def renew_refresh_token(body: RenewRequest) -> Response:
-    """New id and access tokens for a refresh token."""
+    """New id and access tokens for a refresh token, and a new refresh token when the
+    app client rotates them (deployed: on by default).
+
+    With rotation, send the newest refresh token each time: the one it replaced works
+    for the client's grace period after (10 s by default, for retries), then answers
+    401 `refresh_token_reused`. A rotated token expires when the sign-in's first one
+    would (30 days by default): rotation does not extend a sign-in. `username` is
+    accepted, as the original design sends it, and not needed.
+    """
     return success(sign_in.renew(body))
 
 

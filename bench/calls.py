@@ -3,10 +3,10 @@ event hooks on the gateway's own client (every call the service makes goes throu
 it), against moto in-process. Each route is called twice: the first request, then the
 same request again (steady state: what caches save shows there).
 
-Counted in both dialects: `moto` (the local stack's) and `aws` (deployed), where the
-renewal and challenge answers resolve the internal name with AdminGetUser, kept ten
-minutes. moto has no ResendConfirmationCode: in the aws dialect that one call is
-answered by botocore's Stubber instead, and counted the same way.
+Counted in both dialects: `moto` (the local stack's) and `aws` (deployed), where
+challenge answers resolve the internal name with AdminGetUser, kept ten minutes.
+moto has no ResendConfirmationCode: in the aws dialect that one call is answered by
+botocore's Stubber instead, and counted the same way.
 """
 
 from __future__ import annotations

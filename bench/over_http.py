@@ -139,12 +139,12 @@ def measure_stack(
                 {},
             ),
             bare(
-                "initiate_auth",
+                "get_tokens_from_refresh_token",
+                RefreshToken=tokens["refresh_token"],
                 ClientId=client_id,
-                AuthFlow="REFRESH_TOKEN_AUTH",
-                AuthParameters={"REFRESH_TOKEN": tokens["refresh_token"], "SECRET_HASH": hashed},
+                ClientSecret=secret,
             ),
-            "bare InitiateAuth REFRESH",
+            "bare GetTokensFromRefreshToken",
         ),
         (
             "/user/test-user (own)",

@@ -92,13 +92,10 @@ def measure(rounds: int, batch: int) -> list[Row]:
             )
 
         def bare_renew() -> None:
-            client.initiate_auth(
+            client.get_tokens_from_refresh_token(
+                RefreshToken=tokens["refresh_token"],
                 ClientId=pool.client_id,
-                AuthFlow="REFRESH_TOKEN_AUTH",
-                AuthParameters={
-                    "REFRESH_TOKEN": tokens["refresh_token"],
-                    "SECRET_HASH": secret_hash(USERNAME, pool.client_id, pool.client_secret),
-                },
+                ClientSecret=pool.client_secret,
             )
 
         def bare_admin_get_user() -> None:
@@ -147,7 +144,7 @@ def measure(rounds: int, batch: int) -> list[Row]:
             "/user/renew_refresh_token",
             "renew",
             "bare renew",
-            "bare InitiateAuth REFRESH (one client)",
+            "bare GetTokensFromRefreshToken (one client)",
         ),
         ("/user/test-user, own (from the id token)", "profile", "bare AdminGetUser", bare_get),
         ("/user/test-user, own, no-cache", "profile no-cache", "bare AdminGetUser", bare_get),

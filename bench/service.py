@@ -74,6 +74,9 @@ def _plain_username_pool(cognito: CognitoIdentityProviderClient) -> Pool:
         UserPoolId=pool_id,
         ClientName="bench",
         GenerateSecret=True,
+        # Rotation off (the template's RefreshTokenRotation DISABLED): the bench renews
+        # one refresh token for far longer than a grace period. The service's work
+        # is the same either way, one GetTokensFromRefreshToken.
         ExplicitAuthFlows=["ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"],
     )["UserPoolClient"]
     cognito.create_group(UserPoolId=pool_id, GroupName="admin")

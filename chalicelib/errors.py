@@ -97,6 +97,15 @@ class InvalidRefreshToken(ApiError):
     )
 
 
+class RefreshTokenReused(ApiError):
+    status_code = 401
+    code = "refresh_token_reused"
+    default_message = (
+        "This refresh token was replaced by a newer one and no longer works: "
+        "use the newest, or log in again"
+    )
+
+
 class SessionExpired(ApiError):
     status_code = 401
     code = "session_expired"

@@ -69,7 +69,12 @@ def _tokens(answer: Mapping[str, Any]) -> RenewedTokens:
 
 
 def renew(request: RenewRequest) -> RenewedTokens:
-    return _tokens(services.gateway().refresh_auth(request.username, request.refresh_token))
+    answer = services.gateway().refresh_tokens(request.refresh_token)
+    renewed = _tokens(answer)
+    rotated = answer["AuthenticationResult"].get("RefreshToken")
+    if rotated:
+        renewed["refresh_token"] = rotated
+    return renewed
 
 
 def user_attributes(

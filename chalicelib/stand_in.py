@@ -57,7 +57,7 @@ _ERRORS: dict[str, ErrorMap] = {
 
 class StandInGateway(CognitoGateway):
     def _hashed_name(self, username: str, known: ErrorMap) -> str:
-        # moto checks SECRET_HASH on refresh over the name typed at sign-in, not
+        # moto checks a challenge's SECRET_HASH over the name typed at sign-in, not
         # the internal one.
         return username
 

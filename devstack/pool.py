@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from chalicelib.attributes import READABLE_STANDARD_ATTRIBUTES
 from devstack.environment import ROOT
@@ -20,6 +20,28 @@ DEMO_USERNAME = "demo@example.com"
 DEMO_PASSWORD = "Demo-Passw0rd!"
 
 
+def as_deployed(template: dict[str, Any], value: Any) -> Any:
+    """A template value as a stack with every parameter at its default sees it: Ref
+    to a parameter, and Fn::If over the conditions (Fn::Equals, Fn::Not) resolved."""
+    parameters = template["Parameters"]
+    if isinstance(value, list):
+        return [as_deployed(template, each) for each in value]
+    if not isinstance(value, dict):
+        return value
+    if set(value) == {"Ref"} and value["Ref"] in parameters:
+        return parameters[value["Ref"]]["Default"]
+    if set(value) == {"Fn::If"}:
+        condition, then, otherwise = value["Fn::If"]
+        holds = as_deployed(template, template["Conditions"][condition])
+        return as_deployed(template, then if holds else otherwise)
+    if set(value) == {"Fn::Equals"}:
+        left, right = as_deployed(template, value["Fn::Equals"])
+        return left == right
+    if set(value) == {"Fn::Not"}:
+        return not as_deployed(template, value["Fn::Not"][0])
+    return {key: as_deployed(template, each) for key, each in value.items()}
+
+
 @dataclass(frozen=True)
 class Pool:
     user_pool_id: str
@@ -30,11 +52,12 @@ class Pool:
 def create_pool(client: CognitoIdentityProviderClient) -> Pool:
     """A pool and app client set up as deploy/template.json deploys them (email as the
     username, in any case, a new email in force only once verified, user existence hidden, a
-    secret, the password and refresh flows, optional authenticator-app MFA), so that
+    secret, the password flow, refresh tokens that rotate, optional authenticator-app MFA), so that
     local behaviour matches the deployed stack's. The client names the standard
     attributes it reads: moto's id tokens carry only the ReadAttributes (and custom
     ones), where AWS's carry every attribute when none are named, as deployed."""
-    deployed = json.loads(TEMPLATE.read_text())["Resources"]
+    template = json.loads(TEMPLATE.read_text())
+    deployed = as_deployed(template, template["Resources"])
     pool = deployed["UserPool"]["Properties"]
     pool_id = client.create_user_pool(
         PoolName="cognito-auth-api-local",
@@ -58,6 +81,8 @@ def create_pool(client: CognitoIdentityProviderClient) -> Pool:
         ExplicitAuthFlows=app["ExplicitAuthFlows"],
         PreventUserExistenceErrors=app["PreventUserExistenceErrors"],
         EnableTokenRevocation=app["EnableTokenRevocation"],
+        # moto stores it and ignores it; devstack/stand_in_refresh.py heeds it.
+        RefreshTokenRotation=app["RefreshTokenRotation"],
         ReadAttributes=list(READABLE_STANDARD_ATTRIBUTES),
     )["UserPoolClient"]
     client.create_group(

@@ -7,7 +7,8 @@ makes none at sign-up, confirms with any code, and resets with any code not shap
 like its own); names compared as a pool with `UsernameConfiguration: CaseSensitive
 false` compares them (moto has no such option); and, from
 devstack/stand_in_sign_in.py, the sign-in lockout and the lifetime of challenge
-sessions. Operator code for `make run` and the tests: never deployed.
+sessions; from devstack/stand_in_refresh.py, GetTokensFromRefreshToken and
+refresh-token rotation. Operator code for `make run` and the tests: never deployed.
 
 `install()` adds them to moto's Cognito response handler, which both the in-process
 `mock_aws` and moto's server dispatch every request to; each works on the backend the
@@ -627,3 +628,7 @@ def install() -> None:
                 setattr(CognitoIdpResponse, name, handler)
         CognitoIdpUserPool._get_user = _get_user  # type: ignore[method-assign,assignment]
         stand_in_sign_in.install()
+        # Here, not at the top: it is built on this module's helpers.
+        from devstack import stand_in_refresh
+
+        stand_in_refresh.install()

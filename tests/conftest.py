@@ -291,6 +291,17 @@ def mint(pool: Pool) -> Callable[..., str]:
     return _mint
 
 
+@pytest.fixture
+def stand_in_clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
+    """The stand-in's clock (lockouts, challenge sessions, refresh-token lifetimes),
+    moved by the test: ask for it before anything signs in."""
+    from devstack import stand_in_sign_in
+
+    fake = Clock()
+    monkeypatch.setattr(stand_in_sign_in, "clock", fake)
+    return fake
+
+
 STUB_POOL = Pool(
     "eu-west-1_AbCdEf123",
     "4bd3oq2n7sq4ib1hpl6v9vmlfk",

@@ -1,6 +1,6 @@
 """What the client-secret tests share, on the stand-in: the secrets an app client
-holds, a sign-in with the client's secret, and whether a refresh token renews with
-the hash of a given secret (moto checks SECRET_HASH on refresh)."""
+holds, a sign-in with the client's secret, and whether a refresh token renews with a
+given secret."""
 
 from __future__ import annotations
 
@@ -9,13 +9,13 @@ from typing import TYPE_CHECKING, Any, Protocol
 from botocore.exceptions import ClientError
 
 from chalicelib.cognito_gateway import secret_hash
-from tests.conftest import ALICE, PASSWORD
+from tests.conftest import PASSWORD
 
 if TYPE_CHECKING:
     from mypy_boto3_cognito_idp import CognitoIdentityProviderClient
     from mypy_boto3_cognito_idp.type_defs import (
         ClientSecretDescriptorTypeTypeDef,
-        InitiateAuthResponseTypeDef,
+        GetTokensFromRefreshTokenResponseTypeDef,
     )
 
     from devstack.pool import Pool
@@ -64,23 +64,18 @@ def sign_in(
 
 def refresh_with(
     cognito: CognitoIdentityProviderClient, pool: Pool, refresh_token: str, secret: str
-) -> InitiateAuthResponseTypeDef:
-    """Alice's REFRESH_TOKEN_AUTH, with SECRET_HASH made with `secret` over the name
-    she signed in with (which moto checks it against)."""
-    return cognito.initiate_auth(
-        ClientId=pool.client_id,
-        AuthFlow="REFRESH_TOKEN_AUTH",
-        AuthParameters={
-            "REFRESH_TOKEN": refresh_token,
-            "SECRET_HASH": secret_hash(ALICE, pool.client_id, secret),
-        },
+) -> GetTokensFromRefreshTokenResponseTypeDef:
+    """GetTokensFromRefreshToken with `secret` as the client secret (which the stand-in
+    checks against every current secret of the client)."""
+    return cognito.get_tokens_from_refresh_token(
+        RefreshToken=refresh_token, ClientId=pool.client_id, ClientSecret=secret
     )
 
 
 def renews_with(
     cognito: CognitoIdentityProviderClient, pool: Pool, refresh_token: str, secret: str
 ) -> str:
-    """Whether Alice's refresh token renews with a hash made with `secret`: "ok", or
+    """Whether a refresh token renews with `secret` as the client secret: "ok", or
     Cognito's message."""
     try:
         refresh_with(cognito, pool, refresh_token, secret)

@@ -181,6 +181,11 @@
     if (!result.ok) {
       throw failure(result);
     }
+    // With rotation the answer carries the refresh token that replaces the one
+    // sent, which stops working after the service's grace period.
+    if (result.answer.data.refresh_token) {
+      current.refreshToken = result.answer.data.refresh_token;
+    }
     setTokens(result.answer.data);
   }
 

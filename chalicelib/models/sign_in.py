@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, ClassVar, Literal, TypedDict, get_args
+from typing import Annotated, Any, ClassVar, Literal, NotRequired, TypedDict, get_args
 
 import msgspec
 
@@ -18,8 +18,10 @@ class LoginRequest(RequestModel, frozen=True):
 
 class RenewRequest(RequestModel, frozen=True):
     missing_message: ClassVar[str] = "Please provide {field} to renew tokens"
-    username: Username
     refresh_token: RefreshToken
+    # The original design sends it; renewal no longer needs it (GetTokensFromRefreshToken
+    # takes the client secret, not a hash over a name), so it is accepted and unused.
+    username: Username | None = None
 
 
 class TestUserRequest(RequestModel, frozen=True):
@@ -82,7 +84,7 @@ class LogoutRequest(RequestModel, frozen=True):
 # mypy check every answer the service builds against what the document says.
 
 
-class RenewedTokens(TypedDict):
+class _SessionTokens(TypedDict):
     id_token: str
     access_token: str
     expires_in: Annotated[int, msgspec.Meta(description="Seconds the two tokens stay valid")]
@@ -95,7 +97,19 @@ class RenewedTokens(TypedDict):
     ]
 
 
-class Tokens(RenewedTokens):
+class RenewedTokens(_SessionTokens):
+    refresh_token: NotRequired[
+        Annotated[
+            str,
+            msgspec.Meta(
+                description="When the app client rotates refresh tokens: the new one, to "
+                "send next time. The one sent works only for the grace period after."
+            ),
+        ]
+    ]
+
+
+class Tokens(_SessionTokens):
     refresh_token: str
 
 

@@ -3,6 +3,7 @@ origin by the local stack, so that every call it makes is cross-origin."""
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -129,6 +130,11 @@ def _answer_to(path: str) -> Callable[[Response], bool]:
     return lambda response: response.request.method == "POST" and response.url.endswith(path)
 
 
+def _sent_to(path: str) -> Callable[[Request], bool]:
+    """Matches the page's POST on `path` (not its preflight)."""
+    return lambda request: request.method == "POST" and request.url.endswith(path)
+
+
 def _origin(url: str) -> str:
     parts = urlsplit(url)
     return f"{parts.scheme}://{parts.netloc}"
@@ -199,9 +205,17 @@ def test_sign_up_to_log_out_in_the_browser(
     # The profile shows the id token's claims: the old name until it is renewed.
     expect(browsed.profile_value("name")).to_have_text("Browser User")
 
-    page.get_by_role("button", name="Renew now").click()
+    with page.expect_response(_answer_to("/user/renew_refresh_token")) as first:
+        page.get_by_role("button", name="Renew now").click()
     expect(page.get_by_role("status")).to_have_text("Tokens renewed.")
     expect(browsed.profile_value("name")).to_have_text("Renamed User")
+    # Rotation: the next renewal sends the refresh token the last one answered.
+    with page.expect_request(_sent_to("/user/renew_refresh_token")) as second:
+        page.get_by_role("button", name="Renew now").click()
+    expect(page.get_by_role("status")).to_have_text("Tokens renewed.")
+    rotated = first.value.json()["data"]["refresh_token"]
+    assert rotated != login.value.json()["data"]["refresh_token"]
+    assert json.loads(second.value.post_data or "")["refresh_token"] == rotated
 
     page.get_by_role("button", name="Log out everywhere").click()
     expect(page.get_by_role("status")).to_have_text("Signed out everywhere")

@@ -93,7 +93,8 @@ def test_cli_signs_up_logs_in_edits_renews_and_signs_out(
     terminal.ok("renew")
     after = terminal.stored()
     assert after.id_token != before.id_token
-    assert after.refresh_token == before.refresh_token
+    # Rotated: the file keeps the new refresh token, and the next renewal sends it.
+    assert after.refresh_token != before.refresh_token
     # The profile answers from the id token: the renewed one has the new name.
     assert json.loads(terminal.ok("--json", "whoami"))["attributes"]["name"] == "Leona"
     # Tokens within the margin of expiry (an hour, here) are renewed, and stored.

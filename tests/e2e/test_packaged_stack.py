@@ -237,10 +237,20 @@ def test_the_app_client_has_a_secret_and_only_the_flows_the_api_uses(
 
     assert app_client["UserPoolId"] == {"Ref": "UserPool"}
     assert app_client["GenerateSecret"] is True
-    assert sorted(app_client["ExplicitAuthFlows"]) == [
-        "ALLOW_REFRESH_TOKEN_AUTH",
-        "ALLOW_USER_PASSWORD_AUTH",
-    ]
+    # Cognito refuses REFRESH_TOKEN_AUTH under rotation: that flow only without it.
+    assert app_client["ExplicitAuthFlows"] == {
+        "Fn::If": [
+            "RotatesRefreshTokens",
+            ["ALLOW_USER_PASSWORD_AUTH"],
+            ["ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"],
+        ]
+    }
+    assert app_client["RefreshTokenRotation"] == {
+        "Feature": {"Ref": "RefreshTokenRotation"},
+        "RetryGracePeriodSeconds": {"Ref": "RefreshTokenGracePeriodSeconds"},
+    }
+    assert template["Parameters"]["RefreshTokenRotation"]["Default"] == "ENABLED"
+    assert template["Parameters"]["RefreshTokenGracePeriodSeconds"]["Default"] == 10
     assert app_client["PreventUserExistenceErrors"] == "ENABLED"
     assert app_client["EnableTokenRevocation"] is True
     assert (app_client["AccessTokenValidity"], app_client["IdTokenValidity"]) == (60, 60)
@@ -709,7 +719,8 @@ def test_the_packaged_function_signs_in_with_the_secret_from_secrets_manager(
     *answers, footer = (json.loads(line) for line in result.stdout.splitlines())
     login, renewal = answers
     assert login == [200, ["access_token", "expires_in", "id_token", "refresh_token", "token_type"]]
-    assert renewal == [200, ["access_token", "expires_in", "id_token", "token_type"]]
+    # The local pool rotates refresh tokens, as the template's default does.
+    assert renewal == login
     assert client_secret not in result.stdout + result.stderr
     assert footer["compiled"] == []
     handler = template["Resources"]["APIHandler"]

@@ -82,7 +82,7 @@ def test_a_locked_account_answers_a_challenge_and_a_renewal_as_their_other_refus
     for code, message in (("NotAuthorizedException", "Invalid session for the user."), LOCKED_OUT):
         stubber.add_client_error("respond_to_auth_challenge", code, message)
     for code, message in (("NotAuthorizedException", "Invalid Refresh Token"), LOCKED_OUT):
-        stubber.add_client_error("initiate_auth", code, message)
+        stubber.add_client_error("get_tokens_from_refresh_token", code, message)
 
     challenges = [_as_seen(api.raw_post("/login/challenge", answer)) for _ in range(2)]
     renewals = [_as_seen(api.raw_post("/user/renew_refresh_token", renewal)) for _ in range(2)]

@@ -60,6 +60,7 @@ EXPECTED: dict[str, type[ApiError]] = {
     "invalid_list_query": BadRequest,
     "invalid_credentials": InvalidCredentials,
     "invalid_refresh_token": SessionEnded,
+    "refresh_token_reused": SessionEnded,
     "code_mismatch": InvalidCredentials,
     "code_expired": CodeExpired,
     "session_expired": SessionEnded,

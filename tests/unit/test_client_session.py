@@ -131,6 +131,40 @@ def test_tokens_within_the_margin_are_renewed_before_the_call(
     assert session.expires_at == EXPIRES + 3600
 
 
+def test_a_rotated_refresh_token_replaces_the_old_one_for_the_next_renewal(
+    mocked: responses.RequestsMock,
+    session: Session,
+    clock: FakeClock,
+    renewals: list[SessionState],
+) -> None:
+    """With rotation the service answers a new refresh token at each renewal: the
+    session sends the newest one next (the old one stops working after the grace
+    period), and hands it to on_renew so a stored session keeps it."""
+    rotations = iter(["refresh-2", "refresh-3"])
+    mocked.add_callback(
+        "POST",
+        RENEW,
+        callback=lambda _: answer(
+            200, envelope(tokens(clock.now + 3600, refresh=next(rotations), serial=2))
+        ),
+    )
+    mocked.add_callback("POST", PROFILE, callback=profile_for(lambda _: True))
+
+    clock.now = EXPIRES - session.margin + 1
+    session.attributes()
+    clock.now += 3600
+    session.attributes()
+
+    sent = [
+        json.loads(call.request.body or b"")["refresh_token"]
+        for call in mocked.calls
+        if call.request.url == RENEW
+    ]
+    assert sent == ["refresh-1", "refresh-2"]
+    assert [state.refresh_token for state in renewals] == ["refresh-2", "refresh-3"]
+    assert session.state.refresh_token == "refresh-3"
+
+
 def test_the_margin_is_configurable(
     mocked: responses.RequestsMock, clock: FakeClock, renewals: list[SessionState]
 ) -> None:

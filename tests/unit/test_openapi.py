@@ -184,7 +184,9 @@ def test_each_success_answer_types_its_data(api: Http) -> None:
         "expires_in",
         "token_type",
     }
-    assert "refresh_token" not in schemas["RenewedTokens"]["properties"]
+    # Rotated: a new one comes with renewed tokens, without rotation none does.
+    assert "refresh_token" in schemas["RenewedTokens"]["properties"]
+    assert "refresh_token" not in schemas["RenewedTokens"]["required"]
     assert schemas["Attribute"]["required"] == ["Name", "Value"]
 
 

@@ -43,8 +43,8 @@ TABLE: dict[str, list[tuple[Any, str]]] = {
         (b'{"username": "alice@example.com", "password": NaN}', "password is required"),
     ],
     "/user/renew_refresh_token": [
-        ({}, "Please provide username to renew tokens"),
-        ({"refresh_token": "t", "username": ""}, "Please provide username to renew tokens"),
+        ({}, "Please provide refresh_token to renew tokens"),
+        ({"refresh_token": "t", "username": 5}, "username is invalid"),
         ({"username": ALICE}, "Please provide refresh_token to renew tokens"),
         ({"username": ALICE, "refresh_token": 5}, "Please provide refresh_token to renew tokens"),
         (

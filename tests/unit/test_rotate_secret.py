@@ -75,7 +75,7 @@ def test_rotation_leaves_one_new_secret_that_secrets_manager_holds(
     assert waits == [MAX_AGE + IN_FLIGHT_MARGIN]
     assert renews_with(cognito, pool, refresh_token, value) == "ok"
     assert renews_with(cognito, pool, refresh_token, pool.client_secret) == (
-        f"Unable to verify secret hash for client {pool.client_id}"
+        f"Unable to verify client secret for client {pool.client_id}"
     )
     assert [line[:4] for line in lines] == ["1/4 ", "2/4 ", "3/4 ", "4/4 "]
     assert value not in "\n".join(lines)

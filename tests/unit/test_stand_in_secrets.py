@@ -128,8 +128,8 @@ def test_unknown_pools_and_clients_and_clients_without_a_secret_are_refused(
 def test_either_secret_verifies_during_a_rotation_and_a_deleted_one_stops(
     stand_in: tuple[CognitoIdentityProviderClient, Pool],
 ) -> None:
-    """moto checks SECRET_HASH on refresh, against its one secret and with the hash as
-    its message; the stand-in checks every current secret and answers as AWS does."""
+    """The stand-in's GetTokensFromRefreshToken checks the client secret against
+    every current secret of the client, as AWS does during a rotation."""
     cognito, pool = stand_in
     client = {"UserPoolId": pool.user_pool_id, "ClientId": pool.client_id}
     create_confirmed_user(cognito, pool.user_pool_id, ALICE, PASSWORD)
@@ -145,7 +145,7 @@ def test_either_secret_verifies_during_a_rotation_and_a_deleted_one_stops(
     after = [renews_with(cognito, pool, refresh, secret) for secret in (pool.client_secret, CHOSEN)]
     described = cognito.describe_user_pool_client(**client)["UserPoolClient"]
 
-    refused = f"Unable to verify secret hash for client {pool.client_id}"
+    refused = f"Unable to verify client secret for client {pool.client_id}"
     assert during == ["ok", "ok", refused]
     assert after == [refused, "ok"]
     assert described["ClientSecret"] == CHOSEN

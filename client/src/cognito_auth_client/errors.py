@@ -90,8 +90,9 @@ class CodeExpired(InvalidCredentials):
 
 
 class SessionEnded(InvalidCredentials):
-    """401 session_ended, invalid_refresh_token or session_expired: the tokens (or the
-    login's challenge session) no longer work: log in again."""
+    """401 session_ended, invalid_refresh_token, refresh_token_reused or
+    session_expired: the tokens (or the login's challenge session) no longer work: log
+    in again."""
 
 
 class Unauthorized(AuthenticationError):
@@ -185,6 +186,7 @@ BY_CODE: Final[Mapping[str, type[ApiError]]] = {
     "invalid_list_query": BadRequest,
     "invalid_credentials": InvalidCredentials,
     "invalid_refresh_token": SessionEnded,
+    "refresh_token_reused": SessionEnded,
     "code_mismatch": InvalidCredentials,
     "code_expired": CodeExpired,
     "session_expired": SessionEnded,

@@ -9,13 +9,15 @@ import msgspec
 
 
 class RenewedTokens(msgspec.Struct, frozen=True):
-    """`POST /user/renew_refresh_token`: new id and access tokens (no new refresh token)."""
+    """`POST /user/renew_refresh_token`: new id and access tokens, and the refresh
+    token that replaces the one sent when the service rotates them (None if not)."""
 
     id_token: str
     access_token: str
     expires_in: int
     # As Cognito answers it ("Bearer"); the service wants the raw token all the same.
     token_type: str
+    refresh_token: str | None = None
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(expires_in={self.expires_in}, tokens=<hidden>)"
@@ -127,5 +129,9 @@ class SessionState(msgspec.Struct, frozen=True):
 
     def renewed(self, tokens: RenewedTokens) -> SessionState:
         return msgspec.structs.replace(
-            self, id_token=tokens.id_token, access_token=tokens.access_token
+            self,
+            id_token=tokens.id_token,
+            access_token=tokens.access_token,
+            # Rotated: the one sent works only for the service's grace period now.
+            refresh_token=tokens.refresh_token or self.refresh_token,
         )
