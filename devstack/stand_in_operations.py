@@ -627,3 +627,8 @@ def install() -> None:
                 setattr(CognitoIdpResponse, name, handler)
         CognitoIdpUserPool._get_user = _get_user  # type: ignore[method-assign,assignment]
         stand_in_sign_in.install()
+    # Imported here: it builds on this module's helpers, so importing it at the top
+    # would be circular.
+    from devstack import stand_in_user_auth
+
+    stand_in_user_auth.install()
