@@ -628,7 +628,8 @@ def install() -> None:
                 setattr(CognitoIdpResponse, name, handler)
         CognitoIdpUserPool._get_user = _get_user  # type: ignore[method-assign,assignment]
         stand_in_sign_in.install()
-        # Here, not at the top: it is built on this module's helpers.
-        from devstack import stand_in_refresh
+        # Here, not at the top: they are built on this module's helpers.
+        from devstack import stand_in_refresh, stand_in_user_auth
 
         stand_in_refresh.install()
+        stand_in_user_auth.install()
