@@ -62,7 +62,7 @@ from moto.core.responses import ActionResult, EmptyResult
 from chalicelib.attributes import masked_email
 from chalicelib.cognito_gateway import secret_hash
 from chalicelib.stand_in import CODE_HEADER, CODES_HEADER
-from devstack import stand_in_sign_in
+from devstack import stand_in_sign_in, stand_in_webauthn
 
 # The attributes Cognito verifies with a code, and how it sends one to each.
 VERIFIED_BY_CODE = {"email": "EMAIL", "phone_number": "SMS"}
@@ -628,6 +628,7 @@ def install() -> None:
                 setattr(CognitoIdpResponse, name, handler)
         CognitoIdpUserPool._get_user = _get_user  # type: ignore[method-assign,assignment]
         stand_in_sign_in.install()
+        stand_in_webauthn.install()
         # Here, not at the top: they are built on this module's helpers.
         from devstack import stand_in_refresh, stand_in_user_auth
 
