@@ -51,13 +51,15 @@ Codes go, for want of a mailbox, in the response header CODES_HEADER as
 devstack/stand_in_operations.py sends its own.
 
 Where the stand-in still differs from AWS: no PASSWORD_SRP (moto never checks an SRP
-proof); USER_AUTH in AdminInitiateAuth is not added; WEB_AUTHN waits for the passkey
-module (`has_passkey`, `start_passkey`, `check_passkey`), and until then a name no
-user has is never answered WEB_AUTHN.
+proof); USER_AUTH in AdminInitiateAuth is not added. WEB_AUTHN's passkey is offered
+and checked by devstack/stand_in_webauthn.py; a user with MFA may use one only where
+the pool's FactorConfiguration is MULTI_FACTOR_WITH_USER_VERIFICATION, and only one
+that verified its user.
 """
 
 from __future__ import annotations
 
+import json
 import secrets
 import threading
 import uuid
@@ -82,6 +84,7 @@ from moto.cognitoidp.models import (
 from moto.cognitoidp.responses import CognitoIdpResponse
 from moto.core.responses import ActionResult
 
+from devstack import stand_in_webauthn
 from devstack.stand_in_operations import (
     _backend_by,
     _client,
@@ -221,27 +224,52 @@ def _code_answer(
     return answer
 
 
-# WEB_AUTHN: hooks for the passkey module, which the lead joins here.
+# WEB_AUTHN: devstack/stand_in_webauthn.py offers and checks the passkey. A user with
+# MFA may sign in with one only where the pool's FactorConfiguration is
+# MULTI_FACTOR_WITH_USER_VERIFICATION, and then only with a passkey that verified its
+# user (AWS's "Passkey MFA": such a passkey is both factors); else, as one-time codes,
+# a passkey is no first factor for them.
+MULTI_FACTOR = "MULTI_FACTOR_WITH_USER_VERIFICATION"
+PASSKEY_NOT_ENOUGH = "A passkey without user verification does not satisfy MFA."
 
 
 def has_passkey(pool: CognitoIdpUserPool, user: CognitoIdpUser) -> bool:
-    """Whether the user has registered a passkey (WEB_AUTHN is offered only then).
-    Hook for the passkey module: none is registered until it is joined."""
-    return False
+    """Whether WEB_AUTHN is a first factor this user can use."""
+    if not stand_in_webauthn.has_passkey(pool, user):
+        return False
+    return not _has_mfa(pool, user) or stand_in_webauthn.factor_configuration(pool) == MULTI_FACTOR
 
 
 def start_passkey(attempt: Attempt) -> tuple[dict[str, str], _Sent | None]:
-    """The WEB_AUTHN challenge's parameters (CREDENTIAL_REQUEST_OPTIONS, JSON).
-    Hook for the passkey module: unreachable while `has_passkey` is False."""
-    raise NotImplementedError("WEB_AUTHN: the passkey module is not joined yet")
+    """The WEB_AUTHN challenge's parameters: CREDENTIAL_REQUEST_OPTIONS, as JSON."""
+    if attempt.user is None or not has_passkey(attempt.pool, attempt.user):
+        # A name no user has: options with a challenge nobody can answer.
+        options = {
+            "challenge": secrets.token_urlsafe(32),
+            "rpId": stand_in_webauthn.relying_party_id(attempt.pool) or "localhost",
+            "timeout": stand_in_webauthn.TIMEOUT_MS,
+            "allowCredentials": [],
+            "userVerification": "preferred",
+        }
+        return {"CREDENTIAL_REQUEST_OPTIONS": json.dumps(options)}, None
+    options_json = stand_in_webauthn.request_options(attempt.pool, attempt.user)
+    return {"CREDENTIAL_REQUEST_OPTIONS": options_json}, None
 
 
 def check_passkey(
     backend: CognitoIdpBackend, attempt: Attempt, responses: dict[str, str]
 ) -> dict[str, Any]:
-    """Checks CREDENTIAL (an AuthenticationResponseJSON) and signs in. Hook for the
-    passkey module: unreachable while `has_passkey` is False."""
-    raise NotImplementedError("WEB_AUTHN: the passkey module is not joined yet")
+    """Checks CREDENTIAL (an AuthenticationResponseJSON) and signs in."""
+    credential = responses.get("CREDENTIAL")
+    if not credential:
+        raise InvalidParameterException("Missing required parameter CREDENTIAL")
+    if attempt.user is None or not has_passkey(attempt.pool, attempt.user):
+        raise NotAuthorizedError(stand_in_webauthn.ASSERTION_REFUSED)
+    verified = stand_in_webauthn.verify_assertion(attempt.pool, attempt.user, credential)
+    if _has_mfa(attempt.pool, attempt.user) and not verified:
+        raise NotAuthorizedError(PASSKEY_NOT_ENOUGH)
+    client = attempt.pool.clients[attempt.client_id]
+    return backend._log_user_in(attempt.pool, client, attempt.username)
 
 
 FACTORS: dict[str, Factor] = {
@@ -258,8 +286,6 @@ FACTORS: dict[str, Factor] = {
     ),
     "WEB_AUTHN": Factor(has_passkey, start_passkey, check_passkey),
 }
-# Not answered to a name no user has until the passkey module starts its challenge.
-_NO_RANDOM_CHALLENGE = {"WEB_AUTHN"}
 
 
 def allowed_first_factors(pool: CognitoIdpUserPool) -> list[str]:
@@ -346,7 +372,7 @@ def initiate_user_auth(
     if user is None:
         if client.extended_config.get("PreventUserExistenceErrors") != "ENABLED":
             raise UserNotFoundError("User does not exist.")
-        choices = [f for f in allowed_first_factors(pool) if f not in _NO_RANDOM_CHALLENGE]
+        choices = allowed_first_factors(pool)
         name = preferred if preferred in choices else secrets.choice(choices or ["PASSWORD"])
         return _challenge(backend, Attempt(pool, client_id, username, None, name), name)
     if not user.enabled:

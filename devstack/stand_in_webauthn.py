@@ -285,6 +285,11 @@ def _descriptors(credentials: list[_Credential]) -> list[PublicKeyCredentialDesc
 # For the choice-based sign-in (devstack/stand_in_user_auth.py).
 
 
+def relying_party_id(pool: CognitoIdpUserPool) -> str | None:
+    """The pool's relying-party ID, if it has one."""
+    return _configuration(pool).relying_party_id
+
+
 def factor_configuration(pool: CognitoIdpUserPool) -> str:
     """The pool's WebAuthnConfiguration.FactorConfiguration: SINGLE_FACTOR, or
     MULTI_FACTOR_WITH_USER_VERIFICATION (a passkey with user verification satisfies MFA)."""

@@ -32,11 +32,13 @@ def refresh_token(
 def _renew(
     cognito: CognitoIdentityProviderClient, client_id: str, token: str, secret: str | None
 ) -> dict[str, Any]:
-    secret_part = {} if secret is None else {"ClientSecret": secret}
-    result: dict[str, Any] = cognito.get_tokens_from_refresh_token(
-        RefreshToken=token, ClientId=client_id, **secret_part
-    )["AuthenticationResult"]
-    return result
+    if secret is None:
+        answer = cognito.get_tokens_from_refresh_token(RefreshToken=token, ClientId=client_id)
+    else:
+        answer = cognito.get_tokens_from_refresh_token(
+            RefreshToken=token, ClientId=client_id, ClientSecret=secret
+        )
+    return dict(answer["AuthenticationResult"])
 
 
 def _error(call: Any) -> tuple[str, str]:
