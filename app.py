@@ -30,7 +30,7 @@ from chalicelib.models.sign_in import (
 )
 from chalicelib.openapi import answers, openapi_document, refuses, request_header
 from chalicelib.responses import JSON_HEADERS, handle_errors, success
-from chalicelib.routes import account, admin, mfa, session, signup
+from chalicelib.routes import account, admin, mfa, passwordless, session, signup
 from chalicelib.services import services
 from chalicelib.validation import body_parser
 
@@ -119,7 +119,7 @@ def _no_cache() -> bool:
 
 
 # No name prefix: a view's name is its OpenAPI operation id.
-for concern in (signup, session, account, mfa, admin):
+for concern in (signup, session, passwordless, account, mfa, admin):
     app.register_blueprint(concern.routes)
 
 OPENAPI_PATH = "/openapi.json"

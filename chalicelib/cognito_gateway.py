@@ -37,6 +37,7 @@ if TYPE_CHECKING:
         GetUserResponseTypeDef,
         InitiateAuthResponseTypeDef,
         ListUsersResponseTypeDef,
+        ListWebAuthnCredentialsResponseTypeDef,
         ResendConfirmationCodeResponseTypeDef,
         RespondToAuthChallengeResponseTypeDef,
         SignUpResponseTypeDef,
@@ -340,11 +341,17 @@ class CognitoGateway:
         )
 
     def respond_to_challenge(
-        self, username: str, challenge_name: str, session: str, answers: dict[str, str]
+        self,
+        username: str,
+        challenge_name: str,
+        session: str,
+        answers: dict[str, str],
+        refusals: ErrorMap | None = None,
     ) -> RespondToAuthChallengeResponseTypeDef:
-        """RespondToAuthChallenge. Like renewal, AWS wants the internal name here
-        (the challenge's USER_ID_FOR_SRP) as USERNAME and in SECRET_HASH when email
-        is the username attribute."""
+        """RespondToAuthChallenge. AWS wants the internal name here (the challenge's
+        USER_ID_FOR_SRP) as USERNAME and in SECRET_HASH when email is the username
+        attribute. `refusals` replace the usual answers to Cognito's errors (a
+        passwordless challenge answers every refusal alike)."""
         challenge_errors: ErrorMap = {
             "NotAuthorizedException": errors.SessionExpired,
             "UserNotFoundException": errors.SessionExpired,
@@ -352,6 +359,7 @@ class CognitoGateway:
             "ExpiredCodeException": errors.ExpiredCode,
             "InvalidPasswordException": errors.InvalidPassword,
             "InvalidParameterException": errors.InvalidInput,
+            **(refusals or {}),
         }
         name = self._hashed_name(username, challenge_errors)
         return self._call(
@@ -364,6 +372,84 @@ class CognitoGateway:
                 **_user_context(),
             ),
             challenge_errors,
+        )
+
+    def user_auth(
+        self, username: str, preferred: str, password: str | None
+    ) -> InitiateAuthResponseTypeDef:
+        """InitiateAuth USER_AUTH with a PREFERRED_CHALLENGE (and the PASSWORD that
+        answers it at once): the raw Cognito answer, which tells whether the user
+        exists (chalicelib.passwordless hides it)."""
+        parameters = {
+            "USERNAME": username,
+            "SECRET_HASH": self._hash(username),
+            "PREFERRED_CHALLENGE": preferred,
+        }
+        if password is not None:
+            parameters["PASSWORD"] = password
+        return self._call(
+            "InitiateAuth",
+            lambda: self.client.initiate_auth(
+                ClientId=self._settings.client_id,
+                AuthFlow="USER_AUTH",
+                AuthParameters=parameters,
+                **_user_context(),
+            ),
+            {
+                "NotAuthorizedException": errors.InvalidCredentials,
+                "UserNotFoundException": errors.InvalidCredentials,
+                "UserNotConfirmedException": errors.UserNotConfirmed,
+                "PasswordResetRequiredException": errors.PasswordResetRequired,
+            },
+        )
+
+    # --- passkeys ---
+
+    def start_passkey_registration(self, access_token: str) -> dict[str, Any]:
+        """StartWebAuthnRegistration: the options for navigator.credentials.create()."""
+        answer = self._call(
+            "StartWebAuthnRegistration",
+            lambda: self.client.start_web_authn_registration(AccessToken=access_token),
+            _PASSKEY_ERRORS,
+        )
+        options: dict[str, Any] = answer["CredentialCreationOptions"]
+        return options
+
+    def complete_passkey_registration(self, access_token: str, credential: dict[str, Any]) -> None:
+        """CompleteWebAuthnRegistration with the browser's RegistrationResponseJSON."""
+        self._call(
+            "CompleteWebAuthnRegistration",
+            lambda: self.client.complete_web_authn_registration(
+                AccessToken=access_token, Credential=credential
+            ),
+            _PASSKEY_ERRORS,
+        )
+
+    def list_passkeys(
+        self, access_token: str, limit: int, next_token: str | None
+    ) -> ListWebAuthnCredentialsResponseTypeDef:
+        """ListWebAuthnCredentials: one page of the caller's passkeys."""
+        page: dict[str, Any] = {"MaxResults": limit}
+        if next_token is not None:
+            page["NextToken"] = next_token
+        return self._call(
+            "ListWebAuthnCredentials",
+            lambda: self.client.list_web_authn_credentials(AccessToken=access_token, **page),
+            {**_SIGNED_IN, "InvalidParameterException": errors.InvalidPaginationToken},
+        )
+
+    def delete_passkey(self, access_token: str, credential_id: str) -> None:
+        """DeleteWebAuthnCredential."""
+        self._call(
+            "DeleteWebAuthnCredential",
+            lambda: self.client.delete_web_authn_credential(
+                AccessToken=access_token, CredentialId=credential_id
+            ),
+            {
+                **_SIGNED_IN,
+                "ResourceNotFoundException": errors.PasskeyNotFound,
+                "InvalidParameterException": errors.PasskeyNotFound,
+            },
         )
 
     def change_password(self, access_token: str, previous: str, proposed: str) -> None:
@@ -803,4 +889,19 @@ def _translate(operation: str, exc: Any, known: ErrorMap, hidden: frozenset[str]
 _SIGNED_IN: dict[str, type[errors.ApiError]] = {
     "NotAuthorizedException": errors.SessionEnded,
     "UserNotFoundException": errors.SessionEnded,
+}
+# Registering a passkey (botocore's model lists each error for both operations but
+# WebAuthnChallengeNotFoundException and the mismatches, which only completion has).
+# WebAuthnConfigurationMissingException is the operator's (no relying party): a 503.
+_PASSKEY_ERRORS: dict[str, type[errors.ApiError]] = {
+    **_SIGNED_IN,
+    "WebAuthnNotEnabledException": errors.PasskeysNotEnabled,
+    "LimitExceededException": errors.TooManyPasskeys,
+    "PasswordResetRequiredException": errors.PasswordResetRequired,
+    "WebAuthnChallengeNotFoundException": errors.PasskeyRegistrationExpired,
+    "WebAuthnRelyingPartyMismatchException": errors.PasskeyRefused,
+    "WebAuthnOriginNotAllowedException": errors.PasskeyRefused,
+    "WebAuthnClientMismatchException": errors.PasskeyRefused,
+    "WebAuthnCredentialNotSupportedException": errors.PasskeyRefused,
+    "InvalidParameterException": errors.PasskeyRefused,
 }

@@ -106,6 +106,45 @@ class RefreshTokenReused(ApiError):
     )
 
 
+class FactorNotOffered(ApiError):
+    status_code = 400
+    code = "factor_not_offered"
+    default_message = "This service does not offer that way of signing in"
+
+
+class PasskeysNotEnabled(ApiError):
+    status_code = 400
+    code = "passkeys_not_enabled"
+    default_message = "Passkeys are not enabled on this service"
+
+
+class PasskeyRegistrationExpired(ApiError):
+    status_code = 400
+    code = "passkey_registration_expired"
+    default_message = "No passkey registration is under way: start one again"
+
+
+class PasskeyRefused(ApiError):
+    status_code = 400
+    code = "passkey_refused"
+    default_message = (
+        "The passkey was refused: it was made for another site or origin, or without "
+        "the user verification this service requires"
+    )
+
+
+class TooManyPasskeys(ApiError):
+    status_code = 409
+    code = "too_many_passkeys"
+    default_message = "This account has as many passkeys as it may have: delete one first"
+
+
+class PasskeyNotFound(ApiError):
+    status_code = 404
+    code = "passkey_not_found"
+    default_message = "No such passkey"
+
+
 class SessionExpired(ApiError):
     status_code = 401
     code = "session_expired"

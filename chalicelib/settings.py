@@ -6,7 +6,7 @@ import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from chalicelib.errors import ServiceUnavailable
 
@@ -64,6 +64,11 @@ class Settings:
     cors_allow_origins: frozenset[str] = frozenset()
     client_secret_max_age: float = DEFAULT_CLIENT_SECRET_MAX_AGE
     mfa_issuer: str = DEFAULT_MFA_ISSUER
+    # The first factors /login/start offers (the pool's AllowedFirstAuthFactors).
+    sign_in_factors: tuple[str, ...] = ("PASSWORD",)
+    # The pool's WebAuthnRelyingPartyID and WebAuthnUserVerification.
+    passkey_rp_id: str | None = None
+    passkey_user_verification: str = "required"
 
     @property
     def issuer(self) -> str:
@@ -168,6 +173,7 @@ class Settings:
                 env, CLIENT_SECRET_MAX_AGE, DEFAULT_CLIENT_SECRET_MAX_AGE
             ),
             mfa_issuer=_mfa_issuer(env.get("MFA_ISSUER", "")),
+            **_passwordless(env),
         )
 
 
@@ -198,6 +204,48 @@ def _mfa_issuer(raw: str) -> str:
             f"MFA_ISSUER must be printable text without a colon, not {issuer!r}."
         )
     return issuer
+
+
+_FIRST_FACTORS = ("PASSWORD", "EMAIL_OTP", "SMS_OTP", "WEB_AUTHN")
+_RP_ID = re.compile(
+    r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$"
+)
+
+
+def _passwordless(env: Mapping[str, str]) -> dict[str, Any]:
+    """SIGN_IN_FACTORS, PASSKEY_RP_ID and PASSKEY_USER_VERIFICATION, checked."""
+    raw = env.get("SIGN_IN_FACTORS", "").strip() or "PASSWORD"
+    factors = tuple(
+        dict.fromkeys(entry.strip().upper() for entry in raw.split(",") if entry.strip())
+    )
+    unknown = [factor for factor in factors if factor not in _FIRST_FACTORS]
+    if unknown or "PASSWORD" not in factors:
+        raise ConfigurationError(
+            f"SIGN_IN_FACTORS must list PASSWORD and any of EMAIL_OTP, SMS_OTP, WEB_AUTHN "
+            f"(the pool's AllowedFirstAuthFactors), not {raw!r}."
+        )
+    rp_id = env.get("PASSKEY_RP_ID", "").strip().lower() or None
+    # Browsers refuse an IP address as a relying party ("This is an invalid domain").
+    if rp_id is not None and (_RP_ID.match(rp_id) is None or rp_id.replace(".", "").isdigit()):
+        raise ConfigurationError(
+            f"PASSKEY_RP_ID must be a domain name (the pool's WebAuthnRelyingPartyID), "
+            f"not {rp_id!r}."
+        )
+    if "WEB_AUTHN" in factors and rp_id is None:
+        raise ConfigurationError(
+            "SIGN_IN_FACTORS lists WEB_AUTHN: set PASSKEY_RP_ID to the pool's "
+            "WebAuthnRelyingPartyID (a domain you own that serves your sign-in page)."
+        )
+    verification = env.get("PASSKEY_USER_VERIFICATION", "").strip().lower() or "required"
+    if verification not in ("required", "preferred"):
+        raise ConfigurationError(
+            f"PASSKEY_USER_VERIFICATION must be 'required' or 'preferred', not {verification!r}."
+        )
+    return {
+        "sign_in_factors": factors,
+        "passkey_rp_id": rp_id,
+        "passkey_user_verification": verification,
+    }
 
 
 def _issuer(region: str, pool_id: str) -> str:

@@ -26,10 +26,37 @@ def login(request: LoginRequest) -> Tokens | Challenge:
     return tokens_or_challenge(services.gateway().password_auth(request.username, request.password))
 
 
+# A passwordless answer's every refusal reads alike: a wrong code, a session begun for
+# another challenge (a name no user has), or a user looked up who does not exist.
+_CODE_REFUSALS: dict[str, type[errors.ApiError]] = {
+    "CodeMismatchException": errors.InvalidCode,
+    "InvalidParameterException": errors.InvalidCode,
+    "UserNotFoundException": errors.InvalidCode,
+}
+_PASSKEY_REFUSALS: dict[str, type[errors.ApiError]] = {
+    "NotAuthorizedException": errors.InvalidCredentials,
+    "InvalidParameterException": errors.InvalidCredentials,
+    "UserNotFoundException": errors.InvalidCredentials,
+    "CodeMismatchException": errors.InvalidCredentials,
+}
+REFUSALS: dict[str, Mapping[str, type[errors.ApiError]]] = {
+    "EMAIL_OTP": _CODE_REFUSALS,
+    "SMS_OTP": _CODE_REFUSALS,
+    "WEB_AUTHN": _PASSKEY_REFUSALS,
+}
+
+
 def answer_challenge(request: ChallengeRequest) -> Tokens | Challenge:
+    """`/login/challenge`: every challenge's answer; the passwordless ones' refusals
+    alike (chalicelib/passwordless.py: a name no user has gets sessions that cannot
+    answer the challenge named)."""
     return tokens_or_challenge(
         services.gateway().respond_to_challenge(
-            request.username, request.challenge_name, request.session, request.cognito_answer()
+            request.username,
+            request.challenge_name,
+            request.session,
+            request.cognito_answer(),
+            REFUSALS.get(request.challenge_name),
         )
     )
 

@@ -27,6 +27,7 @@ if TYPE_CHECKING:
         AssociateSoftwareTokenResponseTypeDef,
         ForgotPasswordResponseTypeDef,
         GetUserAttributeVerificationCodeResponseTypeDef,
+        InitiateAuthResponseTypeDef,
         ResendConfirmationCodeResponseTypeDef,
         RespondToAuthChallengeResponseTypeDef,
         SignUpResponseTypeDef,
@@ -73,6 +74,13 @@ class StandInGateway(CognitoGateway):
     ) -> ResendConfirmationCodeResponseTypeDef | None:
         answer = super().resend_confirmation_code(username)
         self._log_codes(answer, lambda sent: f"sign-up confirmation code for {username}")
+        return answer
+
+    def user_auth(
+        self, username: str, preferred: str, password: str | None
+    ) -> InitiateAuthResponseTypeDef:
+        answer = super().user_auth(username, preferred, password)
+        self._log_codes(answer, lambda sent: f"sign-in code for {username}")
         return answer
 
     def forgot_password(self, username: str) -> ForgotPasswordResponseTypeDef | None:
@@ -146,9 +154,14 @@ class StandInGateway(CognitoGateway):
     # --- mfa ---
 
     def respond_to_challenge(
-        self, username: str, challenge_name: str, session: str, answers: dict[str, str]
+        self,
+        username: str,
+        challenge_name: str,
+        session: str,
+        answers: dict[str, str],
+        refusals: ErrorMap | None = None,
     ) -> RespondToAuthChallengeResponseTypeDef:
-        answer = super().respond_to_challenge(username, challenge_name, session, answers)
+        answer = super().respond_to_challenge(username, challenge_name, session, answers, refusals)
         parameters = answer.get("ChallengeParameters", {})
         can_set_up = parameters.get("MFAS_CAN_SETUP")
         # The factors an MFA_SETUP can set up: moto writes the list as Python prints

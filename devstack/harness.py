@@ -19,7 +19,7 @@ from chalicelib.services import services
 from chalicelib.settings import Settings
 from devstack import stand_in_secrets
 from devstack.environment import OFFLINE_AWS, REGION, ROOT
-from devstack.pool import Pool, create_pool
+from devstack.pool import LOCAL_RP_ID, LOCAL_SIGN_IN_FACTORS, Pool, create_pool
 
 if TYPE_CHECKING:
     from botocore.loaders import Loader
@@ -46,6 +46,8 @@ def pool_environment(pool: Pool, dialect: str = "moto") -> dict[str, str]:
         "COGNITO_CLIENT_SECRET": pool.client_secret,
         "COGNITO_DIALECT": dialect,
         "STAGE": "local",
+        "SIGN_IN_FACTORS": ",".join(LOCAL_SIGN_IN_FACTORS),
+        "PASSKEY_RP_ID": LOCAL_RP_ID,
     }
 
 

@@ -5,14 +5,14 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from chalicelib.attributes import READABLE_STANDARD_ATTRIBUTES
 from devstack.environment import ROOT
 
 if TYPE_CHECKING:
     from mypy_boto3_cognito_idp import CognitoIdentityProviderClient
-    from mypy_boto3_cognito_idp.type_defs import AttributeTypeTypeDef
+    from mypy_boto3_cognito_idp.type_defs import AttributeTypeTypeDef, UserPoolPolicyTypeTypeDef
 
 TEMPLATE = ROOT / "deploy" / "template.json"
 ADMIN_GROUP = "admin"
@@ -39,7 +39,25 @@ def as_deployed(template: dict[str, Any], value: Any) -> Any:
         return left == right
     if set(value) == {"Fn::Not"}:
         return not as_deployed(template, value["Fn::Not"][0])
+    if set(value) == {"Fn::Join"}:
+        separator, parts = value["Fn::Join"]
+        return separator.join(as_deployed(template, parts))
+    if set(value) == {"Fn::Split"}:
+        separator, joined = value["Fn::Split"]
+        return as_deployed(template, joined).split(separator)
     return {key: as_deployed(template, each) for key, each in value.items()}
+
+
+# The local pool offers every first factor the service knows (deployed, a team turns
+# each on with its template parameter), and passkeys on the page's host: browsers
+# refuse 127.0.0.1 as a relying party.
+LOCAL_SIGN_IN_FACTORS: tuple[Literal["PASSWORD", "EMAIL_OTP", "SMS_OTP", "WEB_AUTHN"], ...] = (
+    "PASSWORD",
+    "EMAIL_OTP",
+    "SMS_OTP",
+    "WEB_AUTHN",
+)
+LOCAL_RP_ID = "localhost"
 
 
 @dataclass(frozen=True)
@@ -52,13 +70,18 @@ class Pool:
 def create_pool(client: CognitoIdentityProviderClient) -> Pool:
     """A pool and app client set up as deploy/template.json deploys them (email as the
     username, in any case, a new email in force only once verified, user existence hidden, a
-    secret, the password flow, refresh tokens that rotate, optional authenticator-app MFA), so that
-    local behaviour matches the deployed stack's. The client names the standard
+    secret, the password and choice-based flows, refresh tokens that rotate, optional
+    authenticator-app MFA), so that local behaviour matches the deployed stack's; every
+    first factor is on (LOCAL_SIGN_IN_FACTORS), passkeys on LOCAL_RP_ID. The client names the standard
     attributes it reads: moto's id tokens carry only the ReadAttributes (and custom
     ones), where AWS's carry every attribute when none are named, as deployed."""
     template = json.loads(TEMPLATE.read_text())
     deployed = as_deployed(template, template["Resources"])
     pool = deployed["UserPool"]["Properties"]
+    policies: UserPoolPolicyTypeTypeDef = {
+        "PasswordPolicy": pool["Policies"]["PasswordPolicy"],
+        "SignInPolicy": {"AllowedFirstAuthFactors": [*LOCAL_SIGN_IN_FACTORS]},
+    }
     pool_id = client.create_user_pool(
         PoolName="cognito-auth-api-local",
         UsernameAttributes=pool["UsernameAttributes"],
@@ -66,12 +89,18 @@ def create_pool(client: CognitoIdentityProviderClient) -> Pool:
         UsernameConfiguration=pool["UsernameConfiguration"],
         AutoVerifiedAttributes=pool["AutoVerifiedAttributes"],
         UserAttributeUpdateSettings=pool["UserAttributeUpdateSettings"],
-        Policies=pool["Policies"],
+        Policies=policies,
     )["UserPool"]["Id"]
     client.set_user_pool_mfa_config(
         UserPoolId=pool_id,
         MfaConfiguration=pool["MfaConfiguration"],
         SoftwareTokenMfaConfiguration={"Enabled": "SOFTWARE_TOKEN_MFA" in pool["EnabledMfas"]},
+        # moto drops it; devstack/stand_in_webauthn.py keeps and heeds it.
+        WebAuthnConfiguration={
+            "RelyingPartyId": LOCAL_RP_ID,
+            "UserVerification": pool["WebAuthnUserVerification"],
+            "FactorConfiguration": pool["WebAuthnFactorConfiguration"],
+        },
     )
     app = deployed["UserPoolClient"]["Properties"]
     app_client = client.create_user_pool_client(

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Annotated, Any, ClassVar, Literal, NotRequired, TypedDict, get_args
 
 import msgspec
@@ -28,26 +29,49 @@ class TestUserRequest(RequestModel, frozen=True):
     username: Username | None = None
 
 
-ChallengeName = Literal["NEW_PASSWORD_REQUIRED", "SOFTWARE_TOKEN_MFA", "SMS_MFA"]
+ChallengeName = Literal[
+    "NEW_PASSWORD_REQUIRED", "SOFTWARE_TOKEN_MFA", "SMS_MFA", "EMAIL_OTP", "SMS_OTP", "WEB_AUTHN"
+]
 # Each challenge's answer: the body field that carries it, and Cognito's name for it.
 CHALLENGE_ANSWERS: dict[str, tuple[str, str]] = {
     "NEW_PASSWORD_REQUIRED": ("new_password", "NEW_PASSWORD"),
     "SOFTWARE_TOKEN_MFA": ("code", "SOFTWARE_TOKEN_MFA_CODE"),
     "SMS_MFA": ("code", "SMS_MFA_CODE"),
+    "EMAIL_OTP": ("code", "EMAIL_OTP_CODE"),
+    "SMS_OTP": ("code", "SMS_OTP_CODE"),
+    "WEB_AUTHN": ("credential", "CREDENTIAL"),
 }
+
+
+def _answered_by(field: str) -> dict[str, Any]:
+    names = sorted(name for name, (answer, _) in CHALLENGE_ANSWERS.items() if answer == field)
+    return {
+        "if": {"properties": {"challenge_name": {"enum": names}}},
+        "then": {"required": [field]},
+    }
 
 
 class ChallengeRequest(RequestModel, frozen=True):
     json_schema_extra: ClassVar[dict[str, Any]] = {
-        "if": {"properties": {"challenge_name": {"const": "NEW_PASSWORD_REQUIRED"}}},
-        "then": {"required": ["new_password"], "properties": {"new_password": {"type": "string"}}},
-        "else": {"required": ["code"], "properties": {"code": {"type": "string"}}},
+        "allOf": [_answered_by(field) for field in ("new_password", "code", "credential")]
     }
     username: Username
     challenge_name: ChallengeName
     session: Session
     new_password: NewPassword | None = None
     code: Code | None = None
+    credential: (
+        Annotated[
+            dict[str, Any],
+            msgspec.Meta(
+                min_length=1,
+                max_length=64,
+                description="WEB_AUTHN: the passkey's answer, credential.toJSON() of "
+                "navigator.credentials.get()",
+            ),
+        ]
+        | None
+    ) = None
 
     def __post_init__(self) -> None:
         super().__post_init__()
@@ -67,8 +91,9 @@ class ChallengeRequest(RequestModel, frozen=True):
     def cognito_answer(self) -> dict[str, str]:
         """The ChallengeResponses entry that answers this challenge."""
         field, cognito_name = CHALLENGE_ANSWERS[self.challenge_name]
-        answer: str = getattr(self, field)
-        return {cognito_name: answer}
+        answer: str | dict[str, Any] = getattr(self, field)
+        # Cognito takes the passkey's JSON document as a string.
+        return {cognito_name: answer if isinstance(answer, str) else json.dumps(answer)}
 
 
 # Cognito's pattern for the token RevokeToken takes.
@@ -121,6 +146,7 @@ PUBLIC_CHALLENGE_PARAMETERS = frozenset(
         "requiredAttributes",
         "MFAS_CAN_SETUP",
         "FRIENDLY_DEVICE_NAME",
+        "CREDENTIAL_REQUEST_OPTIONS",
     }
 )
 
@@ -131,7 +157,8 @@ class Challenge(TypedDict):
         msgspec.Meta(
             description="Cognito's name for it; /login/challenge answers "
             + ", ".join(get_args(ChallengeName))
-            + "; MFA_SETUP is answered at /login/mfa/totp/setup, then /login/mfa/totp/verify"
+            + "; MFA_SETUP is answered at /login/mfa/totp/setup, then /login/mfa/totp/verify; "
+            "SELECT_CHALLENGE (from /login/start) by /login/start with a `challenge`"
         ),
     ]
     session: Annotated[
@@ -142,6 +169,15 @@ class Challenge(TypedDict):
         msgspec.Meta(
             extra_json_schema={"propertyNames": {"enum": sorted(PUBLIC_CHALLENGE_PARAMETERS)}}
         ),
+    ]
+    available_challenges: NotRequired[
+        Annotated[
+            list[str],
+            msgspec.Meta(
+                description="SELECT_CHALLENGE: the first factors this service offers, the "
+                "same for every name (whose factors they are is not told)"
+            ),
+        ]
     ]
 
 

@@ -27,9 +27,15 @@ routes = Routes(__name__)
     errors.ExpiredCode,
     errors.InvalidPassword,
     errors.InvalidInput,
+    errors.InvalidCredentials,
 )
 def login_challenge(body: ChallengeRequest) -> Response:
-    """Answer a login challenge (new password, MFA code): tokens, or the next challenge."""
+    """Answer a login challenge (new password, MFA code, one-time code, passkey): tokens,
+    or the next challenge.
+
+    A one-time code (EMAIL_OTP, SMS_OTP) that is wrong, or a passkey that is refused,
+    answers 401 whether or not the name has an account (`code_mismatch`,
+    `invalid_credentials`)."""
     return success(sign_in.answer_challenge(body))
 
 
