@@ -72,9 +72,10 @@ def create_pool(client: CognitoIdentityProviderClient) -> Pool:
     username, in any case, a new email in force only once verified, user existence hidden, a
     secret, the password and choice-based flows, refresh tokens that rotate, optional
     authenticator-app MFA), so that local behaviour matches the deployed stack's; every
-    first factor is on (LOCAL_SIGN_IN_FACTORS), passkeys on LOCAL_RP_ID. The client names the standard
-    attributes it reads: moto's id tokens carry only the ReadAttributes (and custom
-    ones), where AWS's carry every attribute when none are named, as deployed."""
+    first factor is on (LOCAL_SIGN_IN_FACTORS), passkeys on LOCAL_RP_ID. The client
+    names the standard attributes it reads: moto's id tokens carry only the
+    ReadAttributes (and custom ones), where AWS's carry every attribute when none are
+    named, as deployed."""
     template = json.loads(TEMPLATE.read_text())
     deployed = as_deployed(template, template["Resources"])
     pool = deployed["UserPool"]["Properties"]

@@ -148,6 +148,11 @@ def test_each_success_answer_types_its_data(api: Http) -> None:
     assert data == {
         ("POST /login", "200"): tokens_or_challenge,
         ("POST /login/challenge", "200"): tokens_or_challenge,
+        ("POST /login/start", "200"): tokens_or_challenge,
+        ("POST /user/passkeys/start", "200"): {"$ref": ref("PasskeyOptions")},
+        ("POST /user/passkeys", "201"): message_only,
+        ("GET /user/passkeys", "200"): {"$ref": ref("PasskeyPage")},
+        ("DELETE /user/passkeys/{credential_id}", "200"): message_only,
         ("POST /user/renew_refresh_token", "200"): {"$ref": ref("RenewedTokens")},
         ("POST /signup", "201"): {"$ref": ref("SignUpResult")},
         ("POST /signup/confirm", "200"): message_only,

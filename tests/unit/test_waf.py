@@ -185,6 +185,8 @@ def test_the_expected_sign_in_routes_are_the_apps() -> None:
         "/login/challenge",
         "/login/mfa/totp/setup",
         "/login/mfa/totp/verify",
+        # It sends one-time codes: each POST costs an email or an SMS.
+        "/login/start",
     }
     assert set(app.routes) >= CODE_ROUTES | RENEW_ROUTES
 
@@ -367,7 +369,9 @@ def _tier_settings(template: dict[str, Any]) -> dict[str, Any]:
 
 
 @pytest.mark.parametrize(
-    ("threat_protection", "tier"), [("OFF", "LITE"), ("AUDIT", "PLUS"), ("ENFORCED", "PLUS")]
+    ("threat_protection", "tier"),
+    # Choice-based sign-in (/login/start) needs Essentials at least.
+    [("OFF", "ESSENTIALS"), ("AUDIT", "PLUS"), ("ENFORCED", "PLUS")],
 )
 def test_threat_protection_sets_the_pools_mode_and_needs_the_plus_tier(
     template: dict[str, Any], threat_protection: str, tier: str
@@ -387,7 +391,7 @@ def test_threat_protection_is_off_by_default(template: dict[str, Any]) -> None:
         ["OFF", "AUDIT", "ENFORCED"],
     )
     assert (pool["UserPoolTier"], pool["UserPoolAddOns"]) == (
-        "LITE",
+        "ESSENTIALS",
         {"AdvancedSecurityMode": "OFF"},
     )
 
