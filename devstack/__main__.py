@@ -36,7 +36,14 @@ from typing import Any
 
 from devstack import stand_in_secrets
 from devstack.environment import FAKE_CREDENTIALS, MOTO_CHECKS_TOTP, REGION, ROOT
-from devstack.pool import DEMO_PASSWORD, DEMO_USERNAME, create_confirmed_user, create_pool
+from devstack.pool import (
+    DEMO_PASSWORD,
+    DEMO_USERNAME,
+    LOCAL_RP_ID,
+    LOCAL_SIGN_IN_FACTORS,
+    create_confirmed_user,
+    create_pool,
+)
 from devstack.process import PORT_IN_USE, REFUSED, env_file_for
 from devstack.web import PageServer
 
@@ -170,6 +177,9 @@ def _populate(stand_in: StandIn) -> dict[str, str]:
         "COGNITO_ENDPOINT_URL": stand_in.endpoint,
         # Where moto differs from AWS: see COGNITO_DIALECT in README.md.
         "COGNITO_DIALECT": "moto",
+        # Every first factor the stand-in's pool allows, passkeys on the page's host.
+        "SIGN_IN_FACTORS": ",".join(LOCAL_SIGN_IN_FACTORS),
+        "PASSKEY_RP_ID": LOCAL_RP_ID,
         **FAKE_CREDENTIALS,
         "AWS_DEFAULT_REGION": REGION,
     }
@@ -303,7 +313,7 @@ def _banner(state: dict[str, Any]) -> str:
     login = json.dumps({"username": user, "password": password})
     return f"""
 cognito-auth-api is running on {api} (Cognito: {state["cognito_endpoint"]})
-  the browser page: {state["web_url"]}
+  the browser page: {state["web_url"]} (localhost: passkeys refuse 127.0.0.1)
   user pool {state["user_pool_id"]}, app client {state["client_id"]}
   demo user: {user} / {password}
   stack description: {state["stack_file"]}{state["env_line"]}
@@ -318,7 +328,8 @@ Try it (needs jq):
 Verification codes (there is no mailbox locally) appear below:
   "local stage: password reset code for <user>: <code>",
   "local stage: sign-up confirmation code for <user>: <code>" (after a resend; the
-  stand-in accepts any sign-up confirmation code), and
+  stand-in accepts any sign-up confirmation code),
+  "local stage: sign-in code for <user>: <code>" (a one-time code by email or SMS), and
   "local stage: email verification code for <new address>: <code>".
   Authenticator-app codes are checked; the stand-in gives every user the same secret.
 

@@ -1,6 +1,10 @@
 """The browser page (web/) on an origin of its own, for `make run`: every call it
 makes to the API is cross-origin, as it is for a web app in front of a deployed stage.
 
+It listens on 127.0.0.1 but is handed out as http://localhost:<port>: browsers refuse
+an IP address as a passkey's relying party ("This is an invalid domain"), and the
+local pool's is localhost (devstack/pool.py LOCAL_RP_ID).
+
 Besides the folder's files it serves /config.js, which tells the page where the API
 is; hosted anywhere else, the page asks (or reads ?api=).
 """
@@ -42,7 +46,8 @@ class _PageHandler(SimpleHTTPRequestHandler):
 
 
 class PageServer:
-    """web/ on host:port (0: any free port), in a thread of this process."""
+    """web/ bound to host:port (0: any free port), in a thread of this process, at
+    `url` on localhost."""
 
     def __init__(self, host: str, port: int, api_url: str) -> None:
         handler = type(
@@ -53,14 +58,15 @@ class PageServer:
         self._server = ThreadingHTTPServer((host, port), partial(handler, directory=str(WEB_ROOT)))
         self._server.daemon_threads = True
         self.port: int = self._server.server_address[1]
-        self.url = f"http://{host}:{self.port}"
+        self.url = f"http://localhost:{self.port}"
+        self._host = host
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
         self._thread.start()
 
     @property
     def origins(self) -> list[str]:
         """The page's origin, under both names a browser may be given for it."""
-        return [self.url, f"http://localhost:{self.port}"]
+        return [self.url, f"http://{self._host}:{self.port}"]
 
     def stop(self) -> None:
         self._server.shutdown()

@@ -123,3 +123,9 @@ def chalice_local_beside(
 def sign_up_code(log_file: Path, username: str) -> str:
     """The last sign-up confirmation code the local stage logged for the user."""
     return logged(log_file, rf"sign-up confirmation code for {re.escape(username)}: (\d{{6}})\b")
+
+
+def otp_code(log_file: Path, username: str) -> str:
+    """The last one-time sign-in code (EMAIL_OTP, SMS_OTP) the local stage logged for
+    the user: eight digits, as Cognito's choice-based sign-in sends them."""
+    return logged(log_file, rf"sign-in code for {re.escape(username)}: (\d{{8}})\b")
