@@ -34,7 +34,7 @@ from typing import Any
 from weakref import WeakKeyDictionary
 
 from moto.cognitoidp import models
-from moto.cognitoidp.exceptions import NotAuthorizedError, ResourceNotFoundError
+from moto.cognitoidp.exceptions import NotAuthorizedError
 from moto.cognitoidp.models import CognitoIdpBackend, CognitoIdpUserPool, CognitoIdpUserPoolClient
 from moto.cognitoidp.responses import CognitoIdpResponse
 from moto.core.exceptions import JsonRESTError
@@ -42,7 +42,7 @@ from moto.core.responses import ActionResult
 
 from chalicelib.cognito_gateway import secret_hash
 from devstack import stand_in_sign_in
-from devstack.stand_in_operations import _backend_by, _secret_hash_ok
+from devstack.stand_in_operations import _backend_by, _client, _secret_hash_ok
 
 INVALID_REFRESH_TOKEN = "Invalid Refresh Token"
 EXPIRED_REFRESH_TOKEN = "Refresh Token has expired"
@@ -96,15 +96,6 @@ def _create_refresh_token(
     return token, origin_jti
 
 
-def _client_of(
-    backend: CognitoIdpBackend, client_id: str
-) -> tuple[CognitoIdpUserPool, CognitoIdpUserPoolClient]:
-    for pool in backend.user_pools.values():
-        if client_id in pool.clients:
-            return pool, pool.clients[client_id]
-    raise ResourceNotFoundError(client_id)
-
-
 def _secret_ok(client: CognitoIdpUserPoolClient, given: str | None) -> bool:
     # Whether it is one of the client's current secrets: a hash made with it checks.
     return given is not None and _secret_hash_ok(client, "", secret_hash("", client.id, given))
@@ -113,7 +104,7 @@ def _secret_ok(client: CognitoIdpUserPoolClient, given: str | None) -> bool:
 def get_tokens_from_refresh_token(
     backend: CognitoIdpBackend, refresh_token: str, client_id: str, client_secret: str | None
 ) -> dict[str, Any]:
-    pool, client = _client_of(backend, client_id)
+    pool, client = _client(backend, client_id)
     if client.generate_secret and not _secret_ok(client, client_secret):
         raise NotAuthorizedError(f"Unable to verify client secret for client {client_id}")
     entry = pool.refresh_tokens.get(refresh_token)

@@ -32,7 +32,7 @@ class StartRequest(RequestModel, frozen=True):
             "required": ["challenge"],
             "properties": {"challenge": {"const": "PASSWORD"}},
         },
-        "then": {"required": ["password"]},
+        "then": {"required": ["password"], "properties": {"password": {"type": "string"}}},
     }
     username: Username
     challenge: Factor | None = None

@@ -45,9 +45,11 @@ CHALLENGE_ANSWERS: dict[str, tuple[str, str]] = {
 
 def _answered_by(field: str) -> dict[str, Any]:
     names = sorted(name for name, (answer, _) in CHALLENGE_ANSWERS.items() if answer == field)
+    kind = "object" if field == "credential" else "string"
     return {
         "if": {"properties": {"challenge_name": {"enum": names}}},
-        "then": {"required": [field]},
+        # Present and not null: null is what an absent answer is.
+        "then": {"required": [field], "properties": {field: {"type": kind}}},
     }
 
 

@@ -22,7 +22,7 @@ ORIGIN = "http://localhost:3000"
 
 
 def _code(caplog: pytest.LogCaptureFixture, username: str) -> str:
-    codes = re.findall(rf"sign-in code for {re.escape(username)}: (\d{{8}})\b", caplog.text)
+    codes: list[str] = re.findall(rf"sign-in code for {re.escape(username)}: (\d{{8}})\b", caplog.text)
     assert codes, caplog.text
     return codes[-1]
 

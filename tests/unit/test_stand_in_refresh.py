@@ -41,6 +41,18 @@ def _renew(
     return dict(answer["AuthenticationResult"])
 
 
+def _signed_in_at(
+    cognito: CognitoIdentityProviderClient, pool: Pool, name: str, **config: Any
+) -> tuple[Pool, str]:
+    """Another app client of the pool, configured so; alice's refresh token from it."""
+    client = cognito.create_user_pool_client(
+        UserPoolId=pool.user_pool_id, ClientName=name, GenerateSecret=True, **config
+    )["UserPoolClient"]
+    create_confirmed_user(cognito, pool.user_pool_id, ALICE, PASSWORD)
+    other = type(pool)(pool.user_pool_id, client["ClientId"], client["ClientSecret"])
+    return other, sign_in(cognito, other, ALICE)["RefreshToken"]
+
+
 def _error(call: Any) -> tuple[str, str]:
     with pytest.raises(ClientError) as raised:
         call()
@@ -64,15 +76,12 @@ def test_a_client_without_rotation_answers_no_refresh_token_and_the_old_one_goes
     stand_in_clock: Clock, stand_in: tuple[CognitoIdentityProviderClient, Pool]
 ) -> None:
     cognito, pool = stand_in
-    client = cognito.create_user_pool_client(
-        UserPoolId=pool.user_pool_id,
-        ClientName="no-rotation",
-        GenerateSecret=True,
+    other, token = _signed_in_at(
+        cognito,
+        pool,
+        "no-rotation",
         ExplicitAuthFlows=["ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"],
-    )["UserPoolClient"]
-    create_confirmed_user(cognito, pool.user_pool_id, ALICE, PASSWORD)
-    other = type(pool)(pool.user_pool_id, client["ClientId"], client["ClientSecret"])
-    token = sign_in(cognito, other, ALICE)["RefreshToken"]
+    )
 
     first = _renew(cognito, other.client_id, token, other.client_secret)
     stand_in_clock.advance(3600)
@@ -86,16 +95,12 @@ def test_the_grace_period_is_the_clients_and_reuse_after_it_is_refused(
     stand_in_clock: Clock, stand_in: tuple[CognitoIdentityProviderClient, Pool]
 ) -> None:
     cognito, pool = stand_in
-    client = cognito.create_user_pool_client(
-        UserPoolId=pool.user_pool_id,
-        ClientName="no-grace",
-        GenerateSecret=True,
-        ExplicitAuthFlows=["ALLOW_USER_PASSWORD_AUTH"],
+    other, token = _signed_in_at(
+        cognito,
+        pool,
+        "no-grace",
         RefreshTokenRotation={"Feature": "ENABLED", "RetryGracePeriodSeconds": 0},
-    )["UserPoolClient"]
-    create_confirmed_user(cognito, pool.user_pool_id, ALICE, PASSWORD)
-    other = type(pool)(pool.user_pool_id, client["ClientId"], client["ClientSecret"])
-    token = sign_in(cognito, other, ALICE)["RefreshToken"]
+    )
     _renew(cognito, other.client_id, token, other.client_secret)
     stand_in_clock.advance(0.001)
 
@@ -150,16 +155,13 @@ def test_a_sign_ins_refresh_token_expires_after_the_clients_refresh_token_validi
     stand_in_clock: Clock, stand_in: tuple[CognitoIdentityProviderClient, Pool]
 ) -> None:
     cognito, pool = stand_in
-    client = cognito.create_user_pool_client(
-        UserPoolId=pool.user_pool_id,
-        ClientName="one-hour",
-        GenerateSecret=True,
+    other, token = _signed_in_at(
+        cognito,
+        pool,
+        "one-hour",
         RefreshTokenValidity=60,
         TokenValidityUnits={"RefreshToken": "minutes"},
-    )["UserPoolClient"]
-    create_confirmed_user(cognito, pool.user_pool_id, ALICE, PASSWORD)
-    other = type(pool)(pool.user_pool_id, client["ClientId"], client["ClientSecret"])
-    token = sign_in(cognito, other, ALICE)["RefreshToken"]
+    )
     stand_in_clock.advance(3599)
     _renew(cognito, other.client_id, token, other.client_secret)
     stand_in_clock.advance(1)
