@@ -7,6 +7,7 @@ import json
 import os
 import re
 import stat
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -24,7 +25,7 @@ from cognito_auth_client import (
     Tokens,
 )
 from devstack.pool import ADMIN_GROUP, Pool, create_confirmed_user
-from tests.client_support import Shell
+from tests.client_support import CLI_TIMEOUT, Shell
 from tests.conftest import Clock, mint_token
 from tests.mfa_support import app_code
 from tests.stack_support import logged, reset_code, sign_up_code
@@ -172,6 +173,59 @@ def test_cli_changes_email_turns_on_mfa_signs_out_one_device_and_deletes_the_acc
     )
     assert not laptop.token_file.exists()
     assert laptop.run("login", new, "--password-stdin", stdin=PASSWORD).returncode == 3
+
+
+def sign_in_code(log_file: Path, username: str) -> str:
+    """The last one-time sign-in code (EMAIL_OTP, SMS_OTP) the local stage logged for
+    the user. Here, not in tests/stack_support.py, which this change does not own."""
+    return logged(log_file, rf"sign-in code for {re.escape(username)}: (\d{{8}})\b")
+
+
+def test_cli_logs_in_with_a_code_sent_by_email(
+    terminal: Terminal, stack: dict[str, Any], stack_cognito: CognitoIdentityProviderClient
+) -> None:
+    user = _unique("cli-otp")
+    create_confirmed_user(stack_cognito, stack["user_pool_id"], user, PASSWORD)
+    argv = terminal.argv(("login", user, "--passwordless", "email", "--password-stdin"))
+    with subprocess.Popen(
+        argv,
+        cwd=terminal.cwd,
+        env=terminal.env,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    ) as login:
+        # The code is made when the CLI starts the sign-in, and it waits for it: typed
+        # as a user types what the mail says.
+        try:
+            code = sign_in_code(Path(stack["log_file"]), user)
+        except AssertionError:
+            # Ends the CLI's standard input: it stops at the prompt, or has said why not.
+            _, err = login.communicate(timeout=CLI_TIMEOUT)
+            raise AssertionError(f"no sign-in code logged; the CLI said: {err}") from None
+        out, err = login.communicate(code + "\n", timeout=CLI_TIMEOUT)
+
+    assert (login.returncode, out) == (0, f"Logged in as {user}\n"), err
+    assert code not in out + err
+    assert json.loads(terminal.ok("--json", "whoami"))["attributes"]["email"] == user
+    before = terminal.stored()
+    terminal.ok("renew")
+    assert terminal.stored().refresh_token != before.refresh_token
+
+
+def test_cli_lists_no_passkeys_and_refuses_to_delete_an_unknown_one(
+    terminal: Terminal, stack: dict[str, Any], stack_cognito: CognitoIdentityProviderClient
+) -> None:
+    user = _unique("cli-passkeys")
+    create_confirmed_user(stack_cognito, stack["user_pool_id"], user, PASSWORD)
+    terminal.ok("login", user, "--password-stdin", stdin=PASSWORD)
+
+    assert terminal.ok("passkeys") == "No passkeys\n"
+    assert json.loads(terminal.ok("--json", "passkeys")) == {"passkeys": [], "next_token": None}
+    refused = terminal.run("passkeys", "delete", "bm8tc3VjaC1wYXNza2V5")
+    assert refused.returncode == 1
+    assert refused.stderr.startswith("error: No such passkey (HTTP 404, request id ")
 
 
 def test_cli_administrator_invites_finds_disables_and_removes_a_user(

@@ -21,6 +21,8 @@ from cognito_auth_client import (
     InvalidCredentials,
     NotConfirmed,
     NotFound,
+    Passkey,
+    PasskeyPage,
     PayloadTooLarge,
     RenewedTokens,
     ServerError,
@@ -110,6 +112,156 @@ def test_new_password_challenge_is_answered_with_new_password(
     client.answer_challenge("alice@example.com", challenge, "New-Passw0rd!")
 
     assert sent(mocked)[1]["new_password"] == "New-Passw0rd!"
+
+
+def test_login_start_without_a_challenge_answers_the_factors_to_choose_from(
+    mocked: responses.RequestsMock, client: Client
+) -> None:
+    select: dict[str, Any] = {
+        "challenge_name": "SELECT_CHALLENGE",
+        "session": None,
+        "parameters": {},
+        "available_challenges": ["PASSWORD", "EMAIL_OTP", "SMS_OTP", "WEB_AUTHN"],
+    }
+    mocked.post(f"{API}/login/start", json=envelope(select))
+
+    answer = client.login_start("alice@example.com")
+
+    assert answer == Challenge(
+        challenge_name="SELECT_CHALLENGE",
+        session=None,
+        available_challenges=["PASSWORD", "EMAIL_OTP", "SMS_OTP", "WEB_AUTHN"],
+    )
+    assert sent(mocked)[1] == {"username": "alice@example.com"}
+
+
+@pytest.mark.parametrize("factor", ["EMAIL_OTP", "SMS_OTP"])
+def test_a_one_time_code_challenge_is_answered_with_the_code(
+    mocked: responses.RequestsMock, client: Client, factor: str
+) -> None:
+    challenge = {
+        "challenge_name": factor,
+        "session": "s" * 40,
+        "parameters": {"CODE_DELIVERY_DELIVERY_MEDIUM": "EMAIL"},
+    }
+    mocked.post(f"{API}/login/start", json=envelope(challenge))
+    mocked.post(f"{API}/login/challenge", json=envelope(tokens(EXP)))
+
+    started = client.login_start("alice@example.com", factor)
+    assert isinstance(started, Challenge)
+    assert started.available_challenges == []
+    assert isinstance(client.answer_challenge("alice@example.com", started, "12345678"), Tokens)
+
+    assert [json.loads(call.request.body or b"") for call in mocked.calls] == [
+        {"username": "alice@example.com", "challenge": factor},
+        {
+            "username": "alice@example.com",
+            "challenge_name": factor,
+            "session": "s" * 40,
+            "code": "12345678",
+        },
+    ]
+
+
+def test_login_start_with_the_password_factor_sends_the_password(
+    mocked: responses.RequestsMock, client: Client
+) -> None:
+    mocked.post(f"{API}/login/start", json=envelope(tokens(EXP)))
+
+    answer = client.login_start("alice@example.com", "PASSWORD", "Passw0rd!")
+
+    assert isinstance(answer, Tokens)
+    assert sent(mocked)[1] == {
+        "username": "alice@example.com",
+        "challenge": "PASSWORD",
+        "password": "Passw0rd!",
+    }
+
+
+def test_a_factor_the_service_does_not_offer_is_a_bad_request(
+    mocked: responses.RequestsMock, client: Client
+) -> None:
+    mocked.post(
+        f"{API}/login/start",
+        status=400,
+        json=error_envelope(
+            "This service does not offer that way of signing in", "factor_not_offered"
+        ),
+    )
+
+    with pytest.raises(BadRequest, match="does not offer") as refused:
+        client.login_start("alice@example.com", "SMS_OTP")
+
+    assert refused.value.code == "factor_not_offered"
+
+
+@pytest.mark.parametrize("name", ["SELECT_CHALLENGE", "WEB_AUTHN", "MFA_SETUP"])
+def test_answer_challenge_refuses_unsent_a_challenge_it_cannot_answer_with_text(
+    mocked: responses.RequestsMock, client: Client, name: str
+) -> None:
+    """SELECT_CHALLENGE is answered by login_start, WEB_AUTHN with a browser's
+    credential, MFA_SETUP at /login/mfa/totp/*: sending a code would only be refused."""
+    challenge = Challenge(challenge_name=name, session="s" * 40)
+
+    with pytest.raises(ValueError, match=f"{name} is not answered here"):
+        client.answer_challenge("alice@example.com", challenge, "12345678")
+
+    assert len(mocked.calls) == 0
+
+
+PASSKEY: dict[str, Any] = {
+    "id": "Y3JlZC0x",
+    "name": "iCloud Keychain",
+    "relying_party_id": "example.com",
+    "attachment": "platform",
+    "transports": ["internal", "hybrid"],
+    "created": "2026-01-01T00:00:00+00:00",
+}
+
+
+def test_passkeys_are_a_typed_page_asked_for_with_the_access_token(
+    mocked: responses.RequestsMock, client: Client
+) -> None:
+    mocked.get(f"{API}/user/passkeys", json=envelope({"passkeys": [PASSKEY], "next_token": "n2"}))
+
+    page = client.passkeys("ACCESS.TOKEN.X", limit=5, next_token="n1")
+
+    assert page == PasskeyPage(passkeys=[Passkey(**PASSKEY)], next_token="n2")
+    request = mocked.calls[-1].request
+    assert (request.method, request.url, request.headers["Authorization"]) == (
+        "GET",
+        f"{API}/user/passkeys?limit=5&next_token=n1",
+        "ACCESS.TOKEN.X",
+    )
+
+
+def test_passkeys_without_arguments_leave_the_page_size_to_the_service(
+    mocked: responses.RequestsMock, client: Client
+) -> None:
+    mocked.get(f"{API}/user/passkeys", json=envelope({"passkeys": [], "next_token": None}))
+
+    assert client.passkeys("ACCESS.TOKEN.X") == PasskeyPage(passkeys=[], next_token=None)
+    assert mocked.calls[-1].request.url == f"{API}/user/passkeys"
+
+
+def test_delete_passkey_sends_the_id_percent_encoded_and_returns_the_message(
+    mocked: responses.RequestsMock, client: Client
+) -> None:
+    mocked.delete(f"{API}/user/passkeys/Y3JlZC0x", json=envelope(None, "Passkey deleted"))
+    mocked.delete(
+        f"{API}/user/passkeys/a%2Fb",
+        status=404,
+        json=error_envelope("No such passkey", "passkey_not_found"),
+    )
+
+    assert client.delete_passkey("ACCESS.TOKEN.X", "Y3JlZC0x") == "Passkey deleted"
+    with pytest.raises(NotFound, match="No such passkey"):
+        client.delete_passkey("ACCESS.TOKEN.X", "a/b")
+
+    assert [call.request.headers["Authorization"] for call in mocked.calls] == [
+        "ACCESS.TOKEN.X",
+        "ACCESS.TOKEN.X",
+    ]
 
 
 def test_renew_returns_new_id_and_access_tokens(

@@ -17,6 +17,7 @@ from typing import Any
 
 import pytest
 import responses
+from requests import PreparedRequest
 
 import cognito_auth_client
 from cognito_auth_client.cli import main
@@ -198,6 +199,9 @@ def test_an_unreachable_service_exits_4(home: Path) -> None:
         ["--api-url", API, "--timeout", "soon", "forgot", USER],
         ["--api-url", API, "--margin", "-1", "whoami"],
         ["--api-url", API, "--margin", "nan", "whoami"],
+        ["--api-url", API, "login", USER, "--passwordless", "pigeon"],
+        ["--api-url", API, "passkeys", "add"],
+        ["--api-url", API, "passkeys", "delete"],
     ],
 )
 def test_usage_errors_exit_2(home: Path, argv: list[str]) -> None:
@@ -211,6 +215,92 @@ def test_stdin_that_ends_before_the_password_is_a_usage_error(home: Path) -> Non
     assert "standard input ended" in run.err
 
 
+def one_time_code_challenge(request: PreparedRequest) -> tuple[int, dict[str, str], str]:
+    """/login/start as the service answers a request for a one-time code: the
+    challenge named (whether or not the name has an account)."""
+    factor = json.loads(request.body or b"")["challenge"]
+    challenge = {"challenge_name": factor, "session": "s-otp", "parameters": {}}
+    return 200, {}, json.dumps(envelope(challenge))
+
+
+@pytest.mark.parametrize(("typed", "factor"), [("email", "EMAIL_OTP"), ("sms", "SMS_OTP")])
+def test_login_passwordless_asks_for_the_code_sent_and_stores_the_tokens(
+    mocked: responses.RequestsMock, home: Path, typed: str, factor: str
+) -> None:
+    data = tokens(time.time() + 3600)
+    mocked.add_callback("POST", f"{API}/login/start", callback=one_time_code_challenge)
+    mocked.post(f"{API}/login/challenge", json=envelope(data))
+
+    run = cli(
+        home,
+        "--api-url",
+        API,
+        "login",
+        USER,
+        "--passwordless",
+        typed,
+        "--password-stdin",
+        stdin="12345678\n",
+    )
+
+    assert (run.code, run.out) == (0, f"Logged in as {USER}\n")
+    assert [(call.request.url, json.loads(call.request.body or b"")) for call in mocked.calls] == [
+        (f"{API}/login/start", {"username": USER, "challenge": factor}),
+        (
+            f"{API}/login/challenge",
+            {"username": USER, "challenge_name": factor, "session": "s-otp", "code": "12345678"},
+        ),
+    ]
+    state = store(home).load()
+    assert state is not None
+    assert (state.username, state.access_token) == (USER, data["access_token"])
+
+
+def test_login_passwordless_asks_at_the_terminal_as_for_an_mfa_code(
+    mocked: responses.RequestsMock, home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    mocked.add_callback("POST", f"{API}/login/start", callback=one_time_code_challenge)
+    mocked.post(f"{API}/login/challenge", json=envelope(tokens(time.time() + 3600)))
+    asked: list[str] = []
+
+    def getpass(prompt: str) -> str:
+        asked.append(prompt)
+        return "12345678"
+
+    monkeypatch.setattr("getpass.getpass", getpass)
+
+    run = cli(home, "--api-url", API, "login", USER, "--passwordless", "email")
+
+    assert (run.code, asked) == (0, ["Sign-in code sent by email: "])
+
+
+def test_login_passwordless_with_a_wrong_code_exits_3_and_stores_nothing(
+    mocked: responses.RequestsMock, home: Path
+) -> None:
+    mocked.add_callback("POST", f"{API}/login/start", callback=one_time_code_challenge)
+    mocked.post(
+        f"{API}/login/challenge",
+        status=401,
+        json=error_envelope("Invalid code received for user", "code_mismatch"),
+    )
+
+    run = cli(
+        home,
+        "--api-url",
+        API,
+        "login",
+        USER,
+        "--passwordless",
+        "email",
+        "--password-stdin",
+        stdin="00000000\n",
+    )
+
+    assert run.code == 3
+    assert "Invalid code received for user (HTTP 401" in run.err
+    assert not store(home).path.exists()
+
+
 # Every prompt the CLI asks, and what is typed before standard input ends at it.
 PROMPTS = {
     "login": (["login", USER], [], "Password:"),
@@ -221,6 +311,16 @@ PROMPTS = {
         ["login", USER],
         [PASSWORD],
         "Code from your authenticator app:",
+    ),
+    "login --passwordless email, the code": (
+        ["login", USER, "--passwordless", "email"],
+        [],
+        "Sign-in code sent by email:",
+    ),
+    "login --passwordless sms, the code": (
+        ["login", USER, "--passwordless", "sms"],
+        [],
+        "Sign-in code sent by SMS:",
     ),
     "passwd": (["passwd"], [], "Current password:"),
     "passwd, new password": (["passwd"], [PASSWORD], "New password:"),
@@ -236,6 +336,7 @@ def test_stdin_that_ends_at_a_prompt_exits_2_with_a_message(
     logged_in(home, mocked)
     challenge = {"challenge_name": "SOFTWARE_TOKEN_MFA", "session": "s-1", "parameters": {}}
     mocked.post(f"{API}/login", json=envelope(challenge))
+    mocked.add_callback("POST", f"{API}/login/start", callback=one_time_code_challenge)
     answers = iter(typed)
 
     def getpass(asked: str) -> str:
@@ -665,3 +766,96 @@ def test_admin_remove_group_encodes_user_and_group(
     )
 
     assert (run.code, json.loads(run.out)) == (0, {"message": "User removed from the group"})
+
+
+PASSKEY = {
+    "id": "Y3JlZC0x",
+    "name": "iCloud Keychain",
+    "relying_party_id": "example.com",
+    "attachment": "platform",
+    "transports": ["internal"],
+    "created": "2026-01-01T00:00:00+00:00",
+}
+
+
+def test_passkeys_lists_them_and_points_to_the_next_page(
+    mocked: responses.RequestsMock, home: Path
+) -> None:
+    data = logged_in(home, mocked)
+    page = {"passkeys": [PASSKEY], "next_token": "n2"}
+    mocked.get(f"{API}/user/passkeys", json=envelope(page))
+
+    text = cli(home, "--api-url", API, "passkeys", "--limit", "1")
+    machine = cli(home, "--api-url", API, "--json", "passkeys", "--next", "n1")
+
+    assert (text.code, text.out) == (
+        0,
+        "Y3JlZC0x\tiCloud Keychain\t2026-01-01T00:00:00+00:00\nMore: --next n2\n",
+    )
+    assert (machine.code, json.loads(machine.out)) == (0, page)
+    assert [call.request.url for call in mocked.calls[1:]] == [
+        f"{API}/user/passkeys?limit=1",
+        f"{API}/user/passkeys?next_token=n1",
+    ]
+    assert mocked.calls[-1].request.headers["Authorization"] == data["access_token"]
+
+
+def test_passkeys_says_when_there_are_none(mocked: responses.RequestsMock, home: Path) -> None:
+    logged_in(home, mocked)
+    mocked.get(f"{API}/user/passkeys", json=envelope({"passkeys": [], "next_token": None}))
+
+    run = cli(home, "--api-url", API, "passkeys")
+
+    assert (run.code, run.out) == (0, "No passkeys\n")
+
+
+def test_passkeys_delete_deletes_the_one_named(mocked: responses.RequestsMock, home: Path) -> None:
+    data = logged_in(home, mocked)
+    mocked.delete(f"{API}/user/passkeys/Y3JlZC0x", json=envelope(None, "Passkey deleted"))
+
+    run = cli(home, "--api-url", API, "--json", "passkeys", "delete", "Y3JlZC0x")
+
+    assert (run.code, json.loads(run.out)) == (0, {"message": "Passkey deleted"})
+    assert mocked.calls[-1].request.method == "DELETE"
+    assert mocked.calls[-1].request.headers["Authorization"] == data["access_token"]
+
+
+def test_passkeys_delete_of_an_unknown_id_exits_1_with_the_404(
+    mocked: responses.RequestsMock, home: Path
+) -> None:
+    logged_in(home, mocked)
+    mocked.delete(
+        f"{API}/user/passkeys/bm9uZQ",
+        status=404,
+        json=error_envelope("No such passkey", "passkey_not_found"),
+        headers={"X-Request-Id": "req-9"},
+    )
+
+    run = cli(home, "--api-url", API, "passkeys", "delete", "bm9uZQ")
+
+    assert run.code == 1
+    assert run.err == "error: No such passkey (HTTP 404, request id req-9)\n"
+
+
+def test_passkeys_need_a_session(home: Path) -> None:
+    run = cli(home, "--api-url", API, "passkeys")
+
+    assert run.code == 3
+    assert "Not logged in" in run.err
+
+
+def test_passkeys_help_says_adding_one_needs_the_browser_page(home: Path) -> None:
+    run = cli(home, "--api-url", API, "passkeys", "--help")
+
+    flat = " ".join(run.out.split())
+    assert run.code == 0
+    assert "adding a passkey needs a browser: use the browser page (docs/browser-page.md;" in flat
+    assert "http://localhost:3000" in flat
+
+
+def test_help_lists_passkeys_and_says_adding_one_needs_a_browser(home: Path) -> None:
+    run = cli(home, "--api-url", API, "--help")
+
+    flat = " ".join(run.out.split())  # as argparse wraps it for the terminal's width
+    assert run.code == 0
+    assert "passkeys list the passkeys or delete one (adding one needs a browser)" in flat

@@ -342,3 +342,24 @@ def test_tokens_without_a_readable_expiry_are_renewed_only_on_a_401(
         session.attributes()
 
     assert [call.request.url for call in mocked.calls] == [PROFILE, RENEW, PROFILE]
+
+
+def test_passkey_calls_send_the_access_token_renewed_first_when_due(
+    mocked: responses.RequestsMock, session: Session, clock: FakeClock
+) -> None:
+    mocked.add_callback("POST", RENEW, callback=lambda _: renewal())
+    mocked.get(f"{API}/user/passkeys", json=envelope({"passkeys": [], "next_token": None}))
+    mocked.delete(f"{API}/user/passkeys/Y3JlZC0x", json=envelope(None, "Passkey deleted"))
+    clock.now = EXPIRES
+
+    assert session.passkeys(limit=3).passkeys == []
+    assert session.delete_passkey("Y3JlZC0x") == "Passkey deleted"
+
+    assert [call.request.url for call in mocked.calls] == [
+        RENEW,
+        f"{API}/user/passkeys?limit=3",
+        f"{API}/user/passkeys/Y3JlZC0x",
+    ]
+    assert {call.request.headers["Authorization"] for call in mocked.calls[1:]} == {
+        session.state.access_token
+    }

@@ -54,7 +54,17 @@ ANSWERABLE = {
     "NEW_PASSWORD_REQUIRED": "New password: ",
     "SOFTWARE_TOKEN_MFA": "Code from your authenticator app: ",
     "SMS_MFA": "Code sent by SMS: ",
+    "EMAIL_OTP": "Sign-in code sent by email: ",
+    "SMS_OTP": "Sign-in code sent by SMS: ",
 }
+# `login --passwordless`: the one-time code's first factor, by where it is sent.
+PASSWORDLESS = {"email": "EMAIL_OTP", "sms": "SMS_OTP"}
+# Where passkeys are added: registration needs a browser's WebAuthn.
+PASSKEY_PAGE = (
+    "adding a passkey needs a browser: use the browser page (docs/browser-page.md; "
+    "`make run` serves it, open it as http://localhost:3000, since browsers refuse "
+    "127.0.0.1 for passkeys)"
+)
 
 
 class UsageError(Exception):
@@ -180,7 +190,11 @@ def resend_code(cmd: Command) -> None:
 
 def login(cmd: Command) -> None:
     username = cmd.args.username
-    answer = cmd.client.login(username, cmd.secrets.ask("Password: "))
+    answer = (
+        cmd.client.login_start(username, PASSWORDLESS[cmd.args.passwordless])
+        if cmd.args.passwordless is not None
+        else cmd.client.login(username, cmd.secrets.ask("Password: "))
+    )
     for _ in range(MAX_CHALLENGES):
         if isinstance(answer, Tokens):
             break
@@ -388,6 +402,38 @@ def admin_group(cmd: Command) -> None:
     cmd.say(message, {"message": message})
 
 
+def passkeys(cmd: Command) -> None:
+    page = cmd.session().passkeys(limit=cmd.args.limit, next_token=cmd.args.next)
+    lines = [
+        f"{passkey.id}\t{passkey.name or '-'}\t{passkey.created or '-'}"
+        for passkey in page.passkeys
+    ] or ["No passkeys"]
+    if page.next_token is not None:
+        lines.append(f"More: --next {page.next_token}")
+    cmd.say(
+        "\n".join(lines),
+        {
+            "passkeys": [
+                {
+                    "id": passkey.id,
+                    "name": passkey.name,
+                    "relying_party_id": passkey.relying_party_id,
+                    "attachment": passkey.attachment,
+                    "transports": passkey.transports,
+                    "created": passkey.created,
+                }
+                for passkey in page.passkeys
+            ],
+            "next_token": page.next_token,
+        },
+    )
+
+
+def passkey_delete(cmd: Command) -> None:
+    message = cmd.session().delete_passkey(cmd.args.id)
+    cmd.say(message, {"message": message})
+
+
 def logout(cmd: Command) -> None:
     session = cmd.session()
     try:
@@ -444,6 +490,7 @@ def _parser(prog: str) -> argparse.ArgumentParser:
     _add_password_reset(top)
     _add_account_commands(top)
     _add_mfa_commands(top)
+    _add_passkey_commands(top)
     _add_admin_commands(top)
     return parser
 
@@ -503,6 +550,12 @@ def _add_sign_up_and_login(top: Commands) -> None:
     sub.add_argument("username")
     sub = _command(top, "login", login, "log in and store the tokens", secrets=True)
     sub.add_argument("username")
+    sub.add_argument(
+        "--passwordless",
+        choices=list(PASSWORDLESS),
+        help="no password: sign in with a one-time code sent by email or SMS, asked for "
+        "as MFA codes are",
+    )
 
 
 def _add_session_commands(top: Commands) -> None:
@@ -564,6 +617,22 @@ def _add_mfa_commands(top: Commands) -> None:
         ("prefer", "ask for a code at every login, and prefer the app"),
     ):
         _command(commands, name, mfa_preference, help)
+
+
+def _add_passkey_commands(top: Commands) -> None:
+    sub = _command(
+        top, "passkeys", passkeys, "list the passkeys or delete one (adding one needs a browser)"
+    )
+    sub.description = (
+        f"The account's passkeys: list them (the default) or delete one; {PASSKEY_PAGE}."
+    )
+    sub.add_argument("--limit", type=int, help="passkeys per page, 1-20")
+    sub.add_argument("--next", metavar="TOKEN", help="the page the previous one pointed to")
+    commands = sub.add_subparsers(
+        dest="passkeys_command", required=False, metavar="PASSKEYS_COMMAND"
+    )
+    delete = _command(commands, "delete", passkey_delete, "delete a passkey: it no longer signs in")
+    delete.add_argument("id", help="the passkey's id, as `passkeys` lists it")
 
 
 def _add_admin_commands(top: Commands) -> None:

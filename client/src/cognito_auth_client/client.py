@@ -32,6 +32,7 @@ from cognito_auth_client.models import (
     Challenge,
     MfaPreference,
     MfaSettings,
+    PasskeyPage,
     RenewedTokens,
     SignUpResult,
     Tokens,
@@ -45,7 +46,16 @@ DEFAULT_TIMEOUT = (5.0, 30.0)
 # The longest Retry-After the client waits out by itself, and how many times.
 DEFAULT_MAX_WAIT = 10.0
 DEFAULT_RETRIES = 2
-NEW_PASSWORD_REQUIRED = "NEW_PASSWORD_REQUIRED"
+# The challenges `answer_challenge` answers, and the body field that carries the answer.
+# WEB_AUTHN is answered with a credential only a browser's WebAuthn can make, and
+# SELECT_CHALLENGE by `login_start` again, with the factor chosen.
+ANSWER_FIELDS = {
+    "NEW_PASSWORD_REQUIRED": "new_password",
+    "SOFTWARE_TOKEN_MFA": "code",
+    "SMS_MFA": "code",
+    "EMAIL_OTP": "code",
+    "SMS_OTP": "code",
+}
 
 T = TypeVar("T")
 
@@ -238,11 +248,34 @@ class Client:
         data, _ = self.call("/login", {"username": username, "password": password})
         return self._tokens_or_challenge(data)
 
+    def login_start(
+        self, username: str, challenge: str | None = None, password: str | None = None
+    ) -> Tokens | Challenge:
+        """Choice-based sign-in. Without `challenge`: SELECT_CHALLENGE, whose
+        `available_challenges` are the factors the service offers (the same for every
+        name). With one: "EMAIL_OTP" or "SMS_OTP" sends a code (answer it with
+        `answer_challenge`), "PASSWORD" with `password` answers as `login` does,
+        "WEB_AUTHN" asks for a passkey (a browser's)."""
+        body = {"username": username}
+        if challenge is not None:
+            body["challenge"] = challenge
+        if password is not None:
+            body["password"] = password
+        data, _ = self.call("/login/start", body)
+        return self._tokens_or_challenge(data)
+
     def answer_challenge(
         self, username: str, challenge: Challenge, answer: str
     ) -> Tokens | Challenge:
-        """`answer` is the new password for NEW_PASSWORD_REQUIRED, else the MFA code."""
-        field = "new_password" if challenge.challenge_name == NEW_PASSWORD_REQUIRED else "code"
+        """`answer` is the new password for NEW_PASSWORD_REQUIRED, else the code (MFA,
+        or the one-time code of EMAIL_OTP and SMS_OTP). Any other challenge is a
+        ValueError, raised before anything is sent."""
+        field = ANSWER_FIELDS.get(challenge.challenge_name)
+        if field is None:
+            raise ValueError(
+                f"{challenge.challenge_name} is not answered here: answer_challenge takes "
+                + ", ".join(ANSWER_FIELDS)
+            )
         body = {
             "username": username,
             "challenge_name": challenge.challenge_name,
@@ -358,6 +391,26 @@ class Client:
     def delete_account(self, access_token: str, password: str) -> str:
         """Delete the caller's account for good."""
         return self._message("/user/delete", {"password": password}, access_token)
+
+    def passkeys(
+        self, access_token: str, *, limit: int | None = None, next_token: str | None = None
+    ) -> PasskeyPage:
+        """A page of the caller's passkeys (`limit` 1-20; the service's default is 20)."""
+        params = {
+            name: str(value)
+            for name, value in (("limit", limit), ("next_token", next_token))
+            if value is not None
+        }
+        data, _ = self.call("/user/passkeys", token=access_token, method="GET", params=params)
+        return self._typed(PasskeyPage, data)
+
+    def delete_passkey(self, access_token: str, credential_id: str) -> str:
+        """Delete one of the caller's passkeys: it no longer signs in."""
+        # Percent-encoded whole, as admin usernames are: an id is base64url, and a "/"
+        # in a mistyped one stays in the id.
+        return self._message(
+            f"/user/passkeys/{quote(credential_id, safe='')}", {}, access_token, method="DELETE"
+        )
 
     def admin_list_users(
         self,

@@ -30,11 +30,14 @@ class Tokens(RenewedTokens, frozen=True):
 
 
 class Challenge(msgspec.Struct, frozen=True):
-    """A login that needs one more answer (a new password, an MFA code)."""
+    """A login that needs one more answer (a new password, an MFA code, a one-time
+    code). SELECT_CHALLENGE (from `/login/start` without a challenge) has no session:
+    it is answered by `login_start` again, with one of `available_challenges`."""
 
     challenge_name: str
-    session: str
+    session: str | None
     parameters: dict[str, str] = {}
+    available_challenges: list[str] = []
 
     def __repr__(self) -> str:
         return f"Challenge(challenge_name={self.challenge_name!r}, session=<hidden>)"
@@ -112,6 +115,26 @@ class UserPage(msgspec.Struct, frozen=True):
 
     users: list[AdminUser]
     pagination_token: str | None
+
+
+class Passkey(msgspec.Struct, frozen=True):
+    """One of the caller's passkeys; `id` is what `delete_passkey` takes, `created`
+    ISO 8601 (UTC)."""
+
+    id: str
+    name: str | None
+    relying_party_id: str | None
+    # "platform" or "cross-platform".
+    attachment: str | None
+    transports: list[str]
+    created: str | None
+
+
+class PasskeyPage(msgspec.Struct, frozen=True):
+    """`GET /user/passkeys`: a page of passkeys; `next_token` asks for the next."""
+
+    passkeys: list[Passkey]
+    next_token: str | None
 
 
 class SessionState(msgspec.Struct, frozen=True):

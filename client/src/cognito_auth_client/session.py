@@ -21,6 +21,7 @@ from cognito_auth_client.models import (
     Attribute,
     MfaPreference,
     MfaSettings,
+    PasskeyPage,
     SessionState,
     Tokens,
     TotpSetup,
@@ -169,6 +170,17 @@ class Session:
 
     def delete_account(self, password: str) -> str:
         return self._authorized("access", lambda token: self.client.delete_account(token, password))
+
+    def passkeys(self, *, limit: int | None = None, next_token: str | None = None) -> PasskeyPage:
+        return self._authorized(
+            "access",
+            lambda token: self.client.passkeys(token, limit=limit, next_token=next_token),
+        )
+
+    def delete_passkey(self, credential_id: str) -> str:
+        return self._authorized(
+            "access", lambda token: self.client.delete_passkey(token, credential_id)
+        )
 
     def admin_list_users(
         self,
