@@ -22,7 +22,8 @@ ORIGIN = "http://localhost:3000"
 
 
 def _code(caplog: pytest.LogCaptureFixture, username: str) -> str:
-    codes: list[str] = re.findall(rf"sign-in code for {re.escape(username)}: (\d{{8}})\b", caplog.text)
+    pattern = rf"sign-in code for {re.escape(username)}: (\d{{8}})\b"
+    codes: list[str] = re.findall(pattern, caplog.text)
     assert codes, caplog.text
     return codes[-1]
 
