@@ -39,7 +39,7 @@ from chalicelib.settings import REQUIRED, SECRET_ARN, SECRET_VALUE
 from deploy.package import package, require_interpreter, runtime_version
 from devstack.environment import FAKE_CREDENTIALS, ROOT
 from devstack.events import proxy_event
-from devstack.pool import ADMIN_GROUP, create_confirmed_user
+from devstack.pool import ADMIN_GROUP, as_deployed, create_confirmed_user
 from devstack.process import stack_client
 from tests.conftest import PASSWORD
 
@@ -208,7 +208,8 @@ def test_the_pool_signs_in_by_email_and_states_its_password_policy(
     assert pool["MfaConfiguration"] == "OPTIONAL"
     assert pool["EnabledMfas"] == ["SOFTWARE_TOKEN_MFA"]
     # Lite unless ThreatProtection asks for Plus (tests/unit/test_waf.py resolves each choice).
-    assert pool["UserPoolTier"] == {"Fn::If": ["ThreatProtectionOn", "PLUS", "LITE"]}
+    # Choice-based sign-in (/login/start) needs Essentials at least.
+    assert pool["UserPoolTier"] == {"Fn::If": ["ThreatProtectionOn", "PLUS", "ESSENTIALS"]}
 
 
 def test_a_new_email_counts_only_once_verified(template: dict[str, Any]) -> None:
@@ -241,8 +242,8 @@ def test_the_app_client_has_a_secret_and_only_the_flows_the_api_uses(
     assert app_client["ExplicitAuthFlows"] == {
         "Fn::If": [
             "RotatesRefreshTokens",
-            ["ALLOW_USER_PASSWORD_AUTH"],
-            ["ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"],
+            ["ALLOW_USER_PASSWORD_AUTH", "ALLOW_USER_AUTH"],
+            ["ALLOW_USER_PASSWORD_AUTH", "ALLOW_USER_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"],
         ]
     }
     assert app_client["RefreshTokenRotation"] == {
@@ -642,7 +643,10 @@ def _run_function(
     `resolved` says, `env` besides) and a Lambda runtime's boto3 alone on the path."""
     runtime = lambda_runtime(tmp_path / "runtime")
     environment = {
-        name: resolved[value["Ref"]] if isinstance(value, dict) else value
+        # A Ref as `resolved` says; anything else as parameters at their defaults give it.
+        name: resolved.get(value.get("Ref", "")) or as_deployed(template, value)
+        if isinstance(value, dict)
+        else value
         for name, value in _env(template).items()
     }
     environment.update(
